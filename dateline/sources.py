@@ -1,0 +1,117 @@
+"""The `sources` stage: turn paths, folders, standard input and JSON Lines into raw inputs.
+
+Each raw input keeps where it came from (`source`: a path, `path:LINE` for a JSON Lines record, or
+`<stdin>`) so that a failure names the input. Reading never raises for one bad input: the bad input is
+yielded as a `RawInput` carrying its `error`, recorded as rejected downstream, and the batch goes on.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from . import settings
+from .errors import InputError
+
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+TEXT_SUFFIXES = {".txt", ".text", ""}
+SKIP_NAMES = {".DS_Store"}
+
+
+@dataclass
+class RawInput:
+    source: str
+    kind: str  # "text" | "html" | "record" (a JSON Lines article record)
+    data: Optional[bytes] = None  # raw bytes for files; decoded by the article stage
+    meta: dict = field(default_factory=dict)  # for records: text or html, url, title, published, outlet
+    error: Optional[InputError] = None
+
+
+def kind_of(path: Path, head: bytes) -> str:
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    sniff = head.lstrip()[:512].lower()
+    if sniff.startswith((b"<!doctype html", b"<html")) or b"<body" in sniff:
+        return "html"
+    return "text"
+
+
+def iter_paths(paths: Iterable[str]) -> Iterator[Path]:
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            yield from sorted(q for q in path.rglob("*") if q.is_file() and q.name not in SKIP_NAMES
+                              and not any(part.startswith(".") for part in q.relative_to(path).parts))
+        else:
+            yield path
+
+
+def read_file(path: Path, max_bytes: Optional[int] = None) -> Iterator[RawInput]:
+    limit = settings.get("max_bytes", max_bytes)
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"file is {size:,} bytes, over the limit of {limit:,}",
+                             fix="split it, or raise the limit with --max-bytes / DATELINE_MAX_BYTES", source=source)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        yield RawInput(source, "text", error=InputError("no such file", fix="check the path", source=source))
+        return
+    except InputError as err:
+        yield RawInput(source, "text", error=err)
+        return
+    except OSError as exc:
+        yield RawInput(source, "text", error=InputError(f"cannot read file: {exc.strerror}",
+                                                         fix="check its permissions", source=source))
+        return
+    kind = kind_of(path, data[:2048])
+    if kind == "jsonl":
+        yield from read_jsonl(data, source)
+    else:
+        yield RawInput(source, kind, data=data)
+
+
+def read_jsonl(data: bytes, source: str) -> Iterator[RawInput]:
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            yield RawInput(where, "record", error=InputError(
+                f"line is not JSON ({exc})", fix="make each line one JSON object", source=where))
+            continue
+        if not isinstance(record, dict) or not (isinstance(record.get("text"), str) or isinstance(record.get("html"), str)):
+            yield RawInput(where, "record", error=InputError(
+                "record has no 'text' or 'html' string", fix='give each line {"text": ...} or {"html": ...}',
+                source=where))
+            continue
+        yield RawInput(where, "record", meta=record)
+
+
+def read_stdin(stream=None) -> Iterator[RawInput]:
+    stream = stream or sys.stdin.buffer
+    data = stream.read()
+    head = data.lstrip()[:1]
+    if head == b"{":
+        yield from read_jsonl(data, "<stdin>")
+    else:
+        yield RawInput("<stdin>", kind_of(Path("stdin"), data[:2048]), data=data)
+
+
+def iter_inputs(paths: Iterable[str], max_bytes: Optional[int] = None) -> Iterator[RawInput]:
+    """Every raw input under `paths` ("-" is standard input), in a stable order."""
+    for p in paths:
+        if p == "-":
+            yield from read_stdin()
+            continue
+        for path in iter_paths([p]):
+            yield from read_file(path, max_bytes)
