@@ -1,0 +1,220 @@
+"""SQLite store. sqlite3 errors are translated into `StoreError` here, at the one boundary."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from .. import settings
+from ..errors import DatelineError, StoreError
+from ..model import Document
+
+TABLES = ("documents", "sentences", "entities", "times", "events", "statistics", "rejected")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) for each migration file, in order."""
+    folder = resources.files("dateline.store") / "migrations"
+    out = []
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".sql"):
+            number = int(item.name.split("_", 1)[0])
+            out.append((number, item.name, item.read_text(encoding="utf-8")))
+    return out
+
+
+@contextmanager
+def _translated(path: str):
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        msg = str(exc)
+        if "readonly" in msg or "read-only" in msg:
+            raise StoreError(f"database {path} is read-only", fix="check the file's permissions or pass --db with a writable path") from exc
+        if "disk" in msg and "full" in msg or "database or disk is full" in msg:
+            raise StoreError(f"disk full while writing {path}; nothing of this batch was stored",
+                             fix="free space and run the same command again (finished articles are kept)") from exc
+        if "locked" in msg:
+            raise StoreError(f"database {path} is locked by another writer", fix="wait for the other ingest to finish") from exc
+        raise StoreError(f"database {path}: {msg}", fix="check that the file is a dateline database") from exc
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a usable SQLite database ({exc})",
+                         fix="pass --db with another file name, or move the damaged file away") from exc
+
+
+class Store:
+    def __init__(self, path: str):
+        self.path = str(path)
+        with _translated(self.path):
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+
+    # -- schema ---------------------------------------------------------------------------------------
+    def applied_migrations(self) -> list[int]:
+        self.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        return [r[0] for r in self.conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+
+    def migrate(self) -> None:
+        done = set(self.applied_migrations())
+        known = migrations()
+        newest = max((n for n, _, _ in known), default=0)
+        if done and max(done) > newest:
+            raise StoreError(f"database {self.path} was written by a newer dateline (schema {max(done)})",
+                             fix="upgrade dateline, or use another --db")
+        for number, name, sql in known:
+            if number in done:
+                continue
+            with self.transaction():
+                for statement in sql.split(";\n"):
+                    if statement.strip():
+                        self.conn.execute(statement)
+                self.conn.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", (number, name, _now()))
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with _translated(self.path):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- writes ---------------------------------------------------------------------------------------
+    def has_document(self, doc_id: str) -> bool:
+        with _translated(self.path):
+            return self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
+
+    def write_documents(self, docs: Iterable[Document]) -> list[str]:
+        """Store documents with all their rows in one transaction; return the ids newly stored (a
+        document already present is left unchanged)."""
+        stored = []
+        with self.transaction() as conn:
+            for doc in docs:
+                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
+                    continue
+                _insert_document(conn, doc)
+                conn.execute("DELETE FROM rejected WHERE source = ?", (doc.source_path,))
+                stored.append(doc.id)
+        return stored
+
+    def record_rejected(self, source: str, error: DatelineError, kind: str = "input") -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO rejected(source, reason, fix, kind, at) VALUES (?, ?, ?, ?, ?) "
+                         "ON CONFLICT(source) DO UPDATE SET reason=excluded.reason, fix=excluded.fix, kind=excluded.kind, at=excluded.at",
+                         (source, error.reason, error.fix, kind, _now()))
+
+    # -- reads ----------------------------------------------------------------------------------------
+    def query(self, sql: str, params: tuple = ()) -> list[dict]:
+        with _translated(self.path):
+            return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def documents(self, limit: int = 100, offset: int = 0, outlet: Optional[str] = None) -> list[dict]:
+        where, params = "", []
+        if outlet:
+            where, params = "WHERE outlet = ?", [outlet]
+        return self.query(
+            "SELECT d.id, d.published, d.outlet, d.title, d.source_path, "
+            "(SELECT COUNT(*) FROM events e WHERE e.doc_id = d.id) AS events, "
+            "(SELECT COUNT(*) FROM entities n WHERE n.doc_id = d.id) AS entities "
+            f"FROM documents d {where} ORDER BY d.published IS NULL, d.published, d.id LIMIT ? OFFSET ?",
+            tuple(params + [limit, offset]))
+
+    def document(self, doc_id: str) -> Optional[dict]:
+        rows = self.query("SELECT reading FROM documents WHERE id = ?", (doc_id,))
+        if not rows:
+            rows = self.query("SELECT reading FROM documents WHERE id LIKE ? || '%' LIMIT 2", (doc_id,))
+            if len(rows) != 1:
+                return None
+        return json.loads(rows[0]["reading"])
+
+    def entities(self, label: Optional[str] = None, limit: int = 100, resolved_only: bool = False) -> list[dict]:
+        clauses, params = [], []
+        if label:
+            clauses.append("label = ?")
+            params.append(label)
+        if resolved_only:
+            clauses.append("(actor_id IS NOT NULL OR place_id IS NOT NULL OR country IS NOT NULL)")
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self.query(
+            "SELECT text, label, actor_id, country, place_id, COUNT(*) AS mentions, COUNT(DISTINCT doc_id) AS documents "
+            f"FROM entities {where} GROUP BY text, label, actor_id, country, place_id "
+            "ORDER BY mentions DESC, text LIMIT ?", tuple(params + [limit]))
+
+    def events(self, type_: Optional[str] = None, limit: int = 100) -> list[dict]:
+        where, params = ("WHERE type = ?", [type_]) if type_ else ("", [])
+        return self.query(
+            "SELECT id, doc_id, type, mode, trigger, actor_country, target_country, date_start, date_end, "
+            f"certainty, historical FROM events {where} ORDER BY date_start IS NULL, date_start, id LIMIT ?",
+            tuple(params + [limit]))
+
+    def rejected(self) -> list[dict]:
+        return self.query("SELECT source, reason, fix, kind, at FROM rejected ORDER BY at, source")
+
+    def counts(self) -> dict:
+        return {t: self.query(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"] for t in TABLES}
+
+
+def _insert_document(conn: sqlite3.Connection, doc: Document) -> None:
+    reading = doc.to_dict()
+    conn.execute(
+        "INSERT INTO documents(id, url, source_path, outlet, title, authors, published, language, dateline, text, ingested_at, reading) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (doc.id, doc.url, doc.source_path, doc.outlet, doc.title, _dumps(doc.authors), doc.published, doc.language,
+         doc.dateline, doc.text, _now(), _dumps(reading)))
+    conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)",
+                     [(doc.id, i, s.start, s.end) for i, s in enumerate(doc.sentences)])
+    conn.executemany(
+        "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(doc.id, i, e.text, e.start, e.end, e.label,
+          e.actor.actor_id if e.actor else None, _dumps(e.actor.to_dict()) if e.actor else None,
+          e.place.place_id if e.place else None,
+          (e.place.country if e.place else None) or (e.actor.country if e.actor else None),
+          _dumps(e.place.to_dict()) if e.place else None)
+         for i, e in enumerate(doc.entities)])
+    conn.executemany(
+        "INSERT INTO times VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(doc.id, i, t.text, t.start, t.end, t.value, t.range.start if t.range else None,
+          t.range.end if t.range else None, t.range.precision if t.range else None)
+         for i, t in enumerate(doc.times)])
+    conn.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [_event_row(doc.id, ev) for ev in doc.events])
+    conn.executemany("INSERT INTO statistics VALUES (?, ?, ?, ?)",
+                     [(doc.id, i, s.measure, _dumps(s.to_dict())) for i, s in enumerate(doc.statistics)])
+
+
+def _event_row(doc_id: str, ev) -> tuple:
+    place = ev.location or ev.destination or ev.origin
+    return (ev.id, doc_id, ev.type, ev.mode, ev.cameo, ev.trigger.text, ev.sentence.start, ev.sentence.end,
+            ev.actor.country if ev.actor else None, ev.target.country if ev.target else None,
+            place.country if place else None,
+            ev.date.start if ev.date else None, ev.date.end if ev.date else None,
+            ev.date.precision if ev.date else None, ev.certainty, ev.polarity, ev.modality,
+            int(bool(ev.historical)), _dumps(ev.to_dict()))
+
+
+def open_store(path: Optional[str] = None) -> Store:
+    return Store(settings.get("db", path))

@@ -1,0 +1,116 @@
+"""The SQLite store on real database files: migrations, idempotence, rejected inputs, atomic batches,
+readers during writes."""
+import json
+import sqlite3
+import threading
+
+import pytest
+
+from dateline.errors import InputError, StoreError
+from dateline.model import Actor, DateRange, Document, Entity, Event, Participant, Span, TimeExpr
+from dateline.store import open_store
+from dateline.store.sqlite import migrations
+
+
+def make_doc(doc_id="d1", text="Officials defected in 2014.", n_events=1):
+    ents = [Entity("Officials", 0, 9, "NORP", actor=Actor("KP-GOV", "North Korean government", "government", "KP"))]
+    times = [TimeExpr("2014", 22, 26, "2014", DateRange("2014-01-01", "2014-12-31", "year"))]
+    events = [Event(id=f"{doc_id}-e{i}", type="DEFECT", trigger=Span("defected", 10, 18),
+                    sentence=Span(text, 0, len(text)), actor=Participant("Officials", country="KP"))
+              for i in range(n_events)]
+    return Document(id=doc_id, text=text, title="T", published="2015-10-23T10:49:00+09:00", entities=ents,
+                    times=times, events=events, sentences=[Span(text, 0, len(text))], source_path=f"{doc_id}.txt")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(str(tmp_path / "t.db"))
+    yield s
+    s.close()
+
+
+def test_migrations_are_recorded_and_wal_is_on(store):
+    assert store.applied_migrations() == [n for n, _, _ in migrations()]
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_reopening_applies_nothing_twice(tmp_path):
+    path = str(tmp_path / "t.db")
+    open_store(path).close()
+    s = open_store(path)
+    rows = s.query("SELECT COUNT(*) AS n FROM schema_migrations")
+    assert rows[0]["n"] == len(migrations())
+
+
+def test_write_is_idempotent(store):
+    assert store.write_documents([make_doc()]) == ["d1"]
+    before = store.counts()
+    assert store.write_documents([make_doc()]) == []
+    assert store.counts() == before
+    assert before["events"] == 1 and before["entities"] == 1 and before["times"] == 1
+
+
+def test_reading_round_trips_the_contract(store):
+    doc = make_doc()
+    store.write_documents([doc])
+    assert store.document("d1") == json.loads(json.dumps(doc.to_dict()))
+    assert store.document("d") == store.document("d1")  # unique prefix
+    assert store.document("nope") is None
+
+
+def test_failed_batch_leaves_no_partial_document(store):
+    good = make_doc("good")
+    bad = make_doc("bad", n_events=2)
+    bad.events[1].id = bad.events[0].id  # primary-key clash half way through the second document
+    with pytest.raises(StoreError):
+        store.write_documents([good, bad])
+    assert store.counts()["documents"] == 0
+    assert store.counts()["events"] == 0
+
+
+def test_rejected_inputs_are_recorded_once_per_source(store):
+    store.record_rejected("a.txt", InputError("empty file", fix="give it text"))
+    store.record_rejected("a.txt", InputError("binary data", fix="give it text"))
+    rows = store.rejected()
+    assert [(r["source"], r["reason"]) for r in rows] == [("a.txt", "binary data")]
+
+
+def test_readers_see_committed_data_while_a_writer_holds_a_transaction(tmp_path):
+    path = str(tmp_path / "t.db")
+    writer = open_store(path)
+    writer.write_documents([make_doc("first")])
+    reader = open_store(path)
+    started, release = threading.Event(), threading.Event()
+
+    def hold():
+        with writer.transaction() as conn:
+            conn.execute("INSERT INTO rejected VALUES ('x', 'r', NULL, 'input', 'now')")
+            started.set()
+            release.wait(5)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    started.wait(5)
+    assert [d["id"] for d in reader.documents()] == ["first"]  # not blocked, sees the committed state
+    assert reader.rejected() == []
+    release.set()
+    t.join()
+    assert len(reader.rejected()) == 1
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = str(tmp_path / "t.db")
+    open_store(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'now')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer dateline"):
+        open_store(path)
+
+
+def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path):
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable SQLite database"):
+        open_store(str(path))
