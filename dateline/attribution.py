@@ -1,0 +1,509 @@
+"""Who an event is attributed to, how sure the article is of it, whether it is denied, and whether it happened.
+
+A library module, not a pipeline component: the events stage calls these three functions for each trigger
+(a spaCy `Token` of a parsed `Doc`):
+
+    attribute(doc, trigger) -> (Attribution | None, certainty, hedge Span | None)
+    polarity(doc, trigger)  -> "affirmed" | "negated"
+    modality(doc, trigger)  -> "actual" | "planned" | "threatened" | "habitual" | "hypothetical"
+
+All of it reads the dependency parse with cue lists kept as data in `dateline/data/attribution/*.yaml`
+(extended by `<data_dir>/attribution/*.yaml` when the `data_dir` setting names a folder). A cue counts only
+when it *scopes over* the trigger: it hangs on the trigger or on a word the trigger is the complement of
+("reportedly dealt a blow by taking", "has been blamed for blowing up", "failed to launch"). Attribution comes
+from reporting frames (a cue such as "said" or "according to", its source, and the words the account
+covers); a frame carries on to the following sentences of the same paragraph that have no frame of their own.
+`frames(doc)` lists every frame in a document (the attribution suite scores them).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Optional
+
+from . import model
+
+DATA = Path(__file__).resolve().parent / "data" / "attribution"
+CUE_FILES = ("reporting", "hedges", "negation", "modality")
+
+# Dependency links along which a word shares the clause of the word above it, so that a cue on the
+# upper word scopes over the lower one ("failed -xcomp-> launch", "blamed -prep-> for -pcomp-> blowing").
+_CLIMB = {"xcomp", "pcomp", "pobj", "prep", "acomp", "oprd", "compound", "agent"}
+# Extra links for a noun trigger: its verb carries the cues ("the attack reportedly killed ...").
+_NOUN_CLIMB = {"dobj", "nsubj", "nsubjpass", "attr", "appos"}
+# Links that open a clause of its own; the word above may govern it ("denied that ...") but its
+# auxiliaries and adverbs do not reach down.
+_CLAUSE = {"ccomp", "advcl", "parataxis", "csubj", "acl"}
+
+
+@dataclass
+class Frame:
+    """One account in the text: the cue words, the source phrase (or None) and the tokens it covers."""
+
+    cue_start: int  # token indices, end exclusive
+    cue_end: int
+    source_start: Optional[int]
+    source_end: Optional[int]
+    scope: frozenset
+    kind: str = "verb"  # verb | preposition | object
+
+
+# ---------------------------------------------------------------- cue data
+
+
+@lru_cache(maxsize=1)
+def cues() -> dict:
+    """The cue lists, bundled ones extended by the user's `<data_dir>/attribution/*.yaml`."""
+    import yaml
+
+    from . import settings
+
+    data = {name: yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8")) for name in CUE_FILES}
+    extra = settings.get("data_dir")
+    if extra:
+        for name in CUE_FILES:
+            path = Path(extra) / "attribution" / f"{name}.yaml"
+            if path.is_file():
+                _merge(data[name], yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return data
+
+
+def _merge(base: dict, more: dict) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        elif isinstance(value, list) and isinstance(base.get(key), list):
+            base[key] = base[key] + [v for v in value if v not in base[key]]
+        else:
+            base[key] = value
+
+
+@lru_cache(maxsize=None)
+def _set(*path: str) -> frozenset:
+    node = cues()
+    for key in path:
+        node = node.get(key) or {}
+    return frozenset(str(v).lower() for v in (node or []))
+
+
+# ---------------------------------------------------------------- scope
+
+
+def chain(trigger) -> list:
+    """The trigger and the words above it inside its clause, lowest first."""
+    out = [trigger]
+    tok = trigger
+    while tok.head is not tok:
+        dep = tok.dep_
+        noun = tok.pos_ in ("NOUN", "PROPN") and len(out) == 1
+        if dep in _CLIMB or (noun and dep in _NOUN_CLIMB) or (dep == "conj" and _shares_clause(tok)):
+            tok = tok.head
+            out.append(tok)
+        else:
+            break
+    return out
+
+
+def _shares_clause(tok) -> bool:
+    """A conjunct verb with no subject of its own and no "but" shares the first verb's cues."""
+    kids = list(tok.children)
+    if any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in kids):
+        return False
+    return not any(c.dep_ == "cc" and c.lower_ in ("but", "yet") for c in tok.head.children)
+
+
+def outer(trigger):
+    """The word that governs the trigger's clause ("denied -ccomp-> attacked"), or None."""
+    top = chain(trigger)[-1]
+    if top.dep_ in _CLAUSE and top.head is not top:
+        return top.head
+    return None
+
+
+def _passive(tok) -> bool:
+    kids = {c.dep_ for c in tok.children}
+    return bool(kids & {"auxpass", "nsubjpass"}) or (tok.tag_ == "VBN" and tok.dep_ in ("acl", "amod"))
+
+
+def _span(doc, tokens: Iterable) -> model.Span:
+    toks = sorted(tokens, key=lambda t: t.i)
+    start, end = toks[0].idx, toks[-1].idx + len(toks[-1])
+    return model.Span(text=doc.text[start:end], start=start, end=end)
+
+
+def _pairs(trigger):
+    """(upper word, the chain word just below it) for each governor above the trigger."""
+    nodes = chain(trigger)
+    return list(zip(nodes[1:], nodes[:-1]))
+
+
+# ---------------------------------------------------------------- hedges
+
+
+def hedge(doc, trigger) -> Optional[model.Span]:
+    """The hedging words that scope over the trigger, or None."""
+    for node in chain(trigger):
+        found = _hedge_on(node, trigger)
+        if found:
+            return _span(doc, found)
+    for upper, lower in _pairs(trigger):
+        found = _hedge_governor(upper, lower)
+        if found:
+            return _span(doc, found)
+    top = outer(trigger)
+    if top is not None and top.lemma_.lower() in _set("hedges", "passive_governors") and _passive(top):
+        return _span(doc, _with_aux(top))
+    return None
+
+
+def _hedge_on(node, trigger) -> list:
+    for child in node.children:
+        low = child.lower_
+        if child.dep_ in ("advmod", "npadvmod") and low in _set("hedges", "adverbs"):
+            return [child]
+        if child.dep_ == "aux" and low in _set("hedges", "modals"):
+            return [child] + [c for c in node.children if c.dep_ == "aux" and c.i > child.i and c.lower_ == "have"]
+        if node is trigger and child.dep_ == "amod" and low in _set("hedges", "modifiers"):
+            return [child]
+    return []
+
+
+def _hedge_governor(upper, lower) -> list:
+    lemma = upper.lemma_.lower()
+    passive = lemma in _set("hedges", "passive_governors") and _passive(upper)
+    if passive or lemma in _set("hedges", "governors"):
+        link = [lower] if lower.dep_ == "prep" else [c for c in lower.children if c.dep_ == "aux" and c.lower_ == "to"]
+        return _with_aux(upper) + link
+    return []
+
+
+def _with_aux(tok) -> list:
+    return [c for c in tok.children if c.dep_ in ("aux", "auxpass") and c.i < tok.i] + [tok]
+
+
+# ---------------------------------------------------------------- polarity
+
+
+def polarity(doc, trigger) -> str:
+    """"negated" when an odd number of negation cues scope over the trigger, else "affirmed"."""
+    count = 0
+    nodes = chain(trigger)
+    for node in nodes:
+        count += sum(1 for c in node.children if _negates(c))
+        if node.dep_ in ("pobj", "pcomp") and node.head.lower_ == "without":
+            count += 1
+    count += sum(1 for upper, _ in _pairs(trigger) if upper.lemma_.lower() in _set("negation", "governors"))
+    top = outer(trigger)
+    if top is not None and top.lemma_.lower() in _set("negation", "governors") and nodes[-1].dep_ == "ccomp":
+        count += 1
+    return "negated" if count % 2 else "affirmed"
+
+
+def _negates(child) -> bool:
+    low = child.lower_
+    if child.dep_ == "neg":
+        # "not only ... but also" affirms.
+        nxt = child.nbor(1) if child.i + 1 < len(child.doc) else None
+        return not (nxt is not None and nxt.lower_ in ("only", "just", "merely", "simply"))
+    if child.dep_ in ("det", "advmod") and low in _set("negation", "words"):
+        return True
+    if child.dep_ in ("nsubj", "nsubjpass") and (
+            low in ("nobody", "nothing", "none") or any(g.dep_ == "det" and g.lower_ == "no" for g in child.children)):
+        return True
+    return False
+
+
+# ---------------------------------------------------------------- modality
+
+
+def modality(doc, trigger) -> str:
+    """actual | planned | threatened | habitual | hypothetical, the first that applies in that order after
+    threatened: hypothetical, planned, habitual."""
+    nodes = chain(trigger)
+    governors = [(upper.lemma_.lower(), upper) for upper, lower in _pairs(trigger) if lower.dep_ in ("xcomp", "prep", "pcomp", "acomp")]
+    top = outer(trigger)
+    if top is not None and nodes[-1].dep_ in ("ccomp", "xcomp"):
+        governors.append((top.lemma_.lower(), top))
+    conditional = _conditional(nodes)
+    lemmas = {lemma for lemma, _ in governors}
+    if lemmas & _set("modality", "threatened", "governors"):
+        return "threatened"
+    if conditional and lemmas & _set("modality", "threatened", "conditional_governors"):
+        return "threatened"
+    modals = {c.lower_ for n in nodes for c in n.children if c.dep_ == "aux"}
+    in_account = _in_account(doc, trigger)
+    reported_would = cues()["modality"]["planned"].get("reported_would") and in_account
+    if conditional or lemmas & _set("modality", "hypothetical", "governors"):
+        return "hypothetical"
+    hypothetical_modals = modals & _set("modality", "hypothetical", "modals")
+    if hypothetical_modals and not (reported_would and hypothetical_modals <= {"would"}):
+        return "hypothetical"
+    if hypothetical_modals or modals & _set("modality", "planned", "modals"):
+        return "planned"
+    if any(_plans(lemma, tok) for lemma, tok in governors):
+        return "planned"
+    if any(c.dep_ in ("advmod", "npadvmod") and c.lower_ in _set("modality", "habitual", "adverbs")
+           for n in nodes for c in n.children):
+        return "habitual"
+    if lemmas & _set("modality", "habitual", "governors"):
+        return "habitual"
+    return "actual"
+
+
+def _plans(lemma: str, tok) -> bool:
+    if lemma not in _set("modality", "planned", "governors"):
+        return False
+    if lemma == "go":  # "is going to", not "went to fight"
+        return tok.tag_ == "VBG"
+    if lemma in ("set", "expect", "schedule", "slate", "poise"):  # "is set to", "is expected to"
+        return _passive(tok) or tok.tag_ == "VBN"
+    return True
+
+
+def _conditional(nodes) -> bool:
+    markers = _set("modality", "hypothetical", "markers")
+    top = nodes[-1]
+    if top.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in markers for c in top.children):
+        return True
+    for node in nodes:
+        for child in node.children:
+            if child.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in markers for g in child.children):
+                return True
+    return False
+
+
+# ---------------------------------------------------------------- attribution
+
+
+def frames(doc, sent=None) -> list[Frame]:
+    """Every reporting frame in the sentence (or in the whole document when `sent` is None)."""
+    sents = [sent] if sent is not None else list(doc.sents)
+    out: list[Frame] = []
+    for s in sents:
+        for tok in s:
+            frame = _verb_frame(tok) or _prep_frame(tok)
+            if frame is not None:
+                out.append(frame)
+    return out
+
+
+def _verb_frame(tok) -> Optional[Frame]:
+    lemma = tok.lemma_.lower()
+    if tok.pos_ not in ("VERB", "AUX") or lemma not in _set("reporting", "verbs"):
+        return None
+    if any(c.dep_ == "neg" for c in tok.children):
+        return None
+    clausal = any(c.dep_ in ("ccomp", "parataxis") for c in tok.children) or _follows_content(tok)
+    if lemma in _set("reporting", "need_clause") and not clausal:
+        return None
+    kind = "object" if lemma in _set("reporting", "object_source_verbs") else "verb"
+    source = _source_of(tok, kind)
+    if source is None and (kind == "object" or not _expletive_passive(tok)):
+        return None
+    return _make_frame(tok, [tok] + _as_saying(tok), source, kind)
+
+
+def _as_saying(tok) -> list:
+    """The "as saying" of "quoted X as saying"."""
+    for prep in tok.children:
+        if prep.dep_ == "prep" and prep.lower_ == "as":
+            return [prep] + [c for c in prep.children if c.dep_ == "pcomp" and c.lemma_ in ("say", "tell")]
+    return []
+
+
+def _follows_content(tok) -> bool:
+    """ "X happened, officials said": the reporting clause hangs after the content it reports."""
+    return tok.dep_ in ("parataxis", "ccomp", "advcl") and tok.i > tok.head.i and tok.head.pos_ in ("VERB", "AUX")
+
+
+def _expletive_passive(tok) -> bool:
+    return _passive(tok) and any(c.dep_ in ("nsubjpass", "expl") and c.lower_ in _set("reporting", "expletives")
+                                 for c in tok.children)
+
+
+def _source_of(tok, kind: str):
+    for child in tok.children:
+        if kind == "object" and child.dep_ in ("dobj", "pobj"):
+            return child
+        if kind == "verb" and child.dep_ == "nsubj" and child.lower_ not in _set("reporting", "expletives"):
+            return child
+        if kind == "verb" and child.dep_ == "agent":
+            objs = [g for g in child.children if g.dep_ == "pobj"]
+            if objs:
+                return objs[0]
+    return None
+
+
+def _prep_frame(tok) -> Optional[Frame]:
+    for phrase in _set("reporting", "prepositions"):
+        words = phrase.split()
+        if tok.i + len(words) > len(tok.doc):
+            continue
+        if [t.lower_ for t in tok.doc[tok.i:tok.i + len(words)]] != words:
+            continue
+        last = tok.doc[tok.i + len(words) - 1]
+        objs = [c for c in last.children if c.dep_ in ("pobj", "dobj")]
+        if not objs:
+            return None
+        return _make_frame(tok, list(tok.doc[tok.i:tok.i + len(words)]), objs[0], "preposition")
+    return None
+
+
+def _make_frame(cue_tok, cue_toks: list, source, kind: str) -> Frame:
+    src = _source_tokens(source) if source is not None else []
+    cue_set = {t.i for t in cue_toks}
+    if kind == "preposition":
+        anchor = cue_tok.head if cue_tok.head is not cue_tok else cue_tok
+        covered = _subtree_ids(anchor.sent.root if anchor is cue_tok else anchor)
+        covered -= _subtree_ids(cue_tok)
+    else:
+        covered = _subtree_ids(cue_tok) - _outside(cue_tok)
+        if _follows_content(cue_tok) or (kind == "object" and cue_tok.dep_ == "advcl"):
+            covered |= _subtree_ids(cue_tok.head) - _subtree_ids(cue_tok)
+    covered -= {t.i for t in src} | cue_set
+    return Frame(cue_start=min(cue_set), cue_end=max(cue_set) + 1,
+                 source_start=src[0].i if src else None, source_end=src[-1].i + 1 if src else None,
+                 scope=frozenset(covered), kind=kind)
+
+
+def _source_tokens(head) -> list:
+    """The source phrase: the head's subtree, cut before a comma clause ("Smith, who ...")."""
+    toks = list(head.subtree)
+    out = []
+    for t in toks:
+        if t.i > head.i and t.is_punct and t.text in (",", "(", "—", "--", ";", ":"):
+            break
+        out.append(t)
+    while out and (out[-1].is_punct or out[-1].is_space):
+        out.pop()
+    while out and (out[0].is_punct or out[0].is_space):
+        out.pop(0)
+    return out or [head]
+
+
+def _subtree_ids(tok) -> set:
+    return {t.i for t in tok.subtree}
+
+
+def _outside(tok) -> set:
+    """Subordinate clauses of a reporting verb that lie outside the account ("said it AFTER ...")."""
+    out = set()
+    for child in tok.children:
+        if child.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in _set("reporting", "outside_markers")
+                                         for g in child.children):
+            out |= _subtree_ids(child)
+        if child.dep_ in ("nsubj", "nsubjpass", "npadvmod", "punct"):
+            out |= _subtree_ids(child)
+    return out
+
+
+def _covering(doc, trigger, found: list[Frame]) -> Optional[Frame]:
+    hits = [f for f in found if trigger.i in f.scope]
+    return min(hits, key=lambda f: (len(f.scope), f.kind != "verb")) if hits else None
+
+
+def _carried(doc, trigger) -> Optional[Frame]:
+    """The account of an earlier sentence of the same paragraph that this frameless sentence continues."""
+    sent = trigger.sent
+    if frames(doc, sent):
+        return None
+    for _ in range(3):
+        if sent.start <= 0:
+            return None
+        prev = doc[sent.start - 1].sent
+        if _new_paragraph(doc, prev, sent):
+            return None
+        found = frames(doc, prev)
+        if found:
+            return _covering(doc, prev.root, found) or found[-1]
+        sent = prev
+    return None
+
+
+def _new_paragraph(doc, prev, sent) -> bool:
+    """A line break between the last word of `prev` and the first word of `sent`."""
+    words = [t for t in prev if not t.is_space]
+    after = [t for t in sent if not t.is_space]
+    if not words or not after:
+        return True
+    return "\n" in doc.text[words[-1].idx + len(words[-1]):after[0].idx]
+
+
+def _in_account(doc, trigger) -> bool:
+    return _covering(doc, trigger, frames(doc, trigger.sent)) is not None
+
+
+def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[model.Span]]:
+    """(attribution, certainty, hedge span) of the event whose trigger is the token `trigger`."""
+    frame = _covering(doc, trigger, frames(doc, trigger.sent))
+    if frame is None and not _in_cue(doc, trigger):
+        frame = _carried(doc, trigger)
+    attribution = to_attribution(doc, frame) if frame is not None else None
+    hedged = hedge(doc, trigger) or (_source_hedge(doc, frame) if frame is not None else None)
+    if hedged is not None:
+        return attribution, "hedged", hedged
+    if attribution is not None:
+        return attribution, "attributed", None
+    return None, "asserted", None
+
+
+def _in_cue(doc, trigger) -> bool:
+    return any(f.cue_start <= trigger.i < f.cue_end or
+               (f.source_start is not None and f.source_start <= trigger.i < f.source_end)
+               for f in frames(doc, trigger.sent))
+
+
+def _source_hedge(doc, frame: Frame) -> Optional[model.Span]:
+    if frame.source_start is None:
+        return None
+    words = [t for t in doc[frame.source_start:frame.source_end] if t.lower_ in _set("hedges", "source_words")]
+    return _span(doc, words) if words else None
+
+
+def to_attribution(doc, frame: Frame) -> model.Attribution:
+    cue = _span(doc, doc[frame.cue_start:frame.cue_end])
+    source = None
+    if frame.source_start is not None:
+        source = participant(doc, doc[frame.source_start:frame.source_end])
+        if doc[frame.source_start:frame.source_end].root.lower_ in _set("reporting", "pronouns"):
+            _fill_from_antecedent(doc, frame, source)
+    return model.Attribution(source=source, cue=cue)
+
+
+def participant(doc, span) -> model.Participant:
+    """A source phrase as a participant: actor fields from the entity at its head, place from a place inside."""
+    head = span.root
+    entities = list(doc._.entities or []) if doc.has_extension("entities") else []
+    at_head = next((e for e in entities if e.start <= head.idx < e.end), None)
+    actor = at_head.actor if at_head is not None else None
+    place = None
+    for ent in entities:
+        if ent is at_head or not (span.start_char <= ent.start and ent.end <= span.end_char):
+            continue
+        if ent.place is not None:
+            place = ent.place
+            break
+        if ent.label in ("GPE", "LOC"):
+            place = model.Place(text=ent.text)
+            break
+    out = model.Participant(text=span.text, start=span.start_char, end=span.end_char, place=place)
+    if actor is not None:
+        out.actor_id, out.name, out.kind = actor.actor_id, actor.name, actor.kind
+        out.country, out.role = actor.country, actor.role
+    return out
+
+
+def _fill_from_antecedent(doc, frame: Frame, source: model.Participant) -> None:
+    """ "He said ...": take the actor of the last named source before this one."""
+    before = [f for f in frames(doc) if f.source_start is not None and f.source_end <= frame.cue_start
+              and f.cue_start < frame.cue_start]
+    for f in reversed(before[-5:]):
+        span = doc[f.source_start:f.source_end]
+        if span.root.lower_ in _set("reporting", "pronouns"):
+            continue
+        earlier = participant(doc, span)
+        for key in ("actor_id", "name", "kind", "country", "role", "place"):
+            setattr(source, key, getattr(earlier, key))
+        source.orgs = list(earlier.orgs)
+        return
