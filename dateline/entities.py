@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from spacy.language import Language
-
 from .model import Entity
+from .nlp import component
 
 
 def from_doc(doc) -> list[Entity]:
@@ -29,7 +28,7 @@ def add_entities(doc, new: Iterable[Entity], replace_overlaps: bool = True) -> N
     doc._.entities = current
 
 
-@Language.component("dateline.entities.v1")
+@component("dateline.entities.v1")
 def entities_component(doc):
     doc._.entities = from_doc(doc)
     return doc

@@ -44,6 +44,18 @@ _DOC_EXTENSIONS = {
 }
 
 
+def spacy_name(factory: str) -> str:
+    """spaCy refuses "." in component names: "dateline.times.v1" is registered as "dateline_times_v1"."""
+    return factory.replace(".", "_")
+
+
+def component(factory: str):
+    """Decorator registering a stage function under its versioned name (see `spacy_name`)."""
+    from spacy.language import Language
+
+    return Language.component(spacy_name(factory))
+
+
 def register_extensions() -> None:
     from spacy.tokens import Doc
 
@@ -74,7 +86,7 @@ def load(model: Optional[str] = None, stages: Optional[tuple[str, ...]] = None):
         ) from exc
     wanted = stages if stages is not None else tuple(f for f, _ in STAGES)
     for factory in wanted:
-        nlp.add_pipe(factory, name=factory.split(".")[1])
+        nlp.add_pipe(spacy_name(factory), name=factory.split(".")[1])
     return nlp
 
 

@@ -1,0 +1,125 @@
+"""End to end on the real model and a real database: ingest, duplicates, bad input, the contract."""
+import json
+
+import pytest
+
+import dateline
+from dateline.store import open_store
+
+ARTICLE = """Seoul Says Two Envoys Fled Posts in Europe
+
+By Jane Park
+
+March 3, 2016 09:15
+
+Two North Korean diplomats posted in Europe defected to South Korea last month, the Ministry of Unification said Thursday.
+
+One of them reportedly took $2 million with him.
+"""
+
+OTHER = """Sanctions Widened on Shipping Firms
+
+By Tom Reed
+
+April 9, 2017 17:40
+
+The United Nations Security Council imposed new sanctions on three shipping companies on Monday.
+"""
+
+CONTRACT = {
+    "document": ["id", "url", "source_path", "outlet", "title", "authors", "published", "language", "dateline",
+                 "text", "entities", "times", "events", "statistics"],
+    "entity": ["text", "start", "end", "label", "actor", "place"],
+    "time": ["text", "start", "end", "value", "range"],
+    "event": ["id", "type", "mode", "trigger", "sentence", "actor", "target", "origin", "destination", "location",
+              "date", "quantities", "attribution", "certainty", "polarity", "modality", "historical"],
+}
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text(ARTICLE)
+    (folder / "sub" / "b.txt").write_text(OTHER)
+    (folder / "copy.txt").write_text(ARTICLE)  # the same article again
+    (folder / "empty.txt").write_text("")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (folder / "feed.jsonl").write_text(json.dumps({"text": OTHER.split("\n\n", 3)[3], "title": "Sanctions",
+                                                   "published": "2017-04-10", "outlet": "Wire"}) + "\n{broken\n")
+    return folder
+
+
+def test_ingest_stores_good_articles_and_records_bad_ones(corpus, tmp_path, nlp):
+    db = str(tmp_path / "t.db")
+    summary = dateline.ingest([str(corpus)], db=db)
+    assert summary.read == 7
+    assert summary.stored == 3
+    assert summary.duplicates == 1
+    rejected = {r[0].split("/")[-1]: r[1] for r in summary.rejected}
+    assert set(rejected) == {"empty.txt", "binary.txt", "feed.jsonl:2"}
+    store = open_store(db)
+    assert store.counts()["documents"] == 3
+    assert {r["source"].split("/")[-1] for r in store.rejected()} == set(rejected)
+    assert all(r["reason"] and r["fix"] for r in store.rejected())
+
+
+def test_reingesting_changes_nothing(corpus, tmp_path, nlp):
+    db = str(tmp_path / "t.db")
+    dateline.ingest([str(corpus)], db=db)
+    store = open_store(db)
+    before = store.counts()
+    snapshot = store.query("SELECT id, reading FROM documents ORDER BY id")
+    again = dateline.ingest([str(corpus)], db=db)
+    assert again.stored == 0 and again.duplicates == 4
+    assert store.counts() == before
+    assert store.query("SELECT id, reading FROM documents ORDER BY id") == snapshot
+
+
+def test_read_gives_every_contract_field(tmp_path, nlp):
+    path = tmp_path / "a.txt"
+    path.write_text(ARTICLE)
+    d = dateline.read(path).to_dict()
+    assert list(d)[: len(CONTRACT["document"])] == CONTRACT["document"]
+    assert d["title"] == "Seoul Says Two Envoys Fled Posts in Europe"
+    assert d["authors"] == ["Jane Park"]
+    assert d["published"].startswith("2016-03-03T09:15")
+    assert d["text"].startswith("Two North Korean diplomats")
+    for e in d["entities"]:
+        assert set(CONTRACT["entity"]) <= set(e)
+        assert d["text"][e["start"]:e["end"]] == e["text"]
+    for t in d["times"]:
+        assert set(CONTRACT["time"]) <= set(t)
+        assert d["text"][t["start"]:t["end"]] == t["text"]
+    for ev in d["events"]:
+        assert set(CONTRACT["event"]) <= set(ev)
+        assert ev["id"].startswith(d["id"])
+        assert d["text"][ev["trigger"]["start"]:ev["trigger"]["end"]] == ev["trigger"]["text"]
+
+
+def test_same_text_gets_the_same_id_whatever_the_source(tmp_path, nlp):
+    path = tmp_path / "a.txt"
+    path.write_text(ARTICLE)
+    assert dateline.read(path).id == dateline.read(str(path)).id
+
+
+def test_a_stage_that_raises_rejects_one_article_and_the_batch_goes_on(corpus, tmp_path, nlp):
+    import dateline.pipeline as pipeline
+
+    # a failure inside a spaCy component is isolated by the error handler; here we fail one component
+    from spacy.language import Language
+
+    @Language.component("test.fail_on_sanctions")
+    def fail(doc):
+        if "sanctions" in doc.text.lower():
+            raise ValueError("cannot read sanctions")
+        return doc
+
+    pipe_nlp = pipeline._nlp(None)
+    pipe_nlp.add_pipe("test.fail_on_sanctions", last=True)
+    try:
+        summary = dateline.ingest([str(corpus / "a.txt"), str(corpus / "sub" / "b.txt")], db=str(tmp_path / "t.db"))
+    finally:
+        pipe_nlp.remove_pipe("test.fail_on_sanctions")
+    assert summary.stored == 1
+    assert len(summary.rejected) == 1 and "cannot read sanctions" in summary.rejected[0][1]
