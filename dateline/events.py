@@ -1,8 +1,263 @@
-"""The `events` stage. (Being built: see the issue tracker.)"""
+"""The `events` stage: who did what to whom, found by trigger lexicons over the dependency parse.
+
+Knowledge lives in `dateline/data/events/`: `ontology.yaml` (the 16 PLOVER types plus DEFECT, with modes,
+contexts and CAMEO root codes) and `triggers.yaml` (verbs and event nouns per type, with the few conditions
+that keep them precise). Files of the same names under `<data_dir>/events/` extend them.
+
+The component reads each token once: a lemma lookup gives the candidate trigger entries, the entry's
+conditions are checked on the token's children, and the arguments are read off the parse by
+`dateline.event_args`. Nothing here calls a model; the cost is a few dictionary lookups per token.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Optional
+
+import yaml
 from spacy.language import Language
 
+from . import settings
+from .errors import ConfigError
 
-@Language.component("dateline.events.v1")
+DATA = Path(__file__).resolve().parent / "data" / "events"
+NONE_TYPE = "NONE"  # a lexicon entry of this type blocks a pattern instead of reporting an event
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read event knowledge file {path}: {exc}",
+                          fix="correct the YAML (see dateline/data/events/ for the format) or remove the file")
+
+
+def _extra_file(name: str) -> Optional[Path]:
+    root = settings.get("data_dir")
+    if not root:
+        return None
+    path = Path(root) / "events" / name
+    return path if path.is_file() else None
+
+
+def _merge_types(base: dict, more: dict) -> None:
+    for name, spec in (more or {}).items():
+        if name in base and isinstance(spec, dict):
+            for key, value in spec.items():
+                if isinstance(value, dict) and isinstance(base[name].get(key), dict):
+                    base[name][key].update(value)
+                elif isinstance(value, list) and isinstance(base[name].get(key), list):
+                    base[name][key] = list(dict.fromkeys(base[name][key] + value))
+                else:
+                    base[name][key] = value
+        else:
+            base[name] = spec
+
+
+@lru_cache(maxsize=1)
+def ontology() -> dict:
+    """The event types: name -> {cameo, quad, description, modes, contexts}, bundled file plus user file."""
+    data = _read_yaml(DATA / "ontology.yaml")
+    extra = _extra_file("ontology.yaml")
+    if extra:
+        more = _read_yaml(extra)
+        _merge_types(data.setdefault("types", {}), more.get("types") or {})
+        data["contexts"] = list(dict.fromkeys((data.get("contexts") or []) + (more.get("contexts") or [])))
+    return data
+
+
+def event_types() -> dict:
+    return ontology()["types"]
+
+
+def cameo_root(event_type: str) -> Optional[str]:
+    spec = event_types().get(event_type) or {}
+    return spec.get("cameo")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One trigger pattern: a head lemma plus the conditions under which it reports an event."""
+
+    type: str
+    pos: str  # "verb" | "noun"
+    head: str
+    prefix: tuple = ()  # words before a hyphen: "test-fire" -> ("test",)
+    extras: tuple = ()  # each a frozenset of alternative lemmas that must be near the head
+    mode: Optional[str] = None
+    context: Optional[str] = None
+    not_with: frozenset = frozenset()
+    transitive: bool = False
+    prep_any: frozenset = frozenset()
+    prep_none: frozenset = frozenset()
+
+    @property
+    def specificity(self) -> int:
+        return len(self.extras) + len(self.prefix)
+
+
+@dataclass
+class Lexicon:
+    verbs: dict  # head lemma -> [Entry]
+    nouns: dict
+    light_verbs: frozenset
+    hedge_passives: frozenset
+    place_nouns: frozenset
+    taken_nouns: frozenset
+
+
+def _entry(event_type: str, pos: str, key: str, value) -> Entry:
+    spec = value if isinstance(value, dict) else {"mode": value}
+    words = str(key).lower().split()
+    parts = words[0].split("-")
+    lower = lambda xs: frozenset(str(x).lower() for x in xs or [])  # noqa: E731
+    return Entry(
+        type=spec.get("type", event_type), pos=pos, head=parts[-1], prefix=tuple(parts[:-1]),
+        extras=tuple(frozenset(w.split("|")) for w in words[1:]),
+        mode=spec.get("mode"), context=spec.get("context"), not_with=lower(spec.get("not_with")),
+        transitive=bool(spec.get("transitive")), prep_any=lower(spec.get("prep_any")),
+        prep_none=lower(spec.get("prep_none")),
+    )
+
+
+def _lexicon_data() -> dict:
+    data = _read_yaml(DATA / "triggers.yaml")
+    extra = _extra_file("triggers.yaml")
+    if extra:
+        more = _read_yaml(extra)
+        _merge_types(data.setdefault("types", {}), more.get("types") or {})
+        for key in ("light_verbs", "hedge_passives", "place_nouns", "taken_nouns"):
+            data[key] = list(data.get(key) or []) + list(more.get(key) or [])
+    return data
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    data = _lexicon_data()
+    verbs: dict = {}
+    nouns: dict = {}
+    for event_type, spec in (data.get("types") or {}).items():
+        for pos, table in (("verb", verbs), ("noun", nouns)):
+            for key, value in ((spec or {}).get(pos + "s") or {}).items():
+                entry = _entry(event_type, pos, key, value)
+                table.setdefault(entry.head, []).append(entry)
+    for table in (verbs, nouns):
+        for head in table:
+            table[head].sort(key=lambda e: -e.specificity)
+    as_set = lambda k: frozenset(str(x).lower() for x in data.get(k) or [])  # noqa: E731
+    return Lexicon(verbs, nouns, as_set("light_verbs"), as_set("hedge_passives"), as_set("place_nouns"),
+                   as_set("taken_nouns"))
+
+
+def near_lemmas(tok) -> set:
+    """Lemmas and lower-case forms of a token's children and grandchildren."""
+    out = set()
+    for child in tok.children:
+        out.add(child.lemma_.lower())
+        out.add(child.lower_)
+        for grand in child.children:
+            out.add(grand.lemma_.lower())
+            out.add(grand.lower_)
+    return out
+
+
+def _preps(tok) -> set:
+    return {c.lower_ for c in tok.children if c.dep_ in ("prep", "agent", "dative")}
+
+
+def _is_transitive(tok) -> bool:
+    deps = {c.dep_ for c in tok.children}
+    return bool(deps & {"dobj", "ccomp", "xcomp", "nsubjpass", "auxpass", "dative", "oprd"}) or \
+        (tok.tag_ == "VBN" and tok.dep_ in ("acl", "amod"))
+
+
+def _fits(entry: Entry, tok, near: set) -> bool:
+    doc = tok.doc
+    if entry.prefix:
+        n = len(entry.prefix)
+        start = tok.i - 2 * n
+        if start < 0 or [doc[start + 2 * k].lower_ for k in range(n)] != list(entry.prefix):
+            return False
+        if any(doc[start + 2 * k + 1].text != "-" for k in range(n)):
+            return False
+    if any(not (alts & near) for alts in entry.extras):
+        return False
+    if entry.not_with & near:
+        return False
+    if entry.transitive and not _is_transitive(tok):
+        return False
+    preps = _preps(tok) | {c.lower_ for c in tok.children if c.dep_ == "prt"}
+    if entry.prep_any and not (entry.prep_any & preps):
+        return False
+    return not (entry.prep_none & preps)
+
+
+def match(tok, lex: Optional[Lexicon] = None) -> Optional[Entry]:
+    """The most specific lexicon entry that this token fulfils as a trigger, or None."""
+    lex = lex or lexicon()
+    if tok.pos_ == "VERB":
+        table = lex.verbs
+    elif tok.pos_ in ("NOUN", "PROPN"):
+        table = lex.nouns
+    else:
+        return None
+    entries = table.get(tok.lemma_.lower()) or table.get(tok.lower_)
+    if not entries:
+        return None
+    near = near_lemmas(tok)
+    for entry in entries:
+        if _fits(entry, tok, near):
+            return None if entry.type == NONE_TYPE else entry
+    return None
+
+
+def triggers(doc, lex: Optional[Lexicon] = None) -> list[tuple]:
+    """(token, entry) for every token that reports an event, in text order."""
+    from . import event_args
+
+    lex = lex or lexicon()
+    found = []
+    for tok in doc:
+        entry = match(tok, lex)
+        if entry is not None and event_args.reports_event(tok, entry, lex):
+            found.append((tok, entry))
+    # A noun that only completes a verb pattern ("held talks", "imposed sanctions") is the verb's event.
+    used = {c.i for tok, e in found if e.pos == "verb" and e.extras
+            for c in list(tok.children) + [g for ch in tok.children for g in ch.children]}
+    return [(t, e) for t, e in found if not (e.pos == "noun" and t.i in used)]
+
+
+def extract(doc) -> list:
+    from . import event_args
+
+    lex = lexicon()
+    found = triggers(doc, lex)
+    ids = frozenset(tok.i for tok, _ in found)
+    events = [event_args.build(doc, tok, entry, lex, ids) for tok, entry in found]
+    events = event_args.merge(doc, [e for e in events if e is not None], lex)
+    prefix = doc._.doc_id or "doc"
+    for n, event in enumerate(events, 1):
+        event.id = f"{prefix}-e{n}"
+    return events
+
+
+FACTORY = "dateline.events.v1"
+
+
+def _component(name: str):
+    """Register under the versioned name; spaCy 3.8.18 refuses "." in names, so fall back to "_" there."""
+    try:
+        return Language.component(name)
+    except ValueError:
+        return Language.component(name.replace(".", "_"))
+
+
+@_component(FACTORY)
 def events_component(doc):
-    doc._.events = []
+    doc._.events = extract(doc)
     return doc
+
+
+def types_in(events: Iterable) -> list[str]:
+    return [e.type for e in events]

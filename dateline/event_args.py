@@ -1,0 +1,740 @@
+"""Arguments of an event read off the dependency parse: actor, target, places, date, quantities.
+
+Helpers of `dateline.events`. Each function takes the trigger token (and its lexicon entry) and looks only at
+the trigger's clause: a date, place or amount elsewhere in the sentence belongs to another clause (the
+"said Thursday" of the reporting verb is not the date of the defection it reports).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Optional
+
+from . import model
+
+RELATIVE_PRONOUNS = {"who", "which", "that", "whom", "whose"}
+PRONOUNS = {"he", "she", "it", "they", "him", "her", "them", "we", "i", "you"}
+ANAPHORIC_DETS = {"that", "this", "the", "these", "those"}
+# Links that open a clause about something else: a date or amount under them is not the event's.
+OTHER_CLAUSE = {"relcl", "acl", "appos", "ccomp", "parataxis", "advcl", "csubj"}
+# Links along which a clause inherits the subject of the word above it.
+SUBJECT_LINKS = {"conj", "xcomp", "advcl"}
+ORG_LABELS = {"ORG", "NORP"}
+ORG_KINDS = {"organization", "organisation", "government", "military", "party", "company", "bank", "media",
+             "igo", "ngo", "agency", "rebel", "group"}
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+ORIGIN_PREPS = {"from", "out"}
+DESTINATION_PREPS = {"to", "into", "toward", "towards"}
+LOCATION_PREPS = {"in", "at", "near", "inside", "outside", "off", "across", "within", "around", "throughout"}
+DESTINATION_TYPES = {"DEFECT", "MOBILIZE", "RETREAT", "CONSULT", "AID", "COERCE"}
+OF_TARGET_TYPES = {"ASSAULT", "COERCE", "RETREAT", "ACCUSE", "SANCTION", "DEFECT"}
+ON_TARGET_TYPES = {"ASSAULT", "ACCUSE", "SANCTION", "COERCE", "THREATEN", "PROTEST"}
+WITH_TARGET_TYPES = {"CONSULT", "COOPERATE", "AGREE", "ASSAULT"}
+TO_TARGET_TYPES = {"COOPERATE", "AID", "REQUEST", "SUPPORT", "RETREAT", "CONCEDE"}
+WORK_VERBS = {"work", "serve"}
+CONTINUATION_VERBS = {"flee", "escape", "leave", "run", "go", "come", "arrive", "return", "disappear", "vanish"}
+TAKE_VERBS = {"take", "carry", "steal", "embezzle", "grab", "smuggle", "bring", "pocket", "loot", "siphon"}
+BACK_SUBJECTS = {"some", "many", "several", "most", "others", "they", "he", "she", "both", "few", "all",
+                 "one", "two", "three", "none"}
+
+
+def _module(name: str):
+    """A sibling stage module when it is installed, else None (stages land independently)."""
+    try:
+        return importlib.import_module(f"dateline.{name}")
+    except ImportError:
+        return None
+
+
+# ---------------------------------------------------------------- which tokens report events
+
+
+def _passive(tok) -> bool:
+    kids = {c.dep_ for c in tok.children}
+    return bool(kids & {"auxpass", "nsubjpass"}) or (tok.tag_ == "VBN" and tok.dep_ in ("acl", "amod"))
+
+
+def _has_agent(tok) -> bool:
+    return any(c.dep_ == "agent" for c in tok.children)
+
+
+def governing_verb(tok):
+    """The verb a noun trigger hangs on, through prepositions ("supervised the sinking")."""
+    head = tok.head
+    if tok.dep_ in ("dobj", "attr", "nsubjpass", "oprd", "nsubj") and head.pos_ in ("VERB", "AUX"):
+        return head
+    if tok.dep_ == "pobj" and head.dep_ in ("prep", "agent") and head.head.pos_ == "VERB":
+        return head.head
+    return None
+
+
+def reports_event(tok, entry, lex) -> bool:
+    """Whether a token that matched a lexicon entry reports an event here (not a mention of a kind)."""
+    if entry.pos == "verb":
+        return _verb_reports(tok, lex)
+    return _noun_reports(tok, entry, lex)
+
+
+def _verb_reports(tok, lex) -> bool:
+    # "has been blamed for X" with nobody blaming: the article hedges X, nobody accuses anyone.
+    if tok.lemma_.lower() in lex.hedge_passives and _passive(tok) and not _has_agent(tok):
+        return False
+    # "the opportunity to defect", "a plan to withdraw": a noun's infinitive is a possibility, not an event.
+    if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN") and any(
+            c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
+        return False
+    return tok.dep_ not in ("amod", "compound")
+
+
+def _noun_reports(tok, entry, lex) -> bool:
+    if tok.dep_ in ("compound", "amod", "nmod") and tok.head.pos_ in ("NOUN", "PROPN"):
+        return False
+    verb = governing_verb(tok)
+    if verb is not None and verb.lemma_.lower() in lex.light_verbs and tok.dep_ in ("dobj", "attr", "nsubjpass"):
+        return True
+    if tok.tag_ in ("NNS", "NNPS") and tok.lemma_.lower() not in ("talk", "negotiation", "sanction", "consultation"):
+        return False
+    if verb is not None and verb.lemma_.lower() == "be":
+        return False
+    kids = {c.dep_ for c in tok.children} | {c.lower_ for c in tok.children if c.dep_ == "prep"}
+    if entry.extras or kids & {"poss", "of", "by", "on", "against", "with", "between"}:
+        return True
+    return tok.dep_ in ("nsubj", "nsubjpass") and verb is not None
+
+
+# ---------------------------------------------------------------- participants
+
+
+def noun_phrase(tok):
+    """The words of the noun phrase headed by tok, without its relative clauses and appositions."""
+    doc = tok.doc
+    end = tok.i
+    for child in tok.rights:
+        if child.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj", "advcl"):
+            break
+        end = _clause_free_end(child)
+        if end < child.right_edge.i:
+            break
+    start = tok.left_edge.i
+    while start < tok.i and doc[start].dep_ in ("punct", "cc"):
+        start += 1
+    return doc[start:end + 1]
+
+
+def _clause_free_end(node) -> int:
+    """The last token of node's subtree before any relative clause or apposition inside it."""
+    cut = [d.i for d in node.subtree if d.dep_ in ("relcl", "acl", "appos") and d is not node]
+    if not cut:
+        return node.right_edge.i
+    first = min(doc_tok.left_edge.i for doc_tok in node.subtree if doc_tok.i in cut)
+    end = first - 1
+    while end > node.i and node.doc[end].dep_ in ("punct", "cc"):
+        end -= 1
+    return end
+
+
+def _subject(tok, depth: int = 0):
+    for child in tok.children:
+        if child.dep_ in ("nsubj", "csubj", "expl"):
+            return child if child.dep_ != "expl" else None
+    # The parser sometimes hangs the subject on an auxiliary ("It was later became ...").
+    for child in tok.children:
+        if child.dep_ in ("aux", "auxpass") and depth == 0:
+            found = _subject(child, 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _relative_head(tok):
+    """For a relative pronoun, the noun its clause describes."""
+    clause = tok.head
+    if tok.lower_ in RELATIVE_PRONOUNS and clause.dep_ == "relcl":
+        return _person_head(clause.head) if tok.lower_ in ("who", "whom") else clause.head
+    return tok
+
+
+def _person_head(noun):
+    """"one official with Room 39 who defected": "who" is the official, though the parser hangs the
+    clause on the organisation."""
+    if noun.dep_ != "pobj" or noun.head.head.pos_ not in ("NOUN", "PRON"):
+        return noun
+    ent = _entity_at(noun.doc, noun.idx, noun.idx + len(noun.text))
+    named = noun.ent_type_ in ("ORG", "GPE", "FAC", "LOC") or (
+        ent is not None and (ent.label in ORG_LABELS | PLACE_LABELS or ent.place is not None or
+                             (ent.actor is not None and _is_org(ent))))
+    return noun.head.head if named else noun
+
+
+def _passive_subject(tok):
+    for child in tok.children:
+        if child.dep_ == "nsubjpass":
+            return child
+    return None
+
+
+def acting_subject(tok, lex):
+    """Who does what the verb `tok` says: its subject, or the subject it inherits up the tree."""
+    node = tok
+    for _ in range(5):
+        subj = _subject(node)
+        if subj is not None:
+            return _relative_head(subj)
+        if node.dep_ == "relcl" and not _passive(node):
+            return _person_head(node.head)
+        if node.dep_ in SUBJECT_LINKS and node.head.pos_ in ("VERB", "AUX"):
+            node = node.head
+            if _passive(node):
+                # "X has been blamed for blowing up": the one blamed is the one who blew up.
+                subj = _passive_subject(node) or _subject(node)
+                if subj is None and node.dep_ == "conj":
+                    subj = _subject(node.head) or _passive_subject(node.head)
+                return _relative_head(subj) if subj is not None else None
+            continue
+        if node.dep_ == "pcomp" and node.head.dep_ == "prep" and node.head.head.pos_ == "VERB":
+            node = node.head.head
+            if _passive(node) and node.lemma_.lower() in lex.hedge_passives:
+                subj = _passive_subject(node)
+                if subj is None and node.dep_ == "conj":
+                    subj = _subject(node.head) or _passive_subject(node.head)
+                return _relative_head(subj) if subj is not None else None
+            continue
+        return None
+    return None
+
+
+def _pobj(prep):
+    for child in prep.children:
+        if child.dep_ in ("pobj", "pcomp"):
+            return child
+    return None
+
+
+def _prep_objects(tok, words: set) -> list:
+    out = []
+    for child in tok.children:
+        if child.dep_ in ("prep", "agent", "dative") and child.lower_ in words:
+            obj = _pobj(child)
+            if obj is not None:
+                out.append(obj)
+    return out
+
+
+def _agent(tok):
+    for child in tok.children:
+        if child.dep_ == "agent":
+            return _pobj(child)
+    return None
+
+
+def _object(tok, entry):
+    near = set().union(*entry.extras) if entry.extras else set()
+    for child in tok.children:
+        if child.dep_ in ("dobj", "dative") and child.lemma_.lower() not in near and child.lower_ not in near:
+            return child
+    return None
+
+
+def verb_roles(tok, entry, lex):
+    """(actor token, target token) of a verb trigger."""
+    if _passive(tok):
+        target = _passive_subject(tok)
+        if target is None and tok.dep_ == "acl":
+            target = tok.head
+        elif target is None and tok.dep_ == "relcl":
+            target = tok.head
+        return _agent(tok), (_relative_head(target) if target is not None else None)
+    actor = acting_subject(tok, lex)
+    target = _object(tok, entry)
+    if target is None:
+        target = _first(_prep_objects(tok, _target_preps(entry.type)))
+    return actor, target
+
+
+def _target_preps(event_type: str) -> set:
+    preps = set()
+    if event_type in ON_TARGET_TYPES:
+        preps |= {"on", "against", "at", "upon"}
+    if event_type in WITH_TARGET_TYPES:
+        preps |= {"with"}
+    if event_type in TO_TARGET_TYPES:
+        preps |= {"to"}
+    return preps
+
+
+def _first(items):
+    return items[0] if items else None
+
+
+def noun_roles(tok, entry, lex):
+    """(actor token, target token) of a noun trigger ("Russia's attack on X", "the sinking of Y")."""
+    actor = None
+    for child in tok.children:
+        if child.dep_ == "poss":
+            actor = child
+        elif child.dep_ == "compound" and child.ent_type_ in ORG_LABELS | {"GPE"} | {"PERSON"}:
+            actor = child
+    actor = actor or _first(_prep_objects(tok, {"by"}))
+    verb = governing_verb(tok)
+    if actor is None and verb is not None and tok.dep_ in ("dobj", "attr"):
+        actor = acting_subject(verb, lex)
+    target = None
+    if entry.type in OF_TARGET_TYPES:
+        target = _first(_prep_objects(tok, {"of"}))
+    target = target or _first(_prep_objects(tok, _target_preps(entry.type) - {"to"}))
+    if verb is not None and target is None and entry.type in TO_TARGET_TYPES:
+        target = _first(_prep_objects(verb, {"to"}))
+    return actor, target
+
+
+def _entities_in(doc, start: int, end: int) -> list:
+    return [e for e in doc._.entities or [] if e.start >= start and e.end <= end]
+
+
+def _entity_at(doc, start: int, end: int):
+    for e in doc._.entities or []:
+        if e.start < end and start < e.end:
+            return e
+    return None
+
+
+def _is_org(ent) -> bool:
+    if ent.actor is not None:
+        return (ent.actor.kind or "").lower() in ORG_KINDS
+    return ent.label == "ORG"
+
+
+def _orgs_of(doc, span, head) -> list:
+    orgs = [e for e in _entities_in(doc, span.start_char, span.end_char) if _is_org(e)]
+    verb = head.head if head.dep_ in ("nsubj", "nsubjpass") else None
+    if verb is not None and verb.lemma_.lower() in WORK_VERBS:
+        for obj in _prep_objects(verb, {"for", "in", "at", "with", "under"}):
+            phrase = noun_phrase(obj)
+            orgs += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
+    # "Among dozens of officials ... are senior staff of Room 39": the copula's subject names them.
+    top = head
+    while top.dep_ == "pobj" and top.head.lower_ == "of" and top.head.head.pos_ in ("NOUN", "NUM", "PRON"):
+        top = top.head.head
+    if top.dep_ == "pobj" and top.head.lower_ == "among" and top.head.head.lemma_ == "be":
+        for child in top.head.head.children:
+            if child.dep_ in ("nsubj", "attr") and child is not top.head:
+                phrase = doc[child.left_edge.i:child.right_edge.i + 1]
+                orgs += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
+    # The participant itself is not one of its own organisations.
+    orgs = [e for e in orgs if not (e.start <= head.idx < e.end)]
+    names = list(dict.fromkeys(e.actor.name if e.actor is not None and e.actor.name else e.text for e in orgs))
+    return names, orgs
+
+
+def _antecedent(doc, tok):
+    """The earlier mention a pronoun or "that official" refers to, when the actors stage knows it."""
+    coref = _module("coref")
+    fn = getattr(coref, "antecedent", None) if coref else None
+    if fn is None:
+        return None
+    try:
+        found = fn(doc, noun_phrase(tok))
+    except (ValueError, IndexError, AttributeError, TypeError):
+        return None
+    if found is None:
+        return None
+    if hasattr(found, "start_char"):
+        return found
+    if hasattr(found, "start") and hasattr(found, "end"):
+        return doc.char_span(found.start, found.end, alignment_mode="expand")
+    return None
+
+
+def _is_anaphor(tok) -> bool:
+    if tok.lower_ in PRONOUNS:
+        return True
+    return tok.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ANAPHORIC_DETS | {"another"}
+                                      for c in tok.children)
+
+
+def _describe(doc, span) -> dict:
+    coref = _module("coref")
+    fn = getattr(coref, "describe", None) if coref else None
+    if fn is None:
+        return {}
+    try:
+        return fn(doc, span) or {}
+    except (ValueError, IndexError, AttributeError, TypeError, KeyError):
+        return {}
+
+
+def participant(doc, tok, extra_orgs: tuple = ()) -> Optional[model.Participant]:
+    """The participant named by the noun phrase that `tok` heads, resolved as far as the stages allow.
+    `extra_orgs` are organisation entities the clause places it in ("defected ... under Room 39")."""
+    if tok is None:
+        return None
+    span = noun_phrase(tok)
+    info = dict(_describe(doc, span))
+    names, orgs = _orgs_of(doc, span, tok)
+    orgs += list(extra_orgs)
+    names += [e.actor.name if e.actor is not None and e.actor.name else e.text for e in extra_orgs]
+    if _is_anaphor(tok):
+        ante = _antecedent(doc, tok)
+        if ante is not None:
+            more = _describe(doc, ante)
+            for key in ("actor_id", "name", "kind", "country", "role"):
+                if not info.get(key) and more.get(key):
+                    info[key] = more[key]
+            more_names, more_orgs = _orgs_of(doc, ante, ante.root)
+            names += [n for n in (more.get("orgs") or []) + more_names if n not in names]
+            orgs += more_orgs
+    names = [n for n in (info.get("orgs") or []) if isinstance(n, str)] + names
+    names = list(dict.fromkeys(names))
+    country = info.get("country") or _country_in(doc, span) or _first(
+        [e.actor.country for e in orgs if e.actor is not None and e.actor.country])
+    return model.Participant(
+        text=span.text, actor_id=info.get("actor_id"), name=info.get("name"), kind=info.get("kind"),
+        country=country, role=info.get("role"), orgs=names, start=span.start_char, end=span.end_char)
+
+
+def _country_in(doc, span) -> Optional[str]:
+    for e in _entities_in(doc, span.start_char, span.end_char):
+        if e.actor is not None and e.actor.country:
+            return e.actor.country
+        if e.place is not None and e.place.country:
+            return e.place.country
+    return None
+
+
+# ---------------------------------------------------------------- places
+
+
+def _place_record(doc, obj, lex) -> Optional[model.EventPlace]:
+    phrase = noun_phrase(obj)
+    ents = _entities_in(doc, phrase.start_char, phrase.end_char)
+    head = _entity_at(doc, obj.idx, obj.idx + len(obj.text))
+    placed = [e for e in ents if e.place is not None]
+    if head is not None and (head.place is not None or head.label in PLACE_LABELS):
+        rec = head.place or (placed[0].place if placed else None)
+        return _event_place(head.text, head.start, head.end, rec, head.place is None)
+    if obj.lemma_.lower() in lex.place_nouns or obj.lower_ in lex.place_nouns:
+        return model.EventPlace(text=phrase.text, start=phrase.start_char, end=phrase.end_char)
+    return None
+
+
+def _event_place(text, start, end, rec, borrowed: bool) -> model.EventPlace:
+    if rec is None:
+        return model.EventPlace(text=text, start=start, end=end)
+    if borrowed:
+        # The place inside the phrase ("... Ground in Cholsan County") gives the country only.
+        return model.EventPlace(text=text, country=rec.country, start=start, end=end)
+    return model.EventPlace(text=text, place_id=rec.place_id, name=rec.name, country=rec.country,
+                            feature=rec.feature, lat=rec.lat, lon=rec.lon, start=start, end=end)
+
+
+def places(doc, tok, entry, lex) -> dict:
+    """origin / destination / location of the event, from the prepositions on the trigger's clause."""
+    heads = [tok]
+    verb = governing_verb(tok) if entry.pos == "noun" else None
+    if verb is not None:
+        heads.append(verb)
+    out: dict = {}
+    for head in heads:
+        for child in head.children:
+            if child.dep_ not in ("prep", "advmod") or child.dep_ == "advmod" and child.lower_ != "out":
+                continue
+            obj = _pobj(child)
+            if obj is None:
+                continue
+            role = _place_role(child.lower_, entry.type)
+            if role is None or role in out:
+                continue
+            rec = _place_record(doc, obj, lex)
+            if rec is not None:
+                out[role] = rec
+    if entry.type == "CONSULT" and "location" not in out:
+        obj = _object(tok, entry)
+        if obj is not None and obj.ent_type_ in PLACE_LABELS:
+            rec = _place_record(doc, obj, lex)
+            if rec is not None:
+                out["location"] = rec
+    return out
+
+
+def _place_role(prep: str, event_type: str) -> Optional[str]:
+    if prep in ORIGIN_PREPS:
+        return "origin"
+    if prep in DESTINATION_PREPS and event_type in DESTINATION_TYPES:
+        return "destination"
+    if prep in LOCATION_PREPS:
+        return "location"
+    return None
+
+
+# ---------------------------------------------------------------- scope, date, quantities
+
+
+def scope(tok, entry, others: set) -> set:
+    """Token indices of the event's own clause: the trigger's subtree (or its verb's, for a noun), less
+    the clauses and other triggers nested in it."""
+    root = tok
+    if entry.pos == "noun":
+        verb = governing_verb(tok)
+        if verb is not None and tok.dep_ in ("dobj", "attr", "nsubjpass"):
+            root = verb
+    keep = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        keep.add(node.i)
+        for child in node.children:
+            if child.i in others and child.i != tok.i:
+                continue
+            if child.dep_ in OTHER_CLAUSE and child.i != tok.i and not _contains(child, tok) and \
+                    not _same_subject_adjunct(child):
+                continue
+            if root is not tok and child.dep_ in ("nsubj", "nsubjpass") and not _contains(child, tok):
+                continue
+            stack.append(child)
+    return keep
+
+
+def _same_subject_adjunct(child) -> bool:
+    """"absconded ... taking the assets with him": a participle with no subject of its own."""
+    return child.dep_ in ("advcl", "acl") and child.tag_ == "VBG" and _subject(child) is None and \
+        not any(c.dep_ == "mark" for c in child.children)
+
+
+def _contains(node, tok) -> bool:
+    return node.left_edge.i <= tok.i <= node.right_edge.i and tok in node.subtree
+
+
+def event_date(doc, tok, keep: set) -> Optional[model.EventDate]:
+    best = None
+    for t in doc._.times or []:
+        if t.range is None or (t.type or "DATE") not in ("DATE", "TIME"):
+            continue
+        span = doc.char_span(t.start, t.end, alignment_mode="expand")
+        if span is None or not any(w.i in keep for w in span):
+            continue
+        dist = min(abs(w.i - tok.i) for w in span)
+        if best is None or dist < best[0]:
+            best = (dist, t)
+    if best is None:
+        return None
+    t = best[1]
+    return model.EventDate(text=t.text, start=t.range.start, end=t.range.end, precision=t.range.precision)
+
+
+def historical(doc, date: Optional[model.EventDate]) -> bool:
+    """The event ended well before publication: its date range ends before the year before publication."""
+    published = doc._.published
+    if date is None or not published:
+        return False
+    try:
+        return int(date.end[:4]) < int(str(published)[:4]) - 1
+    except ValueError:
+        return False
+
+
+def quantities(doc, tok, entry, keep: set, lex) -> list:
+    out = []
+    for q in doc._.quantities or []:
+        span = doc.char_span(q.start, q.end, alignment_mode="expand")
+        if span is not None and any(w.i in keep for w in span):
+            out.append(_with_role(q, entry))
+    out += _taken(doc, keep, out, lex)
+    return out
+
+
+def _with_role(q, entry):
+    if q.role:
+        return q
+    role = "money" if q.unit and len(q.unit) == 3 and q.unit.isupper() else None
+    return model.Quantity(text=q.text, start=q.start, end=q.end, value=q.value, unit=q.unit, role=role,
+                          lower_bound=q.lower_bound)
+
+
+def _taken(doc, keep: set, have: list, lex) -> list:
+    """Things taken away that no quantity covers: "with part of the payment", "taking the bank's assets"."""
+    out = []
+    for i in sorted(keep):
+        tok = _partitive(doc[i])
+        if doc[i].lemma_.lower() not in lex.taken_nouns or tok.dep_ not in ("dobj", "pobj"):
+            continue
+        carrier = tok.head
+        if tok.dep_ == "pobj" and carrier.lower_ != "with":
+            continue
+        if tok.dep_ == "dobj" and carrier.lemma_.lower() not in TAKE_VERBS:
+            continue
+        phrase = noun_phrase(tok)
+        if any(q.start < phrase.end_char and phrase.start_char < q.end for q in have + out):
+            continue
+        out.append(model.Quantity(text=phrase.text, start=phrase.start_char, end=phrase.end_char, role="taken"))
+    return out
+
+
+def _partitive(tok):
+    """"part of the payment", "some of the assets": the phrase taken is headed by the part word."""
+    if tok.dep_ == "pobj" and tok.head.lower_ == "of" and tok.head.head.dep_ in ("dobj", "pobj"):
+        return tok.head.head
+    return tok
+
+
+def extended_scope(tok, keep: set) -> set:
+    """A relative-clause trigger also owns what its noun goes on to do in the same breath:
+    "one official who defected from Africa fled with part of the payment"."""
+    if tok.dep_ != "relcl":
+        return keep
+    noun = tok.head
+    if noun.dep_ == "pobj" and noun.head.head.pos_ == "NOUN":
+        noun = noun.head.head
+    if noun.dep_ == "nsubj":
+        verbs = [noun.head]
+    elif noun.dep_ == "dobj":  # "said one official who defected ..., fled with": the parser's reading
+        verbs = [c for c in noun.head.children if c.dep_ in ("advcl", "ccomp", "conj") and _subject(c) is None]
+    else:
+        verbs = []
+    more = set(keep)
+    for verb in verbs:
+        if verb.lemma_.lower() not in CONTINUATION_VERBS:
+            continue
+        for child in verb.children:
+            if child.dep_ in ("prep", "advcl", "xcomp", "dobj", "npadvmod") and child.i != noun.i:
+                more |= {w.i for w in child.subtree}
+    return more
+
+
+# ---------------------------------------------------------------- the event
+
+
+def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[model.Event]:
+    """The event reported by trigger `tok`; `others` are the token indices of the document's other triggers."""
+    from .events import cameo_root
+
+    actor_tok, target_tok = (verb_roles if entry.pos == "verb" else noun_roles)(tok, entry, lex)
+    keep = extended_scope(tok, scope(tok, entry, others))
+    where = places(doc, tok, entry, lex)
+    date = event_date(doc, tok, keep)
+    trig = _trigger_span(doc, tok, entry)
+    sent = tok.sent
+    event = model.Event(
+        id="", type=entry.type, mode=entry.mode, trigger=trig,
+        sentence=model.Span(text=sent.text, start=sent.start_char, end=sent.end_char),
+        actor=participant(doc, actor_tok, _clause_orgs(doc, tok, actor_tok)), target=participant(doc, target_tok),
+        origin=where.get("origin"), destination=where.get("destination"), location=where.get("location"),
+        date=date, quantities=quantities(doc, tok, entry, keep, lex), historical=historical(doc, date),
+        cameo=cameo_root(entry.type), context=[entry.context] if entry.context else [],
+    )
+    _factuality(doc, tok, entry, event)
+    return event
+
+
+def _clause_orgs(doc, tok, actor_tok) -> tuple:
+    """Organisations the clause puts its actor under: "Another official also under Room 39 defected"."""
+    if actor_tok is None or actor_tok.pos_ not in ("NOUN", "PRON"):
+        return ()
+    found = []
+    for obj in _prep_objects(tok, {"under"}):
+        phrase = noun_phrase(obj)
+        found += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
+    return tuple(found)
+
+
+def _trigger_span(doc, tok, entry) -> model.Span:
+    start = tok.i - 2 * len(entry.prefix)
+    end = tok.i + 1
+    for child in tok.children:
+        if child.dep_ == "prt" and child.i == end:
+            end += 1
+    span = doc[start:end]
+    return model.Span(text=span.text, start=span.start_char, end=span.end_char)
+
+
+def _factuality(doc, tok, entry, event) -> None:
+    attribution = _module("attribution")
+    if attribution is None:
+        return
+    anchor = governing_verb(tok) if entry.pos == "noun" and tok.dep_ in ("dobj", "attr") else None
+    anchor = anchor if anchor is not None and anchor.lemma_.lower() != "be" else tok
+    event.attribution, event.certainty, event.hedge = attribution.attribute(doc, tok)
+    event.polarity = attribution.polarity(doc, anchor)
+    event.modality = attribution.modality(doc, anchor)
+
+
+# ---------------------------------------------------------------- merging
+
+
+def merge(doc, events: list, lex) -> list:
+    """One event per happening: same-type events of one actor in one sentence become one; a sentence
+    with no trigger that only adds what was taken ("Some ... by taking millions of dollars") folds
+    into the event before it."""
+    out: list = []
+    for ev in sorted(events, key=lambda e: e.trigger.start):
+        twin = next((o for o in out if _same(o, ev)), None)
+        if twin is None:
+            out.append(ev)
+        else:
+            _absorb(twin, ev)
+    _fold_continuations(doc, out)
+    return out
+
+
+def _same(a, b) -> bool:
+    if a.type != b.type or a.sentence.start != b.sentence.start:
+        return False
+    if a.actor is None or b.actor is None:
+        return False
+    return a.actor.start == b.actor.start or (
+        a.actor.start <= b.actor.start < a.actor.end or b.actor.start <= a.actor.start < b.actor.end)
+
+
+def _absorb(into, other) -> None:
+    for role in ("target", "origin", "destination", "location", "date"):
+        if getattr(into, role) is None and getattr(other, role) is not None:
+            setattr(into, role, getattr(other, role))
+    spans = {(q.start, q.end) for q in into.quantities}
+    into.quantities += [q for q in other.quantities if (q.start, q.end) not in spans]
+
+
+def _fold_continuations(doc, events: list) -> None:
+    if not events:
+        return
+    by_sent = {e.sentence.start for e in events}
+    qs = doc._.quantities or []
+    for sent in doc.sents:
+        if sent.start_char in by_sent:
+            continue
+        before = [e for e in events if e.sentence.end <= sent.start_char]
+        if not before or not _refers_back(sent):
+            continue
+        last = before[-1]
+        if _next_sentence(doc, last) != sent.start:
+            continue
+        taken = [q for q in qs if sent.start_char <= q.start < sent.end_char and _is_money(q)
+                 and _under_take(doc, q)]
+        last.quantities += [_with_role(q, None) for q in taken if q not in last.quantities]
+
+
+def _next_sentence(doc, event) -> Optional[int]:
+    for sent in doc.sents:
+        if sent.start_char >= event.sentence.end:
+            return sent.start
+    return None
+
+
+def _refers_back(sent) -> bool:
+    subj = _subject(sent.root)
+    return subj is not None and (subj.lower_ in BACK_SUBJECTS or subj.lemma_.lower() in BACK_SUBJECTS)
+
+
+def _is_money(q) -> bool:
+    return bool(q.unit) and len(q.unit) == 3 and q.unit.isupper()
+
+
+def _under_take(doc, q) -> bool:
+    span = doc.char_span(q.start, q.end, alignment_mode="expand")
+    if span is None:
+        return False
+    node = span.root
+    for _ in range(4):
+        if node.lemma_.lower() in TAKE_VERBS or (node.lower_ == "with" and node.dep_ == "prep"):
+            return True
+        if node.head is node:
+            break
+        node = node.head
+    return False
