@@ -1,8 +1,910 @@
-"""The `times` stage. (Being built: see the issue tracker.)"""
+"""The `times` stage: temporal expressions normalised against the publication date.
+
+Every expression becomes a `model.TimeExpr` with a TIMEX3-style value ("2015-10-22", "2014-W43", "198X",
+"P3Y", "PRESENT_REF") and, for dates, the calendar range it covers with its precision. Relative expressions
+("Thursday", "last year", "two weeks ago", "in March") are resolved against the anchor, the article's local
+publication date; without an anchor only absolute ones ("in 2010", "the 1980s", "Oct. 5, 2015") are kept.
+
+The patterns are data (`data/time/rules.yaml`, words in `data/time/lexicon.yaml`); this module expands them,
+picks the longest non-overlapping matches, and turns each into a value with the rule's handler. Use
+`resolve(text, anchor)` on any text, `range_of(text, anchor)` for the one expression in a phrase, or the
+spaCy component `dateline.times.v1`, which fills `doc._.times`.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Optional
+
+import yaml
 from spacy.language import Language
 
+from .errors import ConfigError
+from .model import DateRange, TimeExpr
 
-@Language.component("dateline.times.v1")
+DATA = Path(__file__).resolve().parent / "data" / "time"
+
+# Future cues before a time expression in its clause, and the words after which the clause reports the past
+# again ("they will appeal, he said Friday").
+_FUTURE = re.compile(r"(?:\b(?:will|won't|shall|going\s+to|plans?\s+to|scheduled\s+(?:to|for)|"
+                     r"expects?\s+to|expected\s+to|intends?\s+to|set\s+to|would|due\s+to\s+\w+|"
+                     r"as\s+(?:soon|early)\s+as|until|deadline)\b|'ll\b)", re.I)
+_PAST_AGAIN = re.compile(r"\b(?:said|says|told|announced|reported|added|stated|ago|was|were|had|did)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|\n\s*\n")
+_SKIP = object()  # a handler's answer for words that are claimed but are not a time expression
+
+
+# ---------------------------------------------------------------------------------------------- grammar
+
+@dataclass
+class Rule:
+    name: str
+    handler: str
+    regex: re.Pattern
+    order: int
+
+
+@dataclass
+class Grammar:
+    lex: dict
+    rules: list[Rule]
+
+
+def _alternation(words, abbreviations: bool = False) -> str:
+    """Regex alternation of words, longest first; spaces match any white space; with `abbreviations`, a
+    short word may end in "." ("Oct.", "Wed.")."""
+    parts = []
+    for word in sorted(set(words), key=len, reverse=True):
+        piece = re.escape(word).replace(r"\ ", r"\s+").replace(" ", r"\s+")
+        parts.append(piece + (r"\.?" if abbreviations and _abbreviation(word) else ""))
+    return "(?:" + "|".join(parts) + ")"
+
+
+def _abbreviation(word: str) -> bool:
+    return len(word) <= 4 and word.isalpha() and word not in {"may", "june", "july", "fall"}
+
+
+def _number_pattern(lex: dict) -> str:
+    words = lex["numbers"]
+    tens = [w for w, v in words.items() if isinstance(v, int) and 20 <= v <= 90 and v % 10 == 0]
+    ones = [w for w, v in words.items() if isinstance(v, int) and 1 <= v <= 9 and w not in ("a", "an")]
+    compound = f"{_alternation(tens)}(?:[- ]{_alternation(ones)})?"
+    digits = r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:\.\d+)?)(?![\d,]\d)"  # not years
+    return f"(?:{digits}|{compound}|{_alternation(words)})"
+
+
+def _plural(unit: str) -> str:
+    return {"century": "centuries", "millennium": "millennia"}.get(unit, unit + "s")
+
+
+def _macros(lex: dict) -> dict[str, str]:
+    units = list(lex["units"])
+    return {
+        "MONTH": _alternation(lex["months"], abbreviations=True),
+        "WEEKDAY": _alternation(lex["weekdays"], abbreviations=True),
+        "SEASON": _alternation(lex["seasons"]),
+        "POD": _alternation(lex["parts_of_day"]),
+        "NUM": _number_pattern(lex),
+        "VAGUE": _alternation(lex["vague_numbers"]),
+        "UNIT": _alternation(units),
+        "UNITS": _alternation(units + [_plural(u) for u in units]),
+        "ORD": _alternation(lex["ordinals"]),
+        "DECADEWORD": _alternation(lex["decade_words"]),
+        "DEICTIC": _alternation(lex["deictic_days"]),
+        "REF": _alternation(lex["references"]),
+        "SET": _alternation(lex["sets"]),
+        "HOLIDAY": _alternation(lex["holidays"]),
+        "FLOATING": _alternation(lex["floating_holidays"]),
+        "DAY": r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?",
+        "YEAR": r"(?<![\d$€£¥#.,])(?:1\d{3}|20\d{2})(?![\d%]|[.,]\d)",
+    }
+
+
+def _compile(pattern: str, macros: dict[str, str], name: str) -> re.Pattern:
+    expanded = re.sub(r"%([A-Z]+)%", lambda m: macros[m.group(1)], pattern)
+    try:
+        return re.compile(rf"(?<!\w)(?:{expanded})(?!\w)", re.I)
+    except re.error as exc:
+        raise ConfigError(f"time rule {name!r} is not a valid regular expression: {exc}",
+                          fix="correct its pattern in dateline/data/time/rules.yaml") from exc
+
+
+@lru_cache(maxsize=4)
+def grammar(data_dir: Path = DATA) -> Grammar:
+    """The lexicon and compiled rules, read once per process."""
+    try:
+        lex = yaml.safe_load((data_dir / "lexicon.yaml").read_text(encoding="utf-8"))
+        spec = yaml.safe_load((data_dir / "rules.yaml").read_text(encoding="utf-8"))["rules"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read the time rules in {data_dir}: {exc}",
+                          fix="restore dateline/data/time/lexicon.yaml and rules.yaml") from exc
+    macros = _macros(lex)
+    rules = []
+    for i, r in enumerate(spec):
+        if r["handler"] not in HANDLERS:
+            raise ConfigError(f"time rule {r['name']!r} names an unknown handler {r['handler']!r}",
+                              fix=f"use one of: {', '.join(sorted(HANDLERS))}")
+        rules.append(Rule(r["name"], r["handler"], _compile(r["pattern"], macros, r["name"]), i))
+    return Grammar(lex, rules)
+
+
+# ---------------------------------------------------------------------------------------------- context
+
+@dataclass
+class Result:
+    value: str
+    type: str = "DATE"
+    range: Optional[DateRange] = None
+
+
+@dataclass
+class Context:
+    """What a handler may look at: the text, the anchor date and the last date the text mentioned."""
+
+    text: str
+    anchor: Optional[dt.date]
+    lex: dict
+    ref: Optional[tuple[dt.date, str]] = None  # (first day, granularity) of the last resolved date
+    quarter: Optional[tuple[int, int]] = None  # (year, quarter) last mentioned
+    _future: dict = field(default_factory=dict)
+
+    def future(self, start: int, end: int) -> bool:
+        """Whether the clause before [start, end) speaks of the future: a cue such as "will" or "as soon
+        as" not followed by a past reporting verb. News prose is past unless marked."""
+        if start not in self._future:
+            lo, _ = _sentence_bounds(self.text, start, end)
+            window = self.text[max(lo, start - 80):start]
+            cues = list(_FUTURE.finditer(window))
+            self._future[start] = bool(cues) and not _PAST_AGAIN.search(window, cues[-1].end())
+        return self._future[start]
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    lo = 0
+    for m in _SENTENCE_END.finditer(text, max(0, start - 400), start):
+        lo = m.end()
+    m = _SENTENCE_END.search(text, end)
+    return lo, (m.start() + 1 if m else len(text))
+
+
+def _word(text: str) -> str:
+    return re.sub(r"[^\w'’&-]+", " ", text).strip().lower()
+
+
+def _key(text: str) -> str:
+    """Lexicon key of matched words: lower case, single spaces, no trailing dot."""
+    return re.sub(r"\s+", " ", text.strip().lower()).rstrip(".")
+
+
+def _prev_word(text: str, start: int) -> str:
+    m = re.search(r"([\w$€£¥#'.]+)\W*$", text[max(0, start - 30):start])
+    return m.group(1).lower().rstrip(".") if m else ""
+
+
+def _next_word(text: str, end: int) -> str:
+    m = re.match(r"\W{0,2}?([\w%-]+)", text[end:end + 30])
+    return m.group(1).lower() if m else ""
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+def _quarter(month: int) -> int:
+    return (month - 1) // 3 + 1
+
+
+def _add_months(d: dt.date, n: int) -> dt.date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return dt.date(d.year + y, m + 1, 1)
+
+
+def _shift(d: dt.date, n: float, unit: str) -> dt.date:
+    n = int(n)
+    if unit in ("day", "night"):
+        return d + dt.timedelta(days=n)
+    if unit in ("week", "weekend", "fortnight"):
+        return d + dt.timedelta(weeks=n * (2 if unit == "fortnight" else 1))
+    months = {"month": 1, "quarter": 3, "year": 12, "decade": 120, "century": 1200}.get(unit)
+    if months is None:
+        return d
+    shifted = _add_months(d, n * months)
+    return shifted.replace(day=min(d.day, calendar.monthrange(shifted.year, shifted.month)[1]))
+
+
+def _format(d: dt.date, gran: str) -> str:
+    if gran == "day":
+        return d.isoformat()
+    if gran == "week":
+        year, week, _ = d.isocalendar()
+        return f"{year}-W{week:02d}"
+    if gran == "weekend":
+        year, week, _ = d.isocalendar()
+        return f"{year}-W{week:02d}-WE"
+    if gran == "month":
+        return f"{d.year:04d}-{d.month:02d}"
+    if gran == "quarter":
+        return f"{d.year:04d}-Q{_quarter(d.month)}"
+    if gran == "decade":
+        return f"{d.year // 10:03d}X"
+    if gran == "century":
+        return f"{d.year // 100:02d}"
+    return f"{d.year:04d}"
+
+
+_VALUE_FORMS = [
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:T.*)?$"), "day"),
+    (re.compile(r"^(\d{4})-W(\d{1,2})(-WE)?$"), "week"),
+    (re.compile(r"^(\d{4})-Q([1-4])$"), "quarter"),
+    (re.compile(r"^(\d{4})-H([12])$"), "half"),
+    (re.compile(r"^(\d{4})-(SP|SU|FA|WI)$"), "season"),
+    (re.compile(r"^(\d{4})-(\d{2})$"), "month"),
+    (re.compile(r"^(\d{4})$"), "year"),
+    (re.compile(r"^(\d{3})X$"), "decade"),
+    (re.compile(r"^(\d{2})$"), "century"),
+]
+
+_SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 14)}
+
+
+def _span(first: dt.date, last: dt.date, precision: str) -> DateRange:
+    return DateRange(first.isoformat(), last.isoformat(), precision)
+
+
+def _month_span(year: int, m1: int, m2: int) -> tuple[dt.date, dt.date]:
+    last = _add_months(dt.date(year, 1, 1), m2 - 1)
+    return dt.date(year, 1, 1).replace(month=m1), last.replace(day=calendar.monthrange(last.year, last.month)[1])
+
+
+def value_range(value: str) -> Optional[DateRange]:
+    """The calendar range a TIMEX3 date value covers, with its precision; None for durations, sets,
+    *_REF values and values with unknown parts."""
+    for regex, form in _VALUE_FORMS:
+        m = regex.match(value or "")
+        if m:
+            try:
+                return _FORM_RANGES[form](*m.groups())
+            except ValueError:
+                return None
+    return None
+
+
+def _week_range(y, w, weekend=None):
+    monday = dt.date.fromisocalendar(int(y), int(w), 1)
+    if weekend:
+        return _span(monday + dt.timedelta(days=5), monday + dt.timedelta(days=6), "week")
+    return _span(monday, monday + dt.timedelta(days=6), "week")
+
+
+_FORM_RANGES: dict[str, Callable[..., DateRange]] = {
+    "day": lambda y, m, d: _span(dt.date(int(y), int(m), int(d)), dt.date(int(y), int(m), int(d)), "day"),
+    "week": _week_range,
+    "quarter": lambda y, q: _span(*_month_span(int(y), 3 * int(q) - 2, 3 * int(q)), "month"),
+    "half": lambda y, h: _span(*_month_span(int(y), 6 * int(h) - 5, 6 * int(h)), "month"),
+    "season": lambda y, s: _span(*_month_span(int(y), *_SEASON_MONTHS[s]), "month"),
+    "month": lambda y, m: _span(*_month_span(int(y), int(m), int(m)), "month"),
+    "year": lambda y: _span(dt.date(int(y), 1, 1), dt.date(int(y), 12, 31), "year"),
+    "decade": lambda d: _span(dt.date(int(d) * 10, 1, 1), dt.date(int(d) * 10 + 9, 12, 31), "decade"),
+    "century": lambda c: _span(dt.date(max(1, int(c) * 100), 1, 1), dt.date(int(c) * 100 + 99, 12, 31),
+                               "century"),
+}
+
+
+def _parse_value(value: str) -> Optional[tuple[dt.date, str]]:
+    """(first day, granularity) of a date value, for expressions that count from the last date."""
+    r = value_range(value)
+    if r is None:
+        return None
+    gran = {"Q": "quarter", "W": "week"}.get(value[5:6], r.precision) if len(value) > 5 else r.precision
+    return dt.date.fromisoformat(r.start), gran
+
+
+def parse_anchor(published: Optional[str]) -> Optional[dt.date]:
+    """The local calendar date of an ISO 8601 publication time ("2015-10-23T10:49+09:00" -> 2015-10-23)."""
+    if not published:
+        return None
+    m = re.match(r"\s*(\d{4})-?(\d{2})-?(\d{2})", str(published))
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- numbers
+
+def _number(text: Optional[str], lex: dict) -> Optional[float]:
+    if not text:
+        return None
+    key = _key(text)
+    if re.fullmatch(r"[\d,]+(?:\.\d+)?", key):
+        return float(key.replace(",", ""))
+    if key in lex["numbers"]:
+        return float(lex["numbers"][key])
+    total = 0.0
+    for word in re.split(r"[\s-]+", key):
+        value = lex["numbers"].get(word)
+        if value is None:
+            return None
+        total = total * value if value in (100, 12) and total else total + value
+    return total
+
+
+def _num_text(n: float) -> str:
+    return str(int(n)) if n == int(n) else f"{n:g}"
+
+
+def _unit(text: str, lex: dict) -> Optional[str]:
+    key = _key(text).replace("-", " ")
+    units = lex["units"]
+    if key in units:
+        return key
+    for unit in units:
+        if key == _plural(unit):
+            return unit
+    return None
+
+
+# ---------------------------------------------------------------------------------------------- handlers
+
+def _g(m: re.Match, name: str) -> Optional[str]:
+    return m.groupdict().get(name)
+
+
+def _capitalised(word: Optional[str]) -> bool:
+    return bool(word) and (word[0].isupper() or word.isupper())
+
+
+def _month_of(m: re.Match, ctx: Context) -> Optional[int]:
+    if _g(m, "mnum"):
+        return int(m.group("mnum"))
+    word = _g(m, "month")
+    if not word or not _capitalised(word):
+        return None
+    return ctx.lex["months"].get(_key(word))
+
+
+def _nearest_year(month: int, day: int, ctx: Context, start: int, end: int) -> int:
+    """Year of a month-day given without one: the anchor's, or the one before/after when the date would
+    lie more than half a year away on the side the tense does not point to."""
+    a = ctx.anchor
+    year = a.year
+    try:
+        gap = (dt.date(year, month, min(day, 28)) - a).days
+    except ValueError:
+        return year
+    future = ctx.future(start, end)
+    if gap > 182 and not future:
+        return year - 1
+    if gap < -182 and future:
+        return year + 1
+    return year
+
+
+def h_date(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    month = _month_of(m, ctx)
+    day = int(re.match(r"\d+", m.group("day")).group()) if _g(m, "day") else None
+    if month is None:
+        return None
+    year_text = _g(m, "year")
+    if year_text:
+        year = int(year_text) + (1900 if len(year_text) == 2 else 0)
+    elif ctx.anchor is None:
+        return None
+    else:
+        year = _nearest_year(month, day or 1, ctx, start, end)
+    if day is None:
+        return Result(f"{year:04d}-{month:02d}")
+    try:
+        return Result(dt.date(year, month, day).isoformat())
+    except ValueError:
+        return None
+
+
+_MONTH_INTRO = {"in", "since", "until", "till", "by", "during", "of", "from", "to", "through", "before",
+                "after", "between", "and", "or", "on", "early", "late", "mid", "last", "next", "this",
+                "each", "every", "throughout", "in-", "into"}
+
+
+def h_month(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    word = m.group("month")
+    key = _key(word)
+    if not _capitalised(word) or key not in ctx.lex["months"] or ctx.anchor is None:
+        return None
+    rel = _key(_g(m, "rel") or "")
+    if key in ctx.lex["ambiguous_months"] and not rel and _prev_word(ctx.text, start) not in _MONTH_INTRO:
+        return None
+    if key in ctx.lex["ambiguous_months"] and len(key) <= 3 and not word.endswith("."):
+        return None
+    month = ctx.lex["months"][key]
+    a = ctx.anchor
+    yrel = _key(_g(m, "yrel") or "")
+    if yrel:
+        return Result(f"{a.year + {'last': -1, 'next': 1}.get(yrel, 0):04d}-{month:02d}")
+    if "last" in rel:
+        year = a.year if month < a.month else a.year - 1
+    elif "next" in rel:
+        year = a.year if month > a.month else a.year + 1
+    elif "this" in rel:
+        year = a.year
+    elif ctx.future(start, end):
+        year = a.year if month >= a.month else a.year + 1
+    else:
+        year = a.year if month <= a.month else a.year - 1
+    return Result(f"{year:04d}-{month:02d}")
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    days = [d for d in range(1, calendar.monthrange(year, month)[1] + 1)
+            if dt.date(year, month, d).weekday() == weekday]
+    return dt.date(year, month, days[n - 1] if n > 0 else days[n])
+
+
+def h_holiday(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    key = _key(m.group("holiday"))
+    fixed = ctx.lex["holidays"].get(key)
+    floating = ctx.lex["floating_holidays"].get(key)
+
+    def on(year):
+        return dt.date(year, *fixed) if fixed else _nth_weekday(year, floating[0], floating[1], floating[2])
+
+    if _g(m, "year"):
+        return Result(on(int(m.group("year"))).isoformat())
+    if ctx.anchor is None:
+        return None
+    rel = _key(_g(m, "rel") or "")
+    a = ctx.anchor
+    if rel == "last" or (not rel and not ctx.future(start, end)):
+        day = on(a.year) if on(a.year) <= a else on(a.year - 1)
+    else:
+        day = on(a.year) if on(a.year) >= a else on(a.year + 1)
+    return Result(day.isoformat())
+
+
+def _weekday_date(weekday: int, rel: str, ctx: Context, start: int, end: int) -> dt.date:
+    """The weekday nearest the anchor on the side the words point to: the most recent one (the anchor's
+    own weekday is the anchor) unless "next" or the future tense says otherwise."""
+    a = ctx.anchor
+    back = (a.weekday() - weekday) % 7
+    ahead = (weekday - a.weekday()) % 7
+    if rel == "last":
+        return a - dt.timedelta(days=back or 7)
+    if rel == "next":
+        return a + dt.timedelta(days=ahead or 7)
+    if ctx.future(start, end):
+        return a + dt.timedelta(days=ahead)
+    return a - dt.timedelta(days=back)
+
+
+def _with_part_of_day(day: dt.date, pod: Optional[str], ctx: Context) -> Result:
+    if pod:
+        return Result(f"{day.isoformat()}T{ctx.lex['parts_of_day'][_key(pod)]}", "TIME")
+    return Result(day.isoformat())
+
+
+def h_weekday(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    word = m.group("weekday")
+    key = _key(word)
+    if ctx.anchor is None or not _capitalised(word) or key not in ctx.lex["weekdays"]:
+        return None
+    if key in ctx.lex["ambiguous_weekdays"] and not word.endswith("."):
+        return None
+    rel = _key(_g(m, "rel") or "")
+    day = _weekday_date(ctx.lex["weekdays"][key], rel, ctx, start, end)
+    return _with_part_of_day(day, _g(m, "pod"), ctx)
+
+
+def h_deictic(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    if ctx.anchor is None:
+        return None
+    word = _key(_g(m, "deictic") or "")
+    rel = _key(_g(m, "rel") or "")
+    pod = _g(m, "pod")
+    offset = ctx.lex["deictic_days"].get(word, 0)
+    if rel == "last" and _key(pod or "") == "night":
+        offset = -1
+    elif rel == "last":
+        return None
+    if word == "tonight":
+        pod = "night"
+    return _with_part_of_day(ctx.anchor + dt.timedelta(days=offset), pod, ctx)
+
+
+def h_clock(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    if ctx.anchor is None:
+        return None
+    if _g(m, "named"):
+        hour, minute = (0, 0) if _key(m.group("named")) == "midnight" else (12, 0)
+    else:
+        hour, minute = int(m.group("hour")), int(_g(m, "minute") or 0)
+        pm = m.group("ampm").lower().startswith("p")
+        hour = hour % 12 + (12 if pm else 0)
+    day = ctx.ref[0] if ctx.ref and ctx.ref[1] == "day" else ctx.anchor
+    if _g(m, "month") and _month_of(m, ctx):
+        dated = h_date(m, ctx, start, end)
+        day = dt.date.fromisoformat(dated.value) if dated and len(dated.value) == 10 else day
+    elif _g(m, "weekday") and _capitalised(m.group("weekday")):
+        day = _weekday_date(ctx.lex["weekdays"].get(_key(m.group("weekday")), day.weekday()), "", ctx,
+                            start, end)
+    elif _g(m, "deictic"):
+        day = ctx.anchor + dt.timedelta(days=ctx.lex["deictic_days"].get(_key(m.group("deictic")), 0))
+    return Result(f"{day.isoformat()}T{hour:02d}:{minute:02d}", "TIME")
+
+
+_YEAR_INTRO = {"in", "since", "of", "from", "until", "till", "by", "circa", "c", "year", "between", "and",
+               "before", "after", "to", "through", "during", "around", "fiscal"}
+
+
+def h_year(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    year = int(m.group("year"))
+    before = _prev_word(ctx.text, m.start("year"))
+    if before in ctx.lex["not_before_year"] or _next_word(ctx.text, end) in ctx.lex["not_after_year"]:
+        return None
+    if ctx.text[max(0, m.start("year") - 1):m.start("year")] in "$€£¥#" and m.start("year") > 0:
+        return None
+    if year < 1800 and before not in _YEAR_INTRO:
+        return None
+    if ctx.anchor is not None and year > ctx.anchor.year + 100:
+        return None
+    return Result(f"{year:04d}")
+
+
+def h_decade(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    if _g(m, "decade"):
+        return Result(f"{m.group('decade')}X")
+    digit = int(_g(m, "short") or ctx.lex["decade_words"][_key(m.group("word"))])
+    century = 19
+    if ctx.anchor is not None and ctx.anchor.year >= 2000 and 2000 + digit * 10 <= ctx.anchor.year:
+        century = 20 if digit <= 2 else 19
+    return Result(f"{century}{digit}X")
+
+
+def h_century(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    key = _key(m.group("ord"))
+    n = int(re.match(r"\d+", key).group()) if key[0].isdigit() else ctx.lex["ordinals"].get(key)
+    if not n or key in ("last", "final") or n > 21:
+        return None
+    return Result(f"{n - 1:02d}")
+
+
+_SEASON_INTRO = {"in", "during", "since", "until", "till", "by", "through", "over", "this", "that", "last",
+                 "next", "early", "late", "of", "throughout", "before", "after"}
+
+
+def _season_occurrences(code: str, year: int) -> tuple[dt.date, dt.date]:
+    first, last = _month_span(year, *_SEASON_MONTHS[code])
+    return first, last
+
+
+def h_season(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    code = ctx.lex["seasons"][_key(m.group("season"))]
+    if _g(m, "year"):
+        return Result(f"{m.group('year')}-{code}")
+    rel = _key(_g(m, "rel") or "")
+    if rel in ("", "the") and _prev_word(ctx.text, m.start()) not in _SEASON_INTRO:
+        return None
+    if rel in ("", "the") and _next_word(ctx.text, end) in ("of", "in", "to", "from", "into"):
+        return None
+    if ctx.anchor is None:
+        return None
+    a = ctx.anchor
+    years = range(a.year - 2, a.year + 2)
+    spans = [(y, *_season_occurrences(code, y)) for y in years]
+    if rel in ("last", "this past"):
+        year = max(y for y, first, last in spans if last < a)
+    elif rel == "next":
+        year = min(y for y, first, last in spans if first > a)
+    elif rel == "this":
+        year = next(y for y, first, last in spans if last >= a)
+    elif ctx.future(start, end):
+        year = min(y for y, first, last in spans if last >= a)
+    else:
+        year = max(y for y, first, last in spans if first <= a)
+    return Result(f"{year}-{code}")
+
+
+def _ordinal(text: Optional[str], lex: dict) -> Optional[int]:
+    if not text:
+        return None
+    key = _key(text)
+    return int(key[0]) if key[0].isdigit() else lex["ordinals"].get(key)
+
+
+def h_quarter(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    qn = _ordinal(_g(m, "ord") or _g(m, "qn") or _g(m, "qn2"), ctx.lex)
+    rel = _key((_g(m, "rel") or "") + " " + (_g(m, "rel2") or ""))
+    year_text = _g(m, "year") or _g(m, "year2")
+    if qn and not 1 <= qn <= 4:
+        return None
+    if year_text and qn:
+        return Result(f"{year_text}-Q{qn}")
+    if ctx.anchor is None:
+        return None
+    a = ctx.anchor
+    now_q = _quarter(a.month)
+    if qn is None and year_text:
+        return Result(f"{year_text}-Q{_reported_quarter(rel, ctx)[1]}")
+    if qn is None:
+        year, qn = _reported_quarter(rel, ctx)
+    else:
+        year = a.year + (-1 if "last" in rel else 1 if "next" in rel else 0)
+        if not re.search(r"\b(?:this|last|next)\b", rel):
+            future = ctx.future(start, end)
+            year += -1 if qn > now_q and not future else (1 if qn < now_q and future else 0)
+    if "year-earlier" in rel or "year-ago" in rel:
+        year -= 1
+    return Result(f"{year}-Q{qn}")
+
+
+def _reported_quarter(rel: str, ctx: Context) -> tuple[int, int]:
+    """The quarter "the quarter" speaks of: the last one named, else the one before the anchor's (the
+    quarter a company reports on)."""
+    a = ctx.anchor
+    current = dt.date(a.year, 3 * _quarter(a.month) - 2, 1)
+    if "current" in rel or rel.strip() == "this":
+        d = current
+    elif "next" in rel:
+        d = _add_months(current, 3)
+    elif ctx.quarter and not re.search(r"\b(?:last|previous)\b", rel):
+        return ctx.quarter
+    else:
+        d = _add_months(current, -3)
+    return d.year, _quarter(d.month)
+
+
+def h_half(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    half = 1 if _key(m.group("ord")) in ("first", "1st") else 2  # second, last, latter
+    if _g(m, "year"):
+        return Result(f"{m.group('year')}-H{half}")
+    if ctx.anchor is None:
+        return None
+    rel = _key(_g(m, "rel") or "")
+    year = ctx.anchor.year + (-1 if rel == "last" else 1 if rel == "next" else 0)
+    return Result(f"{year}-H{half}")
+
+
+_GRANULARITY = {"day": "day", "night": "day", "week": "week", "weekend": "weekend", "fortnight": "week",
+                "month": "month", "quarter": "quarter", "year": "year", "decade": "decade",
+                "century": "century"}
+
+
+def h_relative(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    unit = _unit(m.group("unit"), ctx.lex)
+    if ctx.anchor is None or unit not in _GRANULARITY:
+        return None
+    rel = _key(_g(m, "rel") or "this")
+    step = -1 if rel in ("last", "the previous") else 1 if rel in ("next", "the coming", "the following") else 0
+    base = ctx.anchor
+    if rel in ("the previous", "the following", "the same") and ctx.ref:
+        base = ctx.ref[0]
+    if unit in ("day", "night") and rel in ("this", "last", "next"):
+        return None  # "this day", "last night" read elsewhere or not a date
+    if unit == "weekend" and rel == "last":
+        base = ctx.anchor - dt.timedelta(days=ctx.anchor.weekday() + 1)
+        step = 0
+    return Result(_format(_shift(base, step, unit), _GRANULARITY[unit]))
+
+
+def h_shifted(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    unit = _unit(m.group("unit"), ctx.lex)
+    direction = _key(m.group("dir"))
+    back = direction in ("ago", "earlier")
+    if _g(m, "vague") or (unit and _key(m.group("unit")) == _plural(unit) and not _g(m, "num")):
+        return Result("PAST_REF" if back else "FUTURE_REF")
+    n = _number(_g(m, "num"), ctx.lex) if _g(m, "num") else 1.0
+    if ctx.anchor is None or unit is None or n is None:
+        return None
+    base, gran = ctx.anchor, _GRANULARITY.get(unit, "day")
+    if direction in ("earlier", "later") and ctx.ref:
+        base, ref_gran = ctx.ref
+        gran = ref_gran if ref_gran in ("year", "quarter", "month") and gran == "year" else gran
+    elif unit == "year" and ctx.quarter and "quarter" in ctx.text[max(0, start - 200):end + 40].lower():
+        base, gran = dt.date(ctx.quarter[0], 3 * ctx.quarter[1] - 2, 1), "quarter"
+    if gran == "weekend":
+        gran = "week"
+    return Result(_format(_shift(base, -n if back else n, unit), gran))
+
+
+def h_duration(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    unit = _unit(m.group("unit"), ctx.lex)
+    if unit is None:
+        return None
+    spec = ctx.lex["units"][unit]
+    if _g(m, "num") or not (_g(m, "vague") or _key(m.group("unit")) != unit):
+        n = _number(m.group("num"), ctx.lex) if _g(m, "num") else 1.0  # "the past year": one
+        if n is None or n <= 0:
+            return None
+        amount = _num_text(n * spec.get("factor", 1) * (3 if unit == "quarter" else 1))
+    else:
+        amount = "X"
+    code = "M" if unit == "quarter" else spec["code"]
+    return Result(f"P{'T' if spec.get('clock') else ''}{amount}{code}", "DURATION")
+
+
+def h_set(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    key = _key(m.group("set"))
+    if re.match(r"an? ", key) and "t" not in m.re.groupindex:
+        return None  # "a year" is a rate only after an amount ("twice a year", "$5 million a year")
+    value = ctx.lex["sets"].get(key)
+    return Result(value, "SET") if value else None
+
+
+def h_weekday_set(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    word = _g(m, "weekday") or m.group("plural")[:-1]
+    weekday = ctx.lex["weekdays"].get(_key(word))
+    if weekday is None or not _capitalised(word):
+        return None
+    pod = ctx.lex["parts_of_day"].get(_key(_g(m, "pod") or ""), "")
+    return Result(f"XXXX-WXX-{weekday + 1}" + (f"T{pod}" if pod else ""), "SET")
+
+
+def h_spoken_year(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    numbers = ctx.lex["numbers"]
+    if _g(m, "tens"):
+        return Result(f"{1900 + numbers[_key(m.group('tens'))] + numbers.get(_key(_g(m, 'ones') or ''), 0)}")
+    return Result(f"{2000 + numbers.get(_key(_g(m, 'ones2') or ''), 0)}")
+
+
+def h_anaphoric(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    """"that day", "later that year": the unit of the last date the text named."""
+    unit = _unit(m.group("unit"), ctx.lex)
+    order = ["day", "week", "month", "quarter", "year"]
+    if ctx.ref is None or ctx.ref[1] not in order or order.index(ctx.ref[1]) > order.index(unit):
+        return None
+    return Result(_format(ctx.ref[0], _GRANULARITY[unit]))
+
+
+def h_weekend(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    if ctx.anchor is None:
+        return None
+    a = ctx.anchor
+    if ctx.future(start, end):
+        return Result(_format(a, "weekend"))
+    return Result(_format(a - dt.timedelta(days=a.weekday() + 1) if a.weekday() < 5 else a, "weekend"))
+
+
+def h_reference(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
+    key = _key(m.group("ref"))
+    value = ctx.lex["references"].get(key)
+    if value is None:
+        return None
+    if key == "now" and _next_word(ctx.text, end) in ("that", "defunct"):
+        return None
+    return Result(value, range=_reference_range(key, value, ctx))
+
+
+def _reference_range(key: str, value: str, ctx: Context) -> Optional[DateRange]:
+    a = ctx.anchor
+    if a is None:
+        return None
+    if value == "PRESENT_REF":
+        return _span(a, a, "day")
+    span = ctx.lex.get("recent_span", {}).get(key.split()[-1]) if key.startswith("recent ") else None
+    if not span:
+        return None
+    first = _shift(a, -span.get("years", 0), "year")
+    first = _shift(first, -span.get("months", 0), "month")
+    first = first - dt.timedelta(weeks=span.get("weeks", 0), days=span.get("days", 0))
+    return _span(first, a, "year" if "years" in span else "month" if "months" in span else "day")
+
+
+def h_skip(m: re.Match, ctx: Context, start: int, end: int):
+    return _SKIP
+
+
+HANDLERS: dict[str, Callable] = {
+    "date": h_date, "month": h_month, "holiday": h_holiday, "weekday": h_weekday, "deictic": h_deictic,
+    "clock": h_clock, "year": h_year, "decade": h_decade, "century": h_century, "season": h_season,
+    "quarter": h_quarter, "half": h_half, "relative": h_relative, "shifted": h_shifted,
+    "duration": h_duration, "set": h_set, "reference": h_reference, "skip": h_skip,
+    "weekday_set": h_weekday_set, "spoken_year": h_spoken_year, "anaphoric": h_anaphoric,
+    "weekend": h_weekend,
+}
+
+
+# ---------------------------------------------------------------------------------------------- matching
+
+@dataclass
+class _Candidate:
+    start: int  # the whole match, context included: what overlaps are settled on
+    end: int
+    rule: Rule
+    match: re.Match
+
+    @property
+    def extent(self) -> tuple[int, int]:
+        if "t" in self.match.re.groupindex and self.match.group("t") is not None:
+            return self.match.span("t")
+        return self.start, self.end
+
+
+def _candidates(text: str, g: Grammar) -> list[_Candidate]:
+    found = []
+    for rule in g.rules:
+        for m in rule.regex.finditer(text):
+            if m.end() > m.start():
+                found.append(_Candidate(m.start(), m.end(), rule, m))
+    found.sort(key=lambda c: (-(c.end - c.start), c.rule.order, c.start))
+    return found
+
+
+def _apply(c: _Candidate, ctx: Context):
+    start, end = c.extent
+    return HANDLERS[c.rule.handler](c.match, ctx, start, end)
+
+
+def _select(found: list[_Candidate], ctx: Context) -> list[_Candidate]:
+    """Longest matches first; a match whose handler rejects it leaves its words to shorter ones."""
+    taken: list[tuple[int, int]] = []
+    chosen = []
+    probe = Context(ctx.text, ctx.anchor, ctx.lex)
+    for c in found:
+        if any(c.start < e and s < c.end for s, e in taken):
+            continue
+        if _apply(c, probe) is None:
+            continue
+        taken.append((c.start, c.end))
+        chosen.append(c)
+    return sorted(chosen, key=lambda c: c.start)
+
+
+def _remember(ctx: Context, value: str, handler: str) -> None:
+    """Keep the date for expressions that count from it ("a year earlier", "that day"); counted dates
+    themselves are not kept, so that one shift does not feed the next."""
+    parsed = _parse_value(value)
+    if parsed is None or handler in ("shifted", "anaphoric"):
+        return
+    ctx.ref = parsed
+    if parsed[1] == "quarter" and handler == "quarter":
+        ctx.quarter = (parsed[0].year, _quarter(parsed[0].month))
+
+
+def resolve(text: str, anchor=None, data_dir: Path = DATA) -> list[TimeExpr]:
+    """Every time expression in `text`, normalised against `anchor` (an ISO string, a date, or None: then
+    only absolute expressions are resolved). Offsets are character offsets into `text`."""
+    if isinstance(anchor, dt.datetime):
+        anchor = anchor.date()
+    elif not isinstance(anchor, dt.date):
+        anchor = parse_anchor(anchor)
+    g = grammar(data_dir)
+    ctx = Context(text, anchor, g.lex)
+    out = []
+    for c in _select(_candidates(text, g), ctx):
+        result = _apply(c, ctx)
+        if result is None or result is _SKIP:
+            continue
+        start, end = c.extent
+        rng = result.range if result.range else (value_range(result.value) if result.type != "DURATION" else None)
+        out.append(TimeExpr(text[start:end], start, end, result.value, rng, result.type))
+        _remember(ctx, result.value, c.rule.handler)
+    return out
+
+
+def range_of(text: str, anchor=None) -> Optional[DateRange]:
+    """The date range of the first dated expression in a phrase or sentence ("in the 1980s", "last
+    Thursday"), or None; for the events stage and for users resolving a single phrase."""
+    for t in resolve(text, anchor):
+        if t.range is not None:
+            return t.range
+    return None
+
+
+FACTORY = "dateline.times.v1"
+
+
+def _component(name: str):
+    """Register under the versioned name; spaCy 3.8.18 refuses "." in names, so fall back to "_" there
+    (nlp.py maps stage names; see the report to the lead)."""
+    try:
+        return Language.component(name)
+    except ValueError:
+        return Language.component(name.replace(".", "_"))
+
+
+@_component(FACTORY)
 def times_component(doc):
-    doc._.times = []
+    doc._.times = resolve(doc.text, doc._.published)
     return doc
