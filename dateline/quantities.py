@@ -1,8 +1,470 @@
-"""The `quantities` stage. (Being built: see the issue tracker.)"""
+"""The `quantities` stage: money, counts of people and things, casualties, measures and percentages, each
+with its exact character span, on `doc._.quantities` (a sorted list of `model.Quantity`).
+
+    "$5 million"                 value 5000000, unit "USD", role "money"
+    "millions of U.S. dollars"   value 1000000, unit "USD", role "money", lower_bound True
+    "part of the payment"        value None,    unit None,  role "money"  (a vague amount of money)
+    "two Nodong missiles"        value 2,       unit "missile", role "weapons"
+    "46 sailors were killed"     "46 sailors":  value 46, unit "sailor", role "killed"
+    "240 mm", "67 km"            role "measure";  "5%"  unit "%", role "percent"
+
+Numbers are read from the text with patterns built from the lexicons in `dateline/data/quantities/`
+(extended by `<data_dir>/quantities/*.yaml`), so any tokenisation works; the parse, when the pipeline has
+one, only helps find the counted noun after a number. A bare number with nothing counted ("18 in 2014"),
+a year ("in 2010") or part of a name ("Room 39", "Oct. 8") is not a quantity; `find_numbers` still lists
+such numbers for the statistics stage.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
 from spacy.language import Language
 
+from .model import Quantity
 
-@Language.component("dateline.quantities.v1")
+DATA = Path(__file__).resolve().parent / "data" / "quantities"
+FILES = ("currencies", "numbers", "units", "nouns", "casualties", "statistics")
+
+
+# ---------------------------------------------------------------- lexicons
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    """The bundled lexicons, extended by the user's `<data_dir>/quantities/*.yaml`."""
+    import yaml
+
+    from . import settings
+
+    data = {name: yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8")) for name in FILES}
+    extra = settings.get("data_dir")
+    for name in FILES if extra else ():
+        path = Path(extra) / "quantities" / f"{name}.yaml"
+        if path.is_file():
+            _merge(data[name], yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    return data
+
+
+def _merge(base: dict, more: dict) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        elif isinstance(value, list) and isinstance(base.get(key), list):
+            base[key] = base[key] + [v for v in value if v not in base[key]]
+        else:
+            base[key] = value
+
+
+def _alt(words) -> str:
+    """A regex alternation of literal words, longest first so "US$" wins over "$"."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def singular(word: str) -> str:
+    """A plain English singular, enough to look nouns up in the lexicons ("casualties" -> "casualty")."""
+    w = word.lower()
+    irregular = {"men": "man", "women": "woman", "children": "child", "people": "people", "police": "police",
+                 "staff": "staff", "personnel": "personnel", "aircraft": "aircraft", "crew": "crew",
+                 "munitions": "munition", "series": "series", "news": "news"}
+    if w in irregular:
+        return irregular[w]
+    if w.endswith("men") and len(w) > 4:
+        return w[:-3] + "man"
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("sses", "shes", "ches", "xes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 2:
+        return w[:-1]
+    return w
+
+
+@dataclass(frozen=True)
+class Patterns:
+    number: re.Pattern
+    after_percent: re.Pattern
+    after_currency: re.Pattern
+    after_code: re.Pattern
+    after_measure_word: re.Pattern
+    after_measure_abbr: re.Pattern
+    vague_money: re.Pattern
+    casualty_before: dict
+    casualty_after: dict
+    casualty_nouns: dict
+    categories: dict
+    not_counted: frozenset
+    stop_words: frozenset
+
+
+@lru_cache(maxsize=1)
+def patterns() -> Patterns:
+    lex = lexicon()
+    num, cur, units, nouns, cas = (lex[k] for k in ("numbers", "currencies", "units", "nouns", "casualties"))
+    words = list(num["units"]) + list(num["tens"])
+    wordnum = rf"(?:(?:{_alt(num['tens'])})(?:-(?:{_alt(num['units'])}))?|{_alt(words)})"
+    scale = _alt(num["scales"])
+    abbr = _alt(num["abbreviations"])
+    numeral = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+    more = rf"(?:(?:\s+|-)(?:{wordnum}|{scale})\b|(?<=hundred)\s+and\s+{wordnum}\b)"
+    core = (rf"(?:(?P<numeral>{numeral})(?:\s?(?P<abbr>{abbr})(?![A-Za-z]))?|\b(?:half\s+an?|an?)(?=\s+(?:{scale})\b)"
+            rf"|\b{wordnum}\b)(?:{more})*")
+    vague_words = num["vague"]
+    vague = rf"\b(?P<vague>{_alt(vague_words)})(?:\s+of\s+(?:{_alt(vague_words)}))*(?:\s+(?:{scale})\b)?"
+    prefix = rf"(?:\b(?P<prefix>{_alt(num['prefixes'])})\s+)?"
+    symbols = list(cur["symbols"]) + list(cur["codes"])
+    symbol = rf"(?:(?<![A-Za-z])(?-i:(?P<symbol>{_alt(symbols)}))\s?)?"
+    number = re.compile(rf"{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
+    mods = [m for w in cur["words"].values() for m in (w.get("modifiers") or {})]
+    currency_words = [w for w in cur["words"]]
+    percent = units["percent"]
+    abbr_units = [u for u in units["measures"] if not re.search(r"[a-z]{2}", u) or "/" in u or u.isupper()]
+    word_units = [u for u in units["measures"] if u not in abbr_units]
+    return Patterns(
+        number=number,
+        after_percent=re.compile(rf"(?:\s?%|\s+(?:{_alt([p for p in percent if p != '%'])})\b)", re.I),
+        after_currency=re.compile(rf"(?P<of>\s+of)?\s+(?:(?P<mod>{_alt(mods)})\s+)?"
+                                  rf"(?P<cur>{_alt(currency_words)})(?:s|es)?\b", re.I),
+        after_code=re.compile(rf"\s?(?P<code>{_alt(cur['codes'])})\b"),
+        after_measure_word=re.compile(rf"(?:\s?|-)(?P<unit>{_alt(word_units)})(?![A-Za-z])", re.I),
+        after_measure_abbr=re.compile(rf"(?:\s?|-)(?P<unit>{_alt(abbr_units)})(?![A-Za-z0-9])"),
+        vague_money=re.compile(
+            rf"\b(?:{_alt(nouns['vague_partitives'])})\s+of\s+"
+            r"(?:(?:the|his|her|its|their|our|this|that|these|those|all)\s+)?(?:[\w.-]+(?:'s|’s|s'|’)\s+)?"
+            rf"(?:[a-z][\w-]*\s+){{0,2}}?(?:{_alt(nouns['money_nouns'])})\b", re.I),
+        casualty_before={r: re.compile(rf"\b(?:{_alt(c['before'])})\s+(?:the\s+)?$", re.I)
+                         for r, c in cas["roles"].items() if c.get("before")},
+        casualty_after={r: re.compile(rf"^(?:\s+(?:{_alt(cas['between'])}))*\s+(?:{_alt(c['after'])})\b", re.I)
+                        for r, c in cas["roles"].items() if c.get("after")},
+        casualty_nouns={singular(n): r for r, c in cas["roles"].items() for n in c.get("nouns") or []},
+        categories={_key(n): cat for cat in ("people", "weapons") for n in nouns[cat]},
+        not_counted=frozenset(singular(n) for n in nouns["not_counted"]),
+        stop_words=frozenset(w.lower() for w in nouns["stop_words"]),
+    )
+
+
+def _key(phrase: str) -> str:
+    """Lexicon key of a noun phrase: its last two words, the last one singular ("crew member")."""
+    parts = phrase.lower().split()
+    return " ".join(parts[-2:-1] + [singular(parts[-1])])
+
+
+# ---------------------------------------------------------------- numbers
+
+
+@dataclass
+class NumberMatch:
+    """One number phrase in the text ("at least 46", "$5 million", "dozens", "eight")."""
+
+    start: int
+    end: int
+    value: float
+    lower_bound: bool = False
+    currency: Optional[str] = None  # ISO code when a symbol or code stands before it
+    vague: bool = False
+    money_only: bool = False  # its scale ("5m") is only a scale in money
+    text: str = ""
+
+
+def find_numbers(text: str, start: int = 0, end: Optional[int] = None) -> list[NumberMatch]:
+    """Every number phrase in text[start:end], with its value; offsets are into `text`."""
+    out = []
+    for m in patterns().number.finditer(text, start, len(text) if end is None else end):
+        number = _number(m)
+        if number is not None:
+            out.append(number)
+    return out
+
+
+def _number(m: re.Match) -> Optional[NumberMatch]:
+    lex = lexicon()["numbers"]
+    value = _vague_value(m.group("num")) if m.group("vague") else _value(m.group("num"))
+    if value is None:
+        return None
+    prefix = (m.group("prefix") or "").lower()
+    bound = bool(m.group("vague")) or bool(prefix and lex["prefixes"][_canon(prefix, lex["prefixes"])]["lower_bound"])
+    symbol = m.group("symbol")
+    abbr = (m.group("abbr") or "").lower()
+    return NumberMatch(start=m.start(), end=m.end(), value=value, lower_bound=bound,
+                       currency=_symbol_code(symbol) if symbol else None, vague=bool(m.group("vague")),
+                       money_only=bool(abbr and lex["abbreviations"][abbr].get("money_only")),
+                       text=m.group(0))
+
+
+def _canon(word: str, table: dict) -> str:
+    key = re.sub(r"\s+", " ", word.lower())
+    return next(k for k in table if k.lower() == key)
+
+
+def _symbol_code(symbol: str) -> str:
+    cur = lexicon()["currencies"]
+    return cur["symbols"].get(symbol) or cur["codes"].get(symbol.upper())
+
+
+def _value(phrase: str) -> Optional[float]:
+    """Value of "1.5 million", "twenty-five", "two dozen", "half a million", "3bn", "1,047"."""
+    lex = lexicon()["numbers"]
+    small = {**lex["units"], **lex["tens"]}
+    scales, abbrs = lex["scales"], lex["abbreviations"]
+    parts = re.findall(r"\d[\d,]*(?:\.\d+)?|[a-z]+", phrase.lower())
+    factor = Decimal(1)
+    if parts[:1] == ["half"]:
+        factor, parts = Decimal("0.5"), parts[1:]
+    total, current = Decimal(0), None
+    for part in parts:
+        if part[0].isdigit():
+            current = (current or 0) + Decimal(part.replace(",", ""))
+        elif part in small:
+            current = (current or 0) + small[part]
+        elif part in ("a", "an"):
+            current = Decimal(1)
+        elif part == "and":
+            continue
+        elif part in scales or part in abbrs:
+            size = Decimal(scales.get(part) or abbrs[part]["value"])
+            if size >= 1000:
+                total, current = total + (current if current is not None else 1) * size, None
+            else:
+                current = (current if current is not None else 1) * size
+        else:
+            return None
+    return _plain((total + (current or 0)) * factor)
+
+
+def _vague_value(phrase: str) -> Optional[float]:
+    """Floor of "tens of thousands", "dozens", "millions", "several hundred": the product of the floors."""
+    lex = lexicon()["numbers"]
+    value = Decimal(1)
+    for word in re.findall(r"[a-z]+", phrase.lower()):
+        if word in lex["vague"]:
+            value *= Decimal(lex["vague"][word]["value"])
+        elif word in lex["scales"]:
+            value *= Decimal(lex["scales"][word])
+    return _plain(value)
+
+
+def _plain(value: Decimal):
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+# ---------------------------------------------------------------- quantities
+
+
+def read(doc) -> list[Quantity]:
+    """All quantities in the doc, sorted by offset."""
+    text = doc.text
+    starts = [t.idx for t in doc]
+    times = [(t.start, t.end) for t in (doc._.times or [])] if doc.has_extension("times") else []
+    found = [q for n in find_numbers(text) if (q := _classify(doc, starts, n, times)) is not None]
+    for m in patterns().vague_money.finditer(text):
+        if not any(q.start < m.end() and m.start() < q.end for q in found):
+            found.append(Quantity(text=m.group(0), start=m.start(), end=m.end(), role="money"))
+    found.sort(key=lambda q: (q.start, q.end))
+    return found
+
+
+def _classify(doc, starts: list, n: NumberMatch, times: list) -> Optional[Quantity]:
+    """The quantity a number phrase heads: money, percent, measure or a count, or None."""
+    text = doc.text
+    if n.vague and lexicon()["numbers"]["vague"][_first_word(n)]["of"] and not re.match(r"\s+of\s", text[n.end:]):
+        return None
+    return (_money(text, n) or _percent(text, n) or _measure(text, n)
+            or (None if _not_a_count(text, n, times) else _count(doc, starts, n)))
+
+
+def _first_word(n: NumberMatch) -> str:
+    return re.match(r"[a-z]+", text_of_num(n)).group(0)
+
+
+def text_of_num(n: NumberMatch) -> str:
+    """The number words of a match, without its prefix and currency symbol."""
+    m = patterns().number.fullmatch(n.text)
+    return m.group("num").lower() if m else n.text.lower()
+
+
+def _quantity(text: str, n: NumberMatch, end: int, unit, role: str, value=None) -> Quantity:
+    return Quantity(text=text[n.start:end], start=n.start, end=end, value=n.value if value is None else value,
+                    unit=unit, role=role, lower_bound=n.lower_bound)
+
+
+def _money(text: str, n: NumberMatch) -> Optional[Quantity]:
+    p = patterns()
+    if n.currency:
+        code = p.after_code.match(text, n.end)
+        return _quantity(text, n, code.end() if code else n.end, n.currency, "money")
+    m = p.after_currency.match(text, n.end)
+    if m and bool(m.group("of")) == n.vague and not _pound_weight(text, m):
+        return _quantity(text, n, m.end(), _currency_code(m.group("cur"), m.group("mod")), "money")
+    code = p.after_code.match(text, n.end)
+    if code and not n.vague:
+        return _quantity(text, n, code.end(), _symbol_code(code.group("code")), "money")
+    return None
+
+
+def _pound_weight(text: str, m: re.Match) -> bool:
+    """"500 pounds of explosives" is a weight, not money."""
+    return m.group("cur").lower() == "pound" and bool(re.match(r"\s+of\b", text[m.end():]))
+
+
+def _currency_code(word: str, modifier: Optional[str]) -> str:
+    entry = lexicon()["currencies"]["words"][word.lower()]
+    if modifier:
+        mods = {k.lower(): v for k, v in (entry.get("modifiers") or {}).items()}
+        if modifier.lower() in mods:
+            return mods[modifier.lower()]
+    return entry["default"]
+
+
+def _percent(text: str, n: NumberMatch) -> Optional[Quantity]:
+    m = patterns().after_percent.match(text, n.end)
+    if not m or n.vague:
+        return None
+    written = m.group(0).strip().lower()
+    unit = next((v for k, v in lexicon()["units"]["percent"].items() if k.lower() == written), "%")
+    return _quantity(text, n, m.end(), unit, "percent")
+
+
+def _measure(text: str, n: NumberMatch) -> Optional[Quantity]:
+    p = patterns()
+    m = p.after_measure_abbr.match(text, n.end) or p.after_measure_word.match(text, n.end)
+    if not m or n.vague:
+        return None
+    measures = lexicon()["units"]["measures"]
+    unit = measures.get(m.group("unit")) or next(v for k, v in measures.items() if k.lower() == m.group("unit").lower())
+    return _quantity(text, n, m.end(), unit, "measure")
+
+
+def _not_a_count(text: str, n: NumberMatch, times: list) -> bool:
+    """A number that only money or a unit could make a quantity: a glued suffix ("1980s", "3rd"), a clock
+    time, a name part ("Room 39", "Oct. 8", "Malligyong-1"), a number inside a time expression."""
+    after = text[n.end:n.end + 2]
+    if n.money_only or re.match(r"[A-Za-z]|[:/]\d", after):
+        return True
+    if any(s <= n.start and n.end <= e for s, e in times):
+        return True
+    return n.currency is None and _name_part(text, n.start)
+
+
+def _name_part(text: str, start: int) -> bool:
+    m = re.search(r"(\S*)(\s*)([A-Za-z][\w.'’-]*)[ \t]+$", text[max(0, start - 60):start])
+    if not m or not m.group(3)[0].isupper():
+        return False
+    opens_sentence = not m.group(1) or "\n" in m.group(2) or m.group(1)[-1] in ".!?\"“:;("
+    return not opens_sentence
+
+
+def _count(doc, starts: list, n: NumberMatch) -> Optional[Quantity]:
+    """A count of people or things ("15 agents"), with its casualty role when a cue says so."""
+    text = doc.text
+    p = patterns()
+    of = re.match(r"\s+of\s", text[n.end:]) if n.vague else None
+    after = n.end + (of.end() if of else 0)
+    head = _counted_noun(doc, starts, after)
+    if head is False:
+        return None
+    year = _year_like(n)
+    if head is not None:
+        end, word = head
+        category = p.categories.get(word)
+        role = None
+        if category in ("people", None):
+            role = p.casualty_nouns.get(singular(word.split()[-1])) or _casualty(text, n.start, end)
+        if year and category is None:
+            return None
+        if role:
+            return _quantity(text, n, end, "people" if singular(word) in p.casualty_nouns else word, role)
+        return _quantity(text, n, end, word, category or "objects") if n.value != 1 or n.vague else None
+    role = None if year else _casualty(text, n.start, n.end)
+    return _quantity(text, n, n.end, "people", role) if role else None
+
+
+def _year_like(n: NumberMatch) -> bool:
+    return bool(re.fullmatch(r"1\d{3}|20\d{2}|21\d{2}", text_of_num(n))) and n.currency is None
+
+
+def _casualty(text: str, start: int, end: int) -> Optional[str]:
+    p = patterns()
+    before = text[max(0, start - 40):start]
+    for role, rx in p.casualty_before.items():
+        if rx.search(before):
+            return role
+    for role, rx in p.casualty_after.items():
+        if rx.match(text[end:end + 80]):
+            return role
+    return None
+
+
+def _counted_noun(doc, starts: list, char: int):
+    """(end offset, lexicon key) of the noun counted by a number ending at `char`; None when there is none;
+    False when the number counts time ("three years", "45-year-old") and so is no quantity here."""
+    p = patterns()
+    has_pos = doc.has_annotation("POS")
+    head, prev = None, ""
+    i = bisect_left(starts, char)
+    for tok in doc[i:i + 6]:
+        low = tok.lower_
+        if tok.text == "-" and not tok.whitespace_ and head is None:
+            continue
+        if not tok.is_alpha:
+            break
+        if singular(low) in p.not_counted or low in p.not_counted:
+            return False if head is None else head
+        key = _key(f"{prev} {low}") if prev and _key(f"{prev} {low}") in p.categories else _key(low)
+        if _is_noun(tok, key, has_pos):
+            head, prev = (tok.idx + len(tok.text), key), low
+            continue
+        if head is not None or not _is_modifier(tok, has_pos):
+            break
+        prev = low
+    return head
+
+
+def _is_noun(tok, key: str, has_pos: bool) -> bool:
+    p = patterns()
+    known = key in p.categories or singular(tok.lower_) in p.casualty_nouns
+    if not tok.is_alpha:
+        return False
+    if has_pos:
+        return tok.pos_ == "NOUN" or (known and tok.pos_ in ("PROPN", "ADJ", "VERB"))
+    return known
+
+
+def _is_modifier(tok, has_pos: bool) -> bool:
+    if not tok.is_alpha or tok.lower_ in patterns().stop_words:
+        return False
+    if has_pos:
+        return tok.pos_ in ("ADJ", "PROPN", "NOUN") or (tok.pos_ == "VERB" and tok.dep_ == "amod")
+    return True
+
+
+def bare_numbers(doc, start: int, end: int) -> list[NumberMatch]:
+    """Numbers in doc.text[start:end] that are neither years, nor name parts, nor inside a time expression:
+    the values of a reported series ("from eight in 2013 to 18 in 2014")."""
+    times = [(t.start, t.end) for t in (doc._.times or [])]
+    return [n for n in find_numbers(doc.text, start, end)
+            if not n.vague and not _year_like(n) and not _not_a_count(doc.text, n, times)]
+
+
+def quantities_in(doc, start_char: int, end_char: int) -> list[Quantity]:
+    """The quantities lying inside doc.text[start_char:end_char] (for the events stage)."""
+    return [q for q in (doc._.quantities or []) if start_char <= q.start and q.end <= end_char]
+
+
+def _component(name: str):
+    """Register under the versioned name; spaCy 3.8.18 refuses "." in component names, so fall back to "_"
+    there (the same fallback as the other stages)."""
+    try:
+        return Language.component(name)
+    except ValueError:
+        return Language.component(name.replace(".", "_"))
+
+
+@_component("dateline.quantities.v1")
 def quantities_component(doc):
-    doc._.quantities = []
+    doc._.quantities = read(doc)
     return doc
