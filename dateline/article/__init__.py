@@ -1,0 +1,89 @@
+"""The `article` stage: one raw input (bytes of a scrape or page, or a JSON Lines record) becomes an
+`Article`: body text without boilerplate, title, authors, publication time with its UTC offset when it can
+be known, outlet, language and wire dateline.
+
+    read(raw)                 -> Article   (the ingest entry point; raises InputError / UnsupportedLanguage)
+    decode(data, source)      -> str       (encoding.py)
+    from_text(text)           -> Article   (plaintext.py: dateline's own header/footer reader)
+    from_html(html, url)      -> Article   (html.py: trafilatura, then the same cleaning)
+
+Knowledge (outlets, byline and date layouts, boilerplate, languages) lives in dateline/data/article/.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .. import settings
+from ..errors import InputError, UnsupportedLanguage
+from ..model import Article
+from . import bylines, language, outlets, plaintext
+from .encoding import decode
+
+__all__ = ["read", "decode", "from_text", "from_html", "check"]
+
+RECORD_FIELDS = ("title", "published", "outlet", "url")
+
+
+def from_text(text: str, source: Optional[str] = None, title: Optional[str] = None) -> Article:
+    _check_length(text, source)
+    return plaintext.parse(text, title_hint=title)
+
+
+def from_html(html: str, url: Optional[str] = None, source: Optional[str] = None) -> Article:
+    from . import html as html_reader  # lxml and trafilatura load only when a page comes
+
+    return html_reader.extract(html, url=url, source=source)
+
+
+def read(raw) -> Article:
+    """The article in one `sources.RawInput`; metadata given in a record wins over what is detected."""
+    if raw.error is not None:
+        raise raw.error
+    if raw.kind == "record":
+        article = _from_record(raw.meta, raw.source)
+    elif raw.kind == "html":
+        article = from_html(decode(raw.data, raw.source), source=raw.source)
+    else:
+        article = from_text(decode(raw.data, raw.source), source=raw.source)
+    return check(article, raw.source)
+
+
+def _from_record(meta: dict, source: str) -> Article:
+    if isinstance(meta.get("html"), str) and meta["html"].strip():
+        article = from_html(meta["html"], url=meta.get("url"), source=source)
+    else:
+        article = from_text(meta.get("text") or "", source=source, title=_str(meta.get("title")))
+    for name in RECORD_FIELDS:
+        if _str(meta.get(name)):
+            setattr(article, name, _str(meta[name]))
+    authors = meta.get("authors", meta.get("author"))
+    if authors:
+        article.authors = [str(a).strip() for a in authors if str(a).strip()] if isinstance(authors, list) \
+            else bylines.split_names(str(authors))
+    return article
+
+
+def _str(value) -> Optional[str]:
+    return str(value).strip() or None if value is not None else None
+
+
+def _check_length(text: str, source: Optional[str]) -> None:
+    limit = settings.get("max_chars")
+    if len(text) > limit:
+        raise InputError(f"text is {len(text):,} characters, over the limit of {limit:,}",
+                         fix="split the article, or raise max_chars / DATELINE_MAX_CHARS", source=source)
+
+
+def check(article: Article, source: Optional[str]) -> Article:
+    """Rejects an article with no body, too long a body, or a language outside the `languages` setting."""
+    if not article.text.strip():
+        raise InputError("no article text left after removing headers and boilerplate",
+                         fix="check that the input holds an article body", source=source)
+    _check_length(article.text, source)
+    article.language = language.detect(article.text)
+    allowed = [code.strip() for code in str(settings.get("languages")).split(",") if code.strip()]
+    if article.language and allowed and article.language not in allowed:
+        raise UnsupportedLanguage(f"article is in language '{article.language}', not in {', '.join(allowed)}",
+                                  fix="add the language to the `languages` setting (DATELINE_LANGUAGES) if "
+                                      "a pipeline for it is installed, or leave the article out", source=source)
+    return article

@@ -1,0 +1,52 @@
+"""Boilerplate paragraphs (dateline/data/article/boilerplate.yaml): share and subscribe lines, navigation,
+photo captions, footers, and the copyright line that names the outlet."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from . import _data
+
+BULLETS = "•·▶►▲■□◆◇○●*-–—>|» \t\u00a0"
+
+
+def bare(paragraph: str) -> str:
+    """The paragraph without leading bullets and surrounding space, for matching."""
+    return paragraph.strip().lstrip(BULLETS).strip()
+
+
+@lru_cache(maxsize=None)
+def _patterns(key: str) -> tuple[re.Pattern, ...]:
+    entries = _data.load("boilerplate.yaml").get(key) or []
+    return tuple(re.compile(rf"(?:{p})", re.I | re.S) for p in entries)
+
+
+def _full(key: str, paragraph: str) -> bool:
+    text = bare(paragraph)
+    return any(p.fullmatch(text) for p in _patterns(key))
+
+
+def is_drop(paragraph: str) -> bool:
+    return _full("drop", paragraph)
+
+
+def is_caption(paragraph: str) -> bool:
+    return _full("captions", paragraph)
+
+
+def is_footer_start(paragraph: str) -> bool:
+    return _full("footer_start", paragraph)
+
+
+def is_copyright(paragraph: str) -> bool:
+    pattern = _data.load("boilerplate.yaml").get("copyright")
+    return bool(pattern and re.search(pattern, paragraph, re.I))
+
+
+def clean_copyright(line: str) -> str:
+    """'© 2024 The Harbor Gazette Co., Ltd. All rights reserved.' -> 'The Harbor Gazette'."""
+    text = bare(line)
+    for pattern in _data.load("boilerplate.yaml").get("copyright_noise") or []:
+        text = re.sub(pattern, " ", text, flags=re.I)
+    text = re.sub(r"\s+", " ", text).strip(" .,;:-–—|&")
+    return text if 1 <= len(text.split()) <= 8 else ""

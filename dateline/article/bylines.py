@@ -1,0 +1,87 @@
+"""Bylines: "By Ahn Yong-hyun", "By X and Y", "X, Staff Reporter", "By X, Reuters", "Reporting by X;
+Editing by Y". Cue words, roles and agencies come from dateline/data/article/layouts.yaml."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+from . import _data
+
+NAME_WORD = r"(?:[A-Z][\w'’.-]*|[A-Z]\.|(?:de|van|von|der|den|bin|al|el|da|del|la|le|di|du|dos|ibn)\b)"
+NAME = re.compile(rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,4}}")
+EMAIL = re.compile(r"\(?[\w.+-]+@[\w-]+\.[\w.]+\)?")
+
+
+@dataclass
+class Byline:
+    authors: list[str] = field(default_factory=list)
+    agency: Optional[str] = None
+
+
+@lru_cache(maxsize=1)
+def _layouts() -> dict:
+    data = _data.load("layouts.yaml")
+    alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
+    return {
+        "prefix": re.compile(rf"^(?:{alt(data['byline_prefixes'])})\b:?\s*", re.I),
+        "stop": re.compile(rf"[;,.]?\s*\b(?:{alt(data['byline_stops'])})\b.*$", re.I | re.S),
+        "role": re.compile(rf"^(?:{alt(data['author_roles'])})$", re.I),
+        "agencies": {k.lower(): v for k, v in data["agencies"].items()},
+        "nobody": {w.lower() for w in data.get("not_authors") or []},
+    }
+
+
+def _is_role(part: str) -> bool:
+    return bool(_layouts()["role"].match(part))
+
+
+def _agency(part: str) -> Optional[str]:
+    return _layouts()["agencies"].get(part.lower().strip(" ."))
+
+
+def _name(part: str) -> Optional[str]:
+    part = re.sub(r"\s+in\s+[A-Z][\w .'-]*$", "", part)  # "Josh Smith in Seoul"
+    part = part.strip(" .;:,'\"")
+    return part if NAME.fullmatch(part) and any(c.islower() for c in part) else None
+
+
+def parse(segment: str) -> Optional[Byline]:
+    """A byline read from one header or footer segment, or None when it is not one."""
+    text = EMAIL.sub(" ", segment).strip()
+    layouts = _layouts()
+    prefixed = bool(layouts["prefix"].match(text))
+    text = layouts["prefix"].sub("", text)
+    text = layouts["stop"].sub("", text).strip(" .;,")
+    if not text or len(text) > 160:
+        return None
+    parts = [p.strip() for p in re.split(r",|;|\s+and\s+|\s*&\s*|\s+with\s+", text) if p.strip()]
+    byline, has_role = Byline(), False
+    for part in parts:
+        if _is_role(part):
+            has_role = True
+        elif _agency(part):
+            byline.agency = byline.agency or _agency(part)
+        elif _name(part):
+            byline.authors.append(_name(part))
+        else:
+            return None
+    if not byline.authors or not (prefixed or has_role):
+        return None
+    return byline
+
+
+def split_names(value: Optional[str]) -> list[str]:
+    """Authors from a metadata string such as 'Ahn Yong-hyun; Kim Min-ji' or 'By A and B'."""
+    if not value:
+        return []
+    text = _layouts()["prefix"].sub("", EMAIL.sub(" ", value).strip())
+    parts = re.split(r";|\|\s*|,(?!\s*(?:Jr|Sr)\b)|\s+and\s+|\s*&\s*", text)
+    names = []
+    for part in parts:
+        part = re.sub(r"\s+", " ", part).strip(" .,;:'\"")
+        if part and part.lower() not in _layouts()["nobody"] and not _is_role(part) and not _agency(part) \
+                and part not in names:
+            names.append(part)
+    return names
