@@ -11,6 +11,8 @@ from typing import Optional
 
 from . import model
 
+NOUN_PLACES = {"pobj", "dobj", "nsubj", "nsubjpass", "compound", "poss", "attr", "appos", "npadvmod", "amod"}
+DASHES = {"--", "\u2014", "\u2013", "-"}
 RELATIVE_PRONOUNS = {"who", "which", "that", "whom", "whose"}
 PRONOUNS = {"he", "she", "it", "they", "him", "her", "them", "we", "i", "you"}
 ANAPHORIC_DETS = {"that", "this", "the", "these", "those"}
@@ -82,6 +84,9 @@ def _verb_reports(tok, lex) -> bool:
     if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN") and any(
             c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
         return False
+    # A word tagged as a verb in a noun's place ("rocket launcher shells") is a tagging slip.
+    if tok.dep_ in NOUN_PLACES and tok.tag_ != "VBG":
+        return False
     return tok.dep_ not in ("amod", "compound")
 
 
@@ -133,9 +138,12 @@ def _clause_free_end(node) -> int:
 
 
 def _subject(tok, depth: int = 0):
-    for child in tok.children:
-        if child.dep_ in ("nsubj", "csubj", "expl"):
-            return child if child.dep_ != "expl" else None
+    subjects = [c for c in tok.children if c.dep_ in ("nsubj", "csubj", "expl")]
+    if subjects:
+        # "Pyongyang, October 9 (KCNA) -- The Academy conducted": the subject nearest the verb.
+        before = [c for c in subjects if c.i < tok.i]
+        subj = before[-1] if before else subjects[0]
+        return subj if subj.dep_ != "expl" else None
     # The parser sometimes hangs the subject on an auxiliary ("It was later became ...").
     for child in tok.children:
         if child.dep_ in ("aux", "auxpass") and depth == 0:
@@ -446,6 +454,10 @@ def places(doc, tok, entry, lex) -> dict:
             rec = _place_record(doc, obj, lex)
             if rec is not None:
                 out[role] = rec
+    if "location" not in out:
+        found = _nested_location(doc, heads, lex)
+        if found is not None:
+            out["location"] = found
     if entry.type == "CONSULT" and "location" not in out:
         obj = _object(tok, entry)
         if obj is not None and obj.ent_type_ in PLACE_LABELS:
@@ -453,6 +465,22 @@ def places(doc, tok, entry, lex) -> dict:
             if rec is not None:
                 out["location"] = rec
     return out
+
+
+def _nested_location(doc, heads, lex) -> Optional[model.EventPlace]:
+    """"launched ... aboard the rocket at the Sohae ground": a place phrase one step down the
+    trigger's own prepositional phrases (not inside its subject or object)."""
+    for head in heads:
+        for child in head.children:
+            if child.dep_ != "prep" or child.lower_ in LOCATION_PREPS | ORIGIN_PREPS | DESTINATION_PREPS:
+                continue
+            obj = _pobj(child)
+            for inner in (obj.children if obj is not None else ()):
+                if inner.dep_ == "prep" and inner.lower_ in LOCATION_PREPS and _pobj(inner) is not None:
+                    rec = _place_record(doc, _pobj(inner), lex)
+                    if rec is not None:
+                        return rec
+    return None
 
 
 def _place_role(prep: str, event_type: str) -> Optional[str]:
@@ -477,9 +505,12 @@ def scope(tok, entry, others: set) -> set:
         if verb is not None and tok.dep_ in ("dobj", "attr", "nsubjpass"):
             root = verb
     keep = set()
+    skip = dateline_tokens(tok.sent)
     stack = [root]
     while stack:
         node = stack.pop()
+        if node.i in skip:
+            continue
         keep.add(node.i)
         for child in node.children:
             if child.i in others and child.i != tok.i:
@@ -491,6 +522,17 @@ def scope(tok, entry, others: set) -> set:
                 continue
             stack.append(child)
     return keep
+
+
+def dateline_tokens(sent) -> set:
+    """Token indices of a wire dateline opening the sentence ("Pyongyang, October 9 (KCNA) --"): its
+    place and date are where and when the story was filed, not where or when the event happened."""
+    head = list(sent[:16])
+    for k, tok in enumerate(head):
+        if tok.text in DASHES and k >= 2 and head[0].pos_ == "PROPN":
+            if any(t.text in (",", "(") for t in head[:k]):
+                return {t.i for t in head[:k + 1]}
+    return set()
 
 
 def _same_subject_adjunct(child) -> bool:

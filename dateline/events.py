@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 import yaml
-from spacy.language import Language
 
+from . import nlp as nlp_stage
 from . import settings
 from .errors import ConfigError
 
@@ -245,15 +245,7 @@ def extract(doc) -> list:
 FACTORY = "dateline.events.v1"
 
 
-def _component(name: str):
-    """Register under the versioned name; spaCy 3.8.18 refuses "." in names, so fall back to "_" there."""
-    try:
-        return Language.component(name)
-    except ValueError:
-        return Language.component(name.replace(".", "_"))
-
-
-@_component(FACTORY)
+@nlp_stage.component(FACTORY)
 def events_component(doc):
     doc._.events = extract(doc)
     return doc
