@@ -98,7 +98,10 @@ def documents(db: Optional[str] = DB, fmt: Format = FMT, limit: int = 100,
     """List stored documents."""
     from .store import open_store
 
-    emit(open_store(db).documents(limit=limit, outlet=outlet), fmt, "documents")
+    rows = open_store(db).documents(limit=limit, outlet=outlet)
+    if fmt is Format.table:  # the terminal is narrow: the path is in --format json/csv
+        rows = [{k: v for k, v in r.items() if k != "source_path"} for r in rows]
+    emit(rows, fmt, "documents")
 
 
 @app.command()

@@ -43,11 +43,13 @@ class IngestSummary:
     read: int = 0
     stored: int = 0
     duplicates: int = 0
+    near_duplicates: int = 0  # of `duplicates`: near copies linked to a first copy (dateline.dedupe)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
     stored_ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"read": self.read, "stored": self.stored, "duplicates": self.duplicates,
+                "near_duplicates": self.near_duplicates,
                 "rejected": [{"source": s, "reason": r} for s, r in self.rejected]}
 
 
@@ -141,6 +143,9 @@ def _flush(store, batch: list[Document], summary: IngestSummary) -> None:
     if not batch:
         return
     new = store.write_documents(batch)
+    from . import link
+
+    link.on_stored(store, new)
     summary.stored += len(new)
     summary.stored_ids.extend(new)
     summary.duplicates += len(batch) - len(new)
@@ -150,9 +155,11 @@ def _flush(store, batch: list[Document], summary: IngestSummary) -> None:
 def process(raws: Iterable[RawInput], store, summary: IngestSummary, *, model=None, batch_size: int = 32,
             processes: Optional[int] = None, on_progress=None) -> Iterator[Document]:
     """Stream raw inputs to Documents, skipping stored duplicates and recording failures."""
+    from . import dedupe
     from .nlp import make_doc
 
     nlp = _nlp(model)
+    near = dedupe.NearDuplicates(store) if store is not None else None
     pending: dict[str, Prepared] = {}
     seen: set[str] = set()
 
@@ -169,6 +176,12 @@ def process(raws: Iterable[RawInput], store, summary: IngestSummary, *, model=No
             if prep.id in seen or (store is not None and store.has_document(prep.id)):
                 summary.duplicates += 1
                 continue
+            match = near.check(prep.id, prep.article.text) if near else None
+            if match:
+                dedupe.record_prepared(store, prep, match)
+                summary.duplicates += 1
+                summary.near_duplicates += 1
+                continue
             seen.add(prep.id)
             pending[prep.id] = prep
             yield make_doc(nlp, prep.article.text, prep.article.published, prep.id), prep.id
@@ -179,7 +192,7 @@ def process(raws: Iterable[RawInput], store, summary: IngestSummary, *, model=No
         for d in docs:
             failures[d._.doc_id] = f"stage {name} failed: {type(exc).__name__}: {exc}"
 
-    nlp.set_error_handler(on_error)
+    nlp.default_error_handler = on_error  # function components report here; set_error_handler fails on Cython pipes
     n_process = settings.get("processes", processes)
     for doc, doc_id in nlp.pipe(prepared_items(), as_tuples=True, batch_size=batch_size, n_process=n_process):
         prep = pending.pop(doc_id)

@@ -45,7 +45,7 @@ def corpus(tmp_path):
     (folder / "copy.txt").write_text(ARTICLE)  # the same article again
     (folder / "empty.txt").write_text("")
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 20)
-    (folder / "feed.jsonl").write_text(json.dumps({"text": OTHER.split("\n\n", 3)[3], "title": "Sanctions",
+    (folder / "feed.jsonl").write_text(json.dumps({"text": "Japan protested a missile launch on Friday.", "title": "Protest",
                                                    "published": "2017-04-10", "outlet": "Wire"}) + "\n{broken\n")
     return folder
 
@@ -109,17 +109,17 @@ def test_a_stage_that_raises_rejects_one_article_and_the_batch_goes_on(corpus, t
     # a failure inside a spaCy component is isolated by the error handler; here we fail one component
     from spacy.language import Language
 
-    @Language.component("test.fail_on_sanctions")
+    @Language.component("test_fail_on_sanctions")
     def fail(doc):
         if "sanctions" in doc.text.lower():
             raise ValueError("cannot read sanctions")
         return doc
 
     pipe_nlp = pipeline._nlp(None)
-    pipe_nlp.add_pipe("test.fail_on_sanctions", last=True)
+    pipe_nlp.add_pipe("test_fail_on_sanctions", last=True)
     try:
         summary = dateline.ingest([str(corpus / "a.txt"), str(corpus / "sub" / "b.txt")], db=str(tmp_path / "t.db"))
     finally:
-        pipe_nlp.remove_pipe("test.fail_on_sanctions")
+        pipe_nlp.remove_pipe("test_fail_on_sanctions")
     assert summary.stored == 1
     assert len(summary.rejected) == 1 and "cannot read sanctions" in summary.rejected[0][1]
