@@ -3,6 +3,7 @@
     >>> import dateline
     >>> doc = dateline.read("article.txt")          # one article -> Document (the JSON output contract)
     >>> summary = dateline.ingest(["articles/"], db="dateline.db")
+    >>> from dateline import evaluate; evaluate.run("timex", "../shared/data/temporal-tempeval3/TBAQ-cleaned")
 
 Importing dateline is light: the spaCy model, the database and the web server load only when used.
 """
@@ -17,7 +18,6 @@ __all__ = [
     "read",
     "ingest",
     "open_store",
-    "evaluate",
     "Document",
     "DatelineError",
     "InputError",
@@ -47,9 +47,3 @@ def open_store(path=None):
     from .store import open_store as _open
 
     return _open(path)
-
-
-def evaluate(suite: str, data, **options) -> dict:
-    from .evaluate import run
-
-    return run(suite, data, **options)
