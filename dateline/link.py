@@ -1,0 +1,658 @@
+"""The `link` stage: event mentions from many articles that describe one real-world event become one
+story-event, with every mention as evidence.
+
+A mention joins the best-scoring compatible story-event, or founds a new one. Compatible means:
+- the same type, modality and polarity (a threat and the act threatened are two events);
+- actors and targets agree: the same actor id when both have one, else the same country when both have one;
+- dates overlap. A mention with no date is placed in a window of `UNDATED_WINDOW_DAYS` before its article's
+  publication date; an undated *historical* mention is never placed on the publication date: it may only
+  join a story-event dated before that window. Two day-precise dates `DATE_SLACK_DAYS` apart still join when
+  the actor and a place both agree (sources often differ by a day), and the difference is kept as a conflict;
+- places agree by GeoNames id or name, a country or region agrees with a city inside it, and two different
+  cities keep mentions apart (the same day in two places is two events) unless the same named actor (actor
+  id) is on both, in which case the difference is kept as a conflict.
+Each join needs some evidence beyond the type (a real date overlap or an argument that matches); mentions
+from the same article need strong evidence (`SAME_DOC_MIN_SCORE`), since one article usually names distinct
+events, and so do undated historical mentions (`UNDATED_HISTORICAL_MIN_SCORE`: an actor id or a place that
+matches), since the whole past is open to them. Ties go to the oldest story-event, so the result depends only on the order of the mentions.
+
+Linking is incremental (`link_pending` links the events not yet linked, in the order they were stored) and
+`relink` rebuilds everything from scratch in that same order, giving the same story-events and ids.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Iterable, Optional
+from urllib.parse import urlparse
+
+UNDATED_WINDOW_DAYS = 3
+DATE_SLACK_DAYS = 1
+SAME_DOC_MIN_SCORE = 4
+UNDATED_HISTORICAL_MIN_SCORE = 3
+PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3, "decade": 4, "century": 5}
+COARSE_FEATURES = {"country", "region", "continent"}
+CERTAINTY_RANK = {"asserted": 0, "attributed": 1, "hedged": 2}
+PLACE_ROLES = ("location", "origin", "destination")
+
+
+def _day(s: Optional[str]) -> Optional[date]:
+    try:
+        return date.fromisoformat(s[:10]) if s else None
+    except ValueError:
+        return None
+
+
+def _instant(s: Optional[str]) -> Optional[datetime]:
+    """A publication time as an aware UTC datetime (naive times are taken as UTC), for ordering."""
+    if not s:
+        return None
+    try:
+        t = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _norm(text: Optional[str]) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).strip()
+
+
+# -- mentions -------------------------------------------------------------------------------------------
+@dataclass
+class Mention:
+    """One stored event, with what linking needs from it and from its document."""
+
+    event_id: str
+    doc_id: str
+    type: str
+    mode: Optional[str]
+    modality: str
+    polarity: str
+    certainty: str
+    historical: bool
+    actor: Optional[dict]
+    target: Optional[dict]
+    places: dict
+    date: Optional[dict]
+    quantities: list
+    sentence: str
+    trigger: str
+    published: Optional[str]
+    outlet: Optional[str]
+    url: Optional[str]
+    cameo: Optional[str] = None
+
+    @classmethod
+    def from_row(cls, row: dict) -> "Mention":
+        rec = json.loads(row["record"])
+        outlet = row.get("outlet") or (urlparse(row["url"]).netloc if row.get("url") else None)
+        return cls(event_id=rec["id"], doc_id=row["doc_id"], type=rec["type"], mode=rec.get("mode"),
+                   modality=rec.get("modality") or "actual", polarity=rec.get("polarity") or "affirmed",
+                   certainty=rec.get("certainty") or "asserted", historical=bool(rec.get("historical")),
+                   actor=rec.get("actor"), target=rec.get("target"),
+                   places={r: rec.get(r) for r in PLACE_ROLES if rec.get(r)}, date=rec.get("date"),
+                   quantities=[q for q in rec.get("quantities") or [] if q.get("value") is not None],
+                   sentence=(rec.get("sentence") or {}).get("text", ""),
+                   trigger=(rec.get("trigger") or {}).get("text", ""), published=row.get("published"),
+                   outlet=outlet, url=row.get("url"), cameo=rec.get("cameo"))
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    @property
+    def range(self) -> Optional[tuple[date, date]]:
+        """The dates this mention may refer to: its own date, or a window before publication."""
+        if self.date and _day(self.date.get("start")):
+            return _day(self.date["start"]), _day(self.date.get("end")) or _day(self.date["start"])
+        pub = _day(self.published)
+        if self.historical or pub is None:
+            return None
+        return pub - timedelta(days=UNDATED_WINDOW_DAYS), pub
+
+    @property
+    def dated(self) -> bool:
+        return bool(self.date and _day(self.date.get("start")))
+
+    @property
+    def before(self) -> Optional[date]:
+        """For an undated historical mention: the event happened before this day."""
+        pub = _day(self.published)
+        return pub - timedelta(days=UNDATED_WINDOW_DAYS) if pub else None
+
+
+# -- compatibility --------------------------------------------------------------------------------------
+NO = None  # incompatible
+
+
+def _party(a: Optional[dict], b: Optional[dict]):
+    """Score two participants: NO when they clash, else evidence points (0 when unknown)."""
+    if not a or not b:
+        return 0
+    if a.get("actor_id") and b.get("actor_id"):
+        if a["actor_id"] == b["actor_id"]:
+            return 3
+        if a.get("country") and a.get("country") == b.get("country"):
+            return 0
+        return NO
+    if a.get("country") and b.get("country"):
+        return 1 if a["country"] == b["country"] else NO
+    return 0
+
+
+def _same_place(p: dict, q: dict) -> bool:
+    if p.get("place_id") and q.get("place_id"):
+        return str(p["place_id"]) == str(q["place_id"])
+    return bool(_norm(p.get("name") or p.get("text"))) and _norm(p.get("name") or p.get("text")) == _norm(q.get("name") or q.get("text"))
+
+
+def _place(p: Optional[dict], q: Optional[dict]):
+    """(points, clash): points NO when the places cannot be the same; clash True for two distinct fine places
+    in the same country (allowed only with a strong actor match). Without a gazetteer hierarchy on the
+    records, a province and a city in one country may be the same place (0 points), two provinces not."""
+    if not p or not q:
+        return 0, False
+    if _same_place(p, q):
+        return 2, False
+    cp, cq = p.get("country"), q.get("country")
+    if not cp or not cq or cp != cq:
+        return NO, False
+    levels = {p.get("feature"), q.get("feature")}
+    if "country" in levels:
+        return 1, False
+    if "admin" in levels and len(levels) == 2:
+        return 0, False
+    return NO, not levels & {"admin", "region", "continent"}
+
+
+def _gap(a: tuple[date, date], b: tuple[date, date]) -> int:
+    """Days between two ranges (0 when they overlap)."""
+    if a[1] < b[0]:
+        return (b[0] - a[1]).days
+    if b[1] < a[0]:
+        return (a[0] - b[1]).days
+    return 0
+
+
+# -- story-events ---------------------------------------------------------------------------------------
+@dataclass
+class Story:
+    id: str
+    seq: int
+    members: list[Mention] = field(default_factory=list)
+
+    # profile used for matching, derived from members
+    @property
+    def key(self) -> tuple:
+        m = self.members[0]
+        return m.type, m.modality, m.polarity
+
+    def match_range(self) -> Optional[tuple[date, date]]:
+        dated = [m.range for m in self.members if m.dated]
+        ranges = dated or [m.range for m in self.members if m.range]
+        if not ranges:
+            return None
+        lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        if lo <= hi:
+            return lo, hi
+        best = best_date(self.members)
+        return (_day(best["start"]), _day(best["end"])) if best else ranges[0]
+
+    def before(self) -> Optional[date]:
+        days = [m.before for m in self.members if m.before]
+        return min(days) if days else None
+
+
+def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
+    """(evidence points, conflict) for `m` joining `story`, or None when they cannot be one event."""
+    total, clash_allowed, conflict = 0, False, False
+    for role in ("actor", "target"):
+        best = _best_party(story.members, role)
+        pts = _party(getattr(m, role), best)
+        if pts is NO:
+            return None
+        total += pts
+        if role == "actor" and pts == 3:
+            clash_allowed = True
+    for role in PLACE_ROLES:
+        best = best_place(story.members, role)
+        pts, clash = _place(m.places.get(role), best)
+        if pts is NO:
+            if not (clash and clash_allowed and m.dated and _same_day(m, story)):
+                return None
+            pts, conflict = 0, True
+        total += pts
+    if m.mode and story.members[0].mode:
+        total += 1 if m.mode == story.members[0].mode else -1
+    dated = _date_points(m, story, anchored=total > 0)
+    if dated is None:
+        return None
+    pts, date_conflict = dated
+    return total + pts, conflict or date_conflict
+
+
+def _same_day(m: Mention, story: Story) -> bool:
+    r = story.match_range()
+    return bool(r and m.range and r[0] == r[1] == m.range[0] == m.range[1])
+
+
+def _date_points(m: Mention, story: Story, anchored: bool):
+    mine, theirs = m.range, story.match_range()
+    if mine is None and theirs is None:
+        return (0, False) if m.historical or not m.published else None
+    if mine is None:  # undated historical mention: only an event before its publication window
+        return (0, False) if m.before is None or theirs[1] < m.before else None
+    if theirs is None:  # undated historical story
+        before = story.before()
+        return (0, False) if m.historical and (before is None or mine[1] < before) else None
+    gap = _gap(mine, theirs)
+    story_dated = any(x.dated for x in story.members)
+    if gap == 0:
+        if m.dated and story_dated:
+            return (2 if mine == theirs else 1), False
+        return 0, False
+    precise = mine[0] == mine[1] and theirs[0] == theirs[1] and m.dated and story_dated
+    if precise and gap <= DATE_SLACK_DAYS and anchored and _strong(m, story):
+        return 0, True
+    return None
+
+
+def _strong(m: Mention, story: Story) -> bool:
+    """The actor and a place agree exactly: enough to join two dates a day apart."""
+    actor_ok = _party(m.actor, _best_party(story.members, "actor")) in (1, 3)
+    place_ok = any(m.places.get(r) and best_place(story.members, r) and _same_place(m.places[r], best_place(story.members, r))
+                   for r in PLACE_ROLES)
+    return actor_ok and place_ok
+
+
+def choose(m: Mention, candidates: Iterable[Story]) -> Optional[Story]:
+    best, best_key = None, None
+    for story in candidates:
+        if story.key != (m.type, m.modality, m.polarity):
+            continue
+        result = score(m, story)
+        if result is None:
+            continue
+        pts, _ = result
+        if pts < _needed(m, story):
+            continue
+        key = (-pts, _distance(m, story), story.seq)
+        if best_key is None or key < best_key:
+            best, best_key = story, key
+    return best
+
+
+def _needed(m: Mention, story: Story) -> int:
+    if any(x.doc_id == m.doc_id for x in story.members):
+        return SAME_DOC_MIN_SCORE
+    return UNDATED_HISTORICAL_MIN_SCORE if m.range is None else 1
+
+
+def _distance(m: Mention, story: Story) -> int:
+    r, s = m.range, story.match_range()
+    return _gap(r, s) if r and s else 0
+
+
+# -- summaries ------------------------------------------------------------------------------------------
+def _best_party(members: list[Mention], role: str) -> Optional[dict]:
+    parties = [getattr(m, role) for m in members if getattr(m, role)]
+    if not parties:
+        return None
+    counts = Counter(p.get("actor_id") or p.get("country") or _norm(p.get("text")) for p in parties)
+    return min(parties, key=lambda p: (0 if p.get("actor_id") else 1 if p.get("country") else 2,
+                                       -counts[p.get("actor_id") or p.get("country") or _norm(p.get("text"))]))
+
+
+FEATURE_RANK = {"city": 0, "other": 1, "admin": 2, "country": 3, "region": 4, "continent": 5, None: 6}
+
+
+def best_place(members: list[Mention], role: str) -> Optional[dict]:
+    places = [m.places[role] for m in members if m.places.get(role)]
+    if not places:
+        return None
+    return min(places, key=lambda p: (FEATURE_RANK.get(p.get("feature"), 6), 0 if p.get("place_id") else 1))
+
+
+def best_date(members: list[Mention]) -> Optional[dict]:
+    """Narrowest precision; among equals the date most members give, then the earliest given."""
+    dates = [m.date for m in members if m.dated]
+    if not dates:
+        return None
+    counts = Counter((d["start"], d.get("end")) for d in dates)
+    return min(dates, key=lambda d: (PRECISION_RANK.get(d.get("precision"), 9), -counts[(d["start"], d.get("end"))]))
+
+
+def conflicts(members: list[Mention]) -> list[dict]:
+    """Where sources disagree: dates that do not overlap, distinct fine places, different numbers."""
+    out = []
+    dated = [m for m in members if m.dated]
+    values = {}
+    for m in dated:
+        values.setdefault((m.date["start"], m.date.get("end")), []).append(m)
+    ranges = list(values)
+    if any(_gap((_day(a[0]), _day(a[1] or a[0])), (_day(b[0]), _day(b[1] or b[0]))) > 0
+           for i, a in enumerate(ranges) for b in ranges[i + 1:]):
+        out.append({"field": "date", "values": [_side(f"{s}..{e}" if e and e != s else s, ms) for (s, e), ms in values.items()]})
+    for role in PLACE_ROLES:
+        fine = {}
+        for m in members:
+            p = m.places.get(role)
+            if p and p.get("feature") not in COARSE_FEATURES | {"admin"}:
+                fine.setdefault(p.get("place_id") or _norm(p.get("name") or p.get("text")), []).append((p, m))
+        if len(fine) > 1:
+            out.append({"field": role, "values": [_side(v[0][0].get("name") or v[0][0].get("text"), [x[1] for x in v])
+                                                  for v in fine.values()]})
+    numbers = {}
+    for m in members:
+        for q in m.quantities:
+            numbers.setdefault((q.get("role"), q.get("unit")), {}).setdefault(q["value"], []).append(m)
+    for (role, unit), by_value in numbers.items():
+        if len(by_value) > 1:
+            out.append({"field": f"quantity:{role or 'other'}:{unit or '-'}",
+                        "values": [_side(v, ms) for v, ms in by_value.items()]})
+    return out
+
+
+def _side(value, members: list[Mention]) -> dict:
+    return {"value": value, "sources": [{"doc_id": m.doc_id, "event_id": m.event_id, "outlet": m.outlet,
+                                         "published": m.published} for m in members]}
+
+
+def summary(story: Story) -> dict:
+    ms = story.members
+    first = ms[0]
+    times = sorted((t, m.published) for m in ms if (t := _instant(m.published)))
+    best = best_date(ms)
+    place = next((best_place(ms, r) for r in PLACE_ROLES if best_place(ms, r)), None)
+    modes = Counter(m.mode for m in ms if m.mode)
+    match = story.match_range()
+    outlets = {m.outlet for m in ms if m.outlet}
+    return {
+        "id": story.id, "type": first.type, "mode": modes.most_common(1)[0][0] if modes else None,
+        "cameo": first.cameo, "modality": first.modality, "polarity": first.polarity,
+        "actor": _best_party(ms, "actor"), "target": _best_party(ms, "target"),
+        "places": {r: best_place(ms, r) for r in PLACE_ROLES}, "place": place, "date": best,
+        "match": [match[0].isoformat(), match[1].isoformat()] if match else None,
+        "first_seen": times[0][1] if times else None, "last_seen": times[-1][1] if times else None,
+        "mentions": len(ms), "articles": len({m.doc_id for m in ms}), "outlets": len(outlets),
+        "outlet_names": sorted(outlets),
+        "certainty": min((m.certainty for m in ms), key=lambda c: CERTAINTY_RANK.get(c, 9)),
+        "historical": any(m.historical for m in ms), "conflicts": conflicts(ms),
+        "evidence": [{"doc_id": m.doc_id, "event_id": m.event_id, "sentence": m.sentence, "trigger": m.trigger,
+                      "outlet": m.outlet, "published": m.published, "url": m.url, "certainty": m.certainty}
+                     for m in ms],
+        "members": [m.to_dict() for m in ms],
+    }
+
+
+def _row(story: Story) -> tuple:
+    s = summary(story)
+    actor, target, place, d = s["actor"] or {}, s["target"] or {}, s["place"] or {}, s["date"] or {}
+    return (story.id, story.seq, s["type"], s["mode"], s["cameo"], s["modality"], s["polarity"],
+            actor.get("actor_id"), actor.get("country"), target.get("actor_id"), target.get("country"),
+            place.get("name") or place.get("text"), place.get("place_id"), place.get("country"),
+            d.get("start"), d.get("end"), d.get("precision"),
+            s["match"][0] if s["match"] else None, s["match"][1] if s["match"] else None,
+            s["first_seen"], s["last_seen"], s["mentions"], s["articles"], s["outlets"], s["certainty"],
+            int(s["historical"]), len(s["conflicts"]), json.dumps(s, ensure_ascii=False, separators=(",", ":")))
+
+
+# -- the linker over the store --------------------------------------------------------------------------
+_EVENT_SQL = ("SELECT e.rowid AS seq, e.doc_id, e.record, d.published, d.outlet, d.url FROM events e "
+              "JOIN documents d ON d.id = e.doc_id ")
+
+
+_STORY_FIELDS = ("id", "seq", "type", "mode", "cameo", "modality", "polarity", "actor_id", "actor_country", "target_id",
+                 "target_country", "place_name", "place_id", "place_country", "date_start", "date_end", "precision",
+                 "match_start", "match_end", "first_seen", "last_seen", "mentions", "articles", "outlets",
+                 "certainty", "historical", "conflicts", "record")
+# an upsert, not INSERT OR REPLACE: a replace would delete the row and cascade to its mentions
+_UPSERT = (f"INSERT INTO story_events ({', '.join(_STORY_FIELDS)}) VALUES ({', '.join('?' * len(_STORY_FIELDS))}) "
+           f"ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in _STORY_FIELDS[1:]))
+
+
+class Linker:
+    def __init__(self, store):
+        self.store = store
+        self.cache: dict[str, Story] = {}
+
+    def next_seq(self) -> int:
+        return self.store.query("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM story_events")[0]["n"]
+
+    def candidates(self, m: Mention) -> list[Story]:
+        r = m.range
+        sql = ("SELECT id, seq, record FROM story_events WHERE type = ? AND modality = ? AND polarity = ? "
+               "AND (match_start IS NULL OR (match_start <= ? AND match_end >= ?)) ORDER BY seq")
+        if r:
+            lo, hi = r[0] - timedelta(days=DATE_SLACK_DAYS), r[1] + timedelta(days=DATE_SLACK_DAYS)
+        else:
+            lo, hi = date.min, m.before or date.max
+        rows = self.store.query(sql, (m.type, m.modality, m.polarity, hi.isoformat(), lo.isoformat()))
+        return [self._story(row) for row in rows]
+
+    def _story(self, row: dict) -> Story:
+        if row["id"] not in self.cache:
+            rec = json.loads(row["record"])
+            self.cache[row["id"]] = Story(row["id"], row["seq"], [Mention(**m) for m in rec["members"]])
+        return self.cache[row["id"]]
+
+    def add(self, m: Mention) -> Story:
+        story = choose(m, self.candidates(m))
+        if story is None:
+            story = Story(f"s-{m.event_id}", self.next_seq())
+            self.cache[story.id] = story
+        story.members.append(m)
+        conn = self.store.conn
+        conn.execute(_UPSERT, _row(story))
+        conn.execute("INSERT INTO story_mentions VALUES (?, ?, ?)", (m.event_id, story.id, m.doc_id))
+        return story
+
+
+def link_pending(store) -> int:
+    """Link every stored event not yet in a story-event, in the order the events were stored. Returns the
+    number of mentions linked."""
+    rows = store.query(_EVENT_SQL + "LEFT JOIN story_mentions s ON s.event_id = e.id WHERE s.event_id IS NULL "
+                       "ORDER BY e.rowid")
+    if not rows:
+        return 0
+    with store.transaction():
+        linker = Linker(store)
+        for row in rows:
+            linker.add(Mention.from_row(row))
+    return len(rows)
+
+
+def relink(store) -> int:
+    """Drop every story-event and link all stored events again from scratch."""
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM story_mentions")
+        conn.execute("DELETE FROM story_events")
+    return link_pending(store)
+
+
+def on_stored(store, doc_ids: list[str]) -> int:
+    """The ingest hook: link the events of newly stored documents (and any left unlinked before)."""
+    return link_pending(store) if doc_ids else 0
+
+
+# -- reading story-events -------------------------------------------------------------------------------
+STORY_COLUMNS = ("id", "type", "mode", "date_start", "date_end", "precision", "actor_country", "target_country",
+                 "place_name", "place_country", "first_seen", "last_seen", "mentions", "articles", "outlets",
+                 "certainty", "historical", "conflicts")
+
+
+def stories(store, *, type_: Optional[str] = None, country: Optional[str] = None, since: Optional[str] = None,
+            until: Optional[str] = None, min_articles: int = 1, limit: Optional[int] = 100) -> list[dict]:
+    """Story-events as flat rows, filtered; ordered by date (undated last), then id."""
+    clauses, params = ["articles >= ?"], [min_articles]
+    if type_:
+        clauses.append("type = ?")
+        params.append(type_.upper())
+    if country:
+        clauses.append("(actor_country = ? OR target_country = ? OR place_country = ?)")
+        params += [country.upper()] * 3
+    if since:
+        clauses.append("COALESCE(date_end, substr(first_seen, 1, 10)) >= ?")
+        params.append(since)
+    if until:
+        clauses.append("COALESCE(date_start, substr(first_seen, 1, 10)) <= ?")
+        params.append(until)
+    sql = (f"SELECT {', '.join(STORY_COLUMNS)} FROM story_events WHERE {' AND '.join(clauses)} "
+           "ORDER BY date_start IS NULL, date_start, seq" + (" LIMIT ?" if limit else ""))
+    return store.query(sql, tuple(params + ([limit] if limit else [])))
+
+
+def story(store, story_id: str) -> Optional[dict]:
+    """One story-event's full summary (evidence, conflicts), by id or unique prefix."""
+    rows = store.query("SELECT record FROM story_events WHERE id = ?", (story_id,))
+    if not rows:
+        rows = store.query("SELECT record FROM story_events WHERE id LIKE ? || '%' LIMIT 2", (story_id,))
+        if len(rows) != 1:
+            return None
+    rec = json.loads(rows[0]["record"])
+    rec.pop("members", None)
+    return rec
+
+
+def story_of(store, event_id: str) -> Optional[str]:
+    rows = store.query("SELECT story_id FROM story_mentions WHERE event_id = ?", (event_id,))
+    return rows[0]["story_id"] if rows else None
+
+
+def snapshot(store) -> list[tuple]:
+    """Every story-event with its mention ids: a comparable picture of the clustering (tests, relink)."""
+    rows = store.query("SELECT story_id, event_id FROM story_mentions ORDER BY story_id, event_id")
+    groups: dict[str, list[str]] = {}
+    for r in rows:
+        groups.setdefault(r["story_id"], []).append(r["event_id"])
+    return sorted((k, tuple(v)) for k, v in groups.items())
+
+
+# -- clustering quality ---------------------------------------------------------------------------------
+def bcubed(predicted: dict[str, str], gold: dict[str, str]) -> dict:
+    """B-cubed precision, recall and F1 of a clustering (item -> cluster) against gold (item -> cluster),
+    over the items both name."""
+    items = [i for i in gold if i in predicted]
+    if not items:
+        return {"precision": 0.0, "recall": 0.0, "f1": 0.0, "n": 0}
+    by_pred, by_gold = {}, {}
+    for i in items:
+        by_pred.setdefault(predicted[i], set()).add(i)
+        by_gold.setdefault(gold[i], set()).add(i)
+    p = sum(len(by_pred[predicted[i]] & by_gold[gold[i]]) / len(by_pred[predicted[i]]) for i in items) / len(items)
+    r = sum(len(by_pred[predicted[i]] & by_gold[gold[i]]) / len(by_gold[gold[i]]) for i in items) / len(items)
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "n": len(items)}
+
+
+# -- hand-written event corpora (examples/corpora/*.yaml) -----------------------------------------------
+def _event_date(value) -> Optional[dict]:
+    """"2024-05-27" (day), "2024-05" (month), "2024" (year), "198X" (decade) -> an EventDate's fields."""
+    import calendar
+
+    if not value:
+        return None
+    v = str(value)
+    if len(v) == 10:
+        return {"text": v, "start": v, "end": v, "precision": "day"}
+    if len(v) == 7:
+        y, m = int(v[:4]), int(v[5:])
+        return {"text": v, "start": f"{v}-01", "end": f"{v}-{calendar.monthrange(y, m)[1]:02d}", "precision": "month"}
+    if v.endswith("X"):
+        return {"text": v, "start": f"{v[:3]}0-01-01", "end": f"{v[:3]}9-12-31", "precision": "decade"}
+    return {"text": v, "start": f"{v}-01-01", "end": f"{v}-12-31", "precision": "year"}
+
+
+def corpus_documents(spec: list[dict]) -> tuple[list, dict[str, str]]:
+    """Documents with hand-written events from a corpus spec, and the gold story of each event id. Used to
+    measure the linker alone, without the extraction stages."""
+    from .model import Document, Event, EventDate, EventPlace, Participant, Quantity, Span
+
+    docs, gold = [], {}
+    for d in spec:
+        text, events = "", []
+        for n, e in enumerate(d.get("events") or [], start=1):
+            start = len(text)
+            text += e["sentence"] + " "
+            t0 = e["sentence"].find(e.get("trigger", "")) if e.get("trigger") else 0
+            trig = e.get("trigger") or e["sentence"].split()[0]
+            date_ = _event_date(e.get("date"))
+            places = {r: EventPlace(**e[r]) for r in PLACE_ROLES if e.get(r)}
+            ev = Event(id=f"{d['id']}-e{n}", type=e["type"], mode=e.get("mode"),
+                       trigger=Span(trig, start + max(t0, 0), start + max(t0, 0) + len(trig)),
+                       sentence=Span(e["sentence"], start, start + len(e["sentence"])),
+                       actor=Participant(**e["actor"]) if e.get("actor") else None,
+                       target=Participant(**e["target"]) if e.get("target") else None,
+                       date=EventDate(**date_) if date_ else None,
+                       quantities=[Quantity(q.get("text", ""), 0, 0, q.get("value"), q.get("unit"), q.get("role"))
+                                   for q in e.get("quantities") or []],
+                       certainty=e.get("certainty", "asserted"), polarity=e.get("polarity", "affirmed"),
+                       modality=e.get("modality", "actual"), historical=bool(e.get("historical")),
+                       cameo=e.get("cameo"), **places)
+            events.append(ev)
+            gold[ev.id] = e["gold"]
+        docs.append(Document(id=d["id"], text=text.strip() or d.get("title", d["id"]), url=d.get("url"),
+                             outlet=d.get("outlet"), title=d.get("title"), published=d.get("published"),
+                             source_path=f"corpus:{d['id']}", events=events))
+    return docs, gold
+
+
+def score_store(store, gold: dict[str, str]) -> dict:
+    """B-cubed precision/recall/F1 of the stored story-events against gold (event id -> gold story)."""
+    predicted = {r["event_id"]: r["story_id"] for r in store.query("SELECT event_id, story_id FROM story_mentions")}
+    return bcubed(predicted, gold)
+
+
+# -- reported statistics across articles ----------------------------------------------------------------
+_STOP = {"the", "of", "a", "an", "in", "to", "by", "for", "who", "that", "have", "has", "had", "were", "was", "is",
+         "are", "number", "total", "from", "and", "this", "year", "so", "far"}
+
+
+def measure_key(measure: str) -> str:
+    """A measure's name reduced so that paraphrases meet: lower case, no stop words, crude singulars,
+    sorted ("defections of senior officials" and "senior official defections" give one key)."""
+    words = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+             for w in re.findall(r"[a-z0-9]+", measure.lower()) if w not in _STOP]
+    return " ".join(sorted(set(words)))
+
+
+def statistics_table(store, measure: Optional[str] = None) -> list[dict]:
+    """Every reported value of every series, merged across articles: one row per (measure, period, report)
+    with its source and report date. `disagrees` flags a period whose final (not partial) values differ
+    between reports, or whose partial values differ on the same report day."""
+    rows = store.query("SELECT s.doc_id, s.record, d.published, d.outlet, d.url FROM statistics s "
+                       "JOIN documents d ON d.id = s.doc_id ORDER BY d.published, s.doc_id, s.idx")
+    out = []
+    for r in rows:
+        rec = json.loads(r["record"])
+        key = measure_key(rec.get("measure") or "")
+        if measure and key != measure_key(measure):
+            continue
+        source = ((rec.get("attribution") or {}).get("source") or {})
+        for p in rec.get("series") or []:
+            out.append({"measure": key, "measure_text": rec.get("measure"), "unit": rec.get("unit"),
+                        "period": str(p.get("period")), "value": p.get("value"), "partial": bool(p.get("partial")),
+                        "source": source.get("name") or source.get("text"), "doc_id": r["doc_id"],
+                        "outlet": r["outlet"], "reported": r["published"], "url": r["url"],
+                        "sentence": (rec.get("sentence") or {}).get("text")})
+    _flag_disagreements(out)
+    return sorted(out, key=lambda x: (x["measure"], x["unit"] or "", x["period"], x["reported"] or "", x["doc_id"]))
+
+
+def _flag_disagreements(points: list[dict]) -> None:
+    groups: dict[tuple, list[dict]] = {}
+    for p in points:
+        groups.setdefault((p["measure"], p["unit"], p["period"]), []).append(p)
+    for group in groups.values():
+        final = {p["value"] for p in group if not p["partial"]}
+        same_day: dict[str, set] = {}
+        for p in group:
+            if p["partial"]:
+                same_day.setdefault((p["reported"] or "")[:10], set()).add(p["value"])
+        bad_partial = {d for d, vals in same_day.items() if len(vals) > 1}
+        for p in group:
+            p["disagrees"] = (len(final) > 1 and not p["partial"]) or (p["partial"] and (p["reported"] or "")[:10] in bad_partial)
+            p["values_reported"] = len({(q["value"], q["partial"]) for q in group})
