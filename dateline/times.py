@@ -28,12 +28,6 @@ from .model import DateRange, TimeExpr
 
 DATA = Path(__file__).resolve().parent / "data" / "time"
 
-# Future cues before a time expression in its clause, and the words after which the clause reports the past
-# again ("they will appeal, he said Friday").
-_FUTURE = re.compile(r"(?:\b(?:will|won't|shall|going\s+to|plans?\s+to|scheduled\s+(?:to|for)|"
-                     r"expects?\s+to|expected\s+to|intends?\s+to|set\s+to|would|due\s+to\s+\w+|"
-                     r"as\s+(?:soon|early)\s+as|until|deadline)\b|'ll\b)", re.I)
-_PAST_AGAIN = re.compile(r"\b(?:said|says|told|announced|reported|added|stated|ago|was|were|had|did)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|\n\s*\n")
 _SKIP = object()  # a handler's answer for words that are claimed but are not a time expression
 
@@ -150,17 +144,49 @@ class Context:
     lex: dict
     ref: Optional[tuple[dt.date, str]] = None  # (first day, granularity) of the last resolved date
     quarter: Optional[tuple[int, int]] = None  # (year, quarter) last mentioned
-    _future: dict = field(default_factory=dict)
+    _tense: dict = field(default_factory=dict)
+
+    def tense(self, start: int, end: int) -> Optional[str]:
+        """"future", "past" or None for the clause of [start, end): the tense cue nearest before it in
+        its sentence (lexicon `tense_cues`), else the nearest one just after it."""
+        if start not in self._tense:
+            self._tense[start] = _tense(self.text, start, end, _tense_patterns(id(self.lex), self.lex))
+        return self._tense[start]
 
     def future(self, start: int, end: int) -> bool:
-        """Whether the clause before [start, end) speaks of the future: a cue such as "will" or "as soon
-        as" not followed by a past reporting verb. News prose is past unless marked."""
-        if start not in self._future:
-            lo, _ = _sentence_bounds(self.text, start, end)
-            window = self.text[max(lo, start - 80):start]
-            cues = list(_FUTURE.finditer(window))
-            self._future[start] = bool(cues) and not _PAST_AGAIN.search(window, cues[-1].end())
-        return self._future[start]
+        return self.tense(start, end) == "future"
+
+    def past(self, start: int, end: int) -> bool:
+        return self.tense(start, end) == "past"
+
+
+_TENSE_CACHE: dict[int, tuple[re.Pattern, re.Pattern]] = {}
+
+
+def _tense_patterns(key: int, lex: dict) -> tuple[re.Pattern, re.Pattern]:
+    if key not in _TENSE_CACHE:
+        cues = lex["tense_cues"]
+        future = "|".join(cues["future"])
+        past = "|".join(cues["past"] + [_alternation(cues["past_verbs"])])
+        _TENSE_CACHE[key] = (re.compile(rf"(?<![\w'])(?:{future})(?!\w)", re.I),
+                             re.compile(rf"(?<![\w'])(?:{past})(?!\w)", re.I))
+    return _TENSE_CACHE[key]
+
+
+def _nearest_cue(window: str, patterns, last: bool) -> Optional[str]:
+    best = None
+    for tense, regex in zip(("future", "past"), patterns):
+        for m in regex.finditer(window):
+            pos = m.start() if last else -m.start()
+            if best is None or pos > best[0]:
+                best = (pos, tense)
+    return best[1] if best else None
+
+
+def _tense(text: str, start: int, end: int, patterns) -> Optional[str]:
+    lo, hi = _sentence_bounds(text, start, end)
+    before = _nearest_cue(text[max(lo, start - 80):start], patterns, last=True)
+    return before or _nearest_cue(text[end:min(hi, end + 40)], patterns, last=False)
 
 
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -376,10 +402,10 @@ def _nearest_year(month: int, day: int, ctx: Context, start: int, end: int) -> i
         gap = (dt.date(year, month, min(day, 28)) - a).days
     except ValueError:
         return year
-    future = ctx.future(start, end)
-    if gap > 182 and not future:
+    tense = ctx.tense(start, end)
+    if gap > 182 and tense != "future" or gap > 60 and tense == "past":
         return year - 1
-    if gap < -182 and future:
+    if gap < -182 and tense != "past":
         return year + 1
     return year
 
@@ -417,8 +443,8 @@ def h_month(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]
     rel = _key(_g(m, "rel") or "")
     if key in ctx.lex["ambiguous_months"] and not rel and _prev_word(ctx.text, start) not in _MONTH_INTRO:
         return None
-    if key in ctx.lex["ambiguous_months"] and len(key) <= 3 and not word.endswith("."):
-        return None
+    if key in ctx.lex["ambiguous_months"] and _short_form(key, ctx.lex["months"]) and not word.endswith("."):
+        return None  # "Mar", "Jan" alone are names more often than months
     month = ctx.lex["months"][key]
     a = ctx.anchor
     yrel = _key(_g(m, "yrel") or "")
@@ -430,11 +456,13 @@ def h_month(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]
         year = a.year if month > a.month else a.year + 1
     elif "this" in rel:
         year = a.year
-    elif ctx.future(start, end):
-        year = a.year if month >= a.month else a.year + 1
     else:
-        year = a.year if month <= a.month else a.year - 1
+        year = _nearest_year(month, 1, ctx, start, end) if month != a.month else a.year
     return Result(f"{year:04d}-{month:02d}")
+
+
+def _short_form(key: str, names: dict) -> bool:
+    return any(len(other) > len(key) and number == names[key] for other, number in names.items())
 
 
 def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
@@ -480,7 +508,7 @@ def _weekday_date(weekday: int, rel: str, ctx: Context, start: int, end: int) ->
 
 
 def _with_part_of_day(day: dt.date, pod: Optional[str], ctx: Context) -> Result:
-    if pod:
+    if pod and ctx.lex.get("part_of_day_in_value", True):
         return Result(f"{day.isoformat()}T{ctx.lex['parts_of_day'][_key(pod)]}", "TIME")
     return Result(day.isoformat())
 
@@ -631,9 +659,8 @@ def h_quarter(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Resul
         year, qn = _reported_quarter(rel, ctx)
     else:
         year = a.year + (-1 if "last" in rel else 1 if "next" in rel else 0)
-        if not re.search(r"\b(?:this|last|next)\b", rel):
-            future = ctx.future(start, end)
-            year += -1 if qn > now_q and not future else (1 if qn < now_q and future else 0)
+        if not re.search(r"\b(?:this|last|next)\b", rel) and qn > now_q and not ctx.future(start, end):
+            year -= 1  # a quarter not yet begun is last year's; companies "expect to report" past ones
     if "year-earlier" in rel or "year-ago" in rel:
         year -= 1
     return Result(f"{year}-Q{qn}")
@@ -851,14 +878,14 @@ def _select(found: list[_Candidate], ctx: Context) -> list[_Candidate]:
     return sorted(chosen, key=lambda c: c.start)
 
 
-def _remember(ctx: Context, value: str, handler: str) -> None:
+def _remember(ctx: Context, value: str, handler: str, text: str) -> None:
     """Keep the date for expressions that count from it ("a year earlier", "that day"); counted dates
     themselves are not kept, so that one shift does not feed the next."""
     parsed = _parse_value(value)
     if parsed is None or handler in ("shifted", "anaphoric"):
         return
     ctx.ref = parsed
-    if parsed[1] == "quarter" and handler == "quarter":
+    if parsed[1] == "quarter" and handler == "quarter" and not re.search(r"year[- ](?:earlier|ago)", text):
         ctx.quarter = (parsed[0].year, _quarter(parsed[0].month))
 
 
@@ -879,7 +906,7 @@ def resolve(text: str, anchor=None, data_dir: Path = DATA) -> list[TimeExpr]:
         start, end = c.extent
         rng = result.range if result.range else (value_range(result.value) if result.type != "DURATION" else None)
         out.append(TimeExpr(text[start:end], start, end, result.value, rng, result.type))
-        _remember(ctx, result.value, c.rule.handler)
+        _remember(ctx, result.value, c.rule.handler, text[start:end])
     return out
 
 
