@@ -155,60 +155,111 @@ def _flush(store, batch: list[Document], summary: IngestSummary) -> None:
 def process(raws: Iterable[RawInput], store, summary: IngestSummary, *, model=None, batch_size: int = 32,
             processes: Optional[int] = None, on_progress=None) -> Iterator[Document]:
     """Stream raw inputs to Documents, skipping stored duplicates and recording failures."""
+    items = _new_articles(raws, store, summary, on_progress)
+    for outcome in analyse(items, model=model, batch_size=batch_size, processes=processes):
+        if isinstance(outcome, Document):
+            yield outcome
+        else:
+            source, reason = outcome
+            _reject(store, summary, source, DatelineError(
+                reason, fix="report this article with the message; the rest of the batch was stored"), kind="stage")
+
+
+def _new_articles(raws: Iterable[RawInput], store, summary: IngestSummary, on_progress=None) -> Iterator[Prepared]:
+    """Articles read and not yet stored: bad inputs rejected, exact and near duplicates linked and skipped."""
     from . import dedupe
+
+    near = dedupe.NearDuplicates(store) if store is not None else None
+    seen: set[str] = set()
+    for raw in raws:
+        summary.read += 1
+        if on_progress:
+            on_progress(raw.source, summary.read)
+        try:
+            prep = prepare(raw)
+        except DatelineError as err:
+            _reject(store, summary, raw.source, err)
+            continue
+        if prep.id in seen or (store is not None and store.has_document(prep.id)):
+            summary.duplicates += 1
+            continue
+        match = near.check(prep.id, prep.article.text) if near else None
+        if match:
+            dedupe.record_prepared(store, prep, match)
+            summary.duplicates += 1
+            summary.near_duplicates += 1
+            continue
+        seen.add(prep.id)
+        yield prep
+
+
+def analyse(items: Iterable[Prepared], *, model=None, batch_size: int = 32,
+            processes: Optional[int] = None) -> Iterator[object]:
+    """Run the NLP stages over prepared articles, in input order. Yields a Document for each article, or
+    (source, reason) for one whose stages failed. With several processes, each worker loads the model once
+    and turns its batch into Documents itself (the stage records do not survive spaCy's own
+    multiprocessing, which serialises Docs with msgpack)."""
+    n_process = settings.get("processes", processes)
+    chunks = _chunks(items, batch_size)
+    if n_process <= 1:
+        _init_worker(model)
+        for chunk in chunks:
+            yield from _run_batch(chunk)
+        return
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(n_process, initializer=_init_worker, initargs=(model,)) as pool:
+        inflight: deque = deque()
+        for chunk in chunks:
+            inflight.append(pool.submit(_run_batch, chunk))
+            while len(inflight) > 2 * n_process:
+                yield from inflight.popleft().result()
+        while inflight:
+            yield from inflight.popleft().result()
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_WORKER_NLP = None
+
+
+def _init_worker(model: Optional[str]) -> None:
+    global _WORKER_NLP
+    _WORKER_NLP = _nlp(model)
+
+
+def _run_batch(chunk: list[Prepared]) -> list[object]:
+    """One batch through the pipeline; a component that raises on one article fails only that article."""
     from .nlp import make_doc
 
-    nlp = _nlp(model)
-    near = dedupe.NearDuplicates(store) if store is not None else None
-    pending: dict[str, Prepared] = {}
-    seen: set[str] = set()
-
-    def prepared_items() -> Iterator:
-        for raw in raws:
-            summary.read += 1
-            if on_progress:
-                on_progress(raw.source, summary.read)
-            try:
-                prep = prepare(raw)
-            except DatelineError as err:
-                _reject(store, summary, raw.source, err)
-                continue
-            if prep.id in seen or (store is not None and store.has_document(prep.id)):
-                summary.duplicates += 1
-                continue
-            match = near.check(prep.id, prep.article.text) if near else None
-            if match:
-                dedupe.record_prepared(store, prep, match)
-                summary.duplicates += 1
-                summary.near_duplicates += 1
-                continue
-            seen.add(prep.id)
-            pending[prep.id] = prep
-            yield make_doc(nlp, prep.article.text, prep.article.published, prep.id), prep.id
-
+    nlp = _WORKER_NLP
     failures: dict[str, str] = {}
 
     def on_error(name, proc, docs, exc):
-        for d in docs:
+        for d in docs or []:
             failures[d._.doc_id] = f"stage {name} failed: {type(exc).__name__}: {exc}"
 
     nlp.default_error_handler = on_error  # function components report here; set_error_handler fails on Cython pipes
-    n_process = settings.get("processes", processes)
-    for doc, doc_id in nlp.pipe(prepared_items(), as_tuples=True, batch_size=batch_size, n_process=n_process):
-        prep = pending.pop(doc_id)
-        yield to_document(doc, prep)
-        _reject_failed(store, summary, pending, failures)
-    _reject_failed(store, summary, pending, failures, final=True)
-
-
-def _reject_failed(store, summary, pending: dict, failures: dict, final: bool = False) -> None:
-    for doc_id in list(failures) if not final else list(pending):
-        prep = pending.pop(doc_id, None)
-        if prep is None:
-            continue
-        reason = failures.pop(doc_id, "the NLP stage returned no result")
-        _reject(store, summary, prep.raw.source, DatelineError(
-            reason, fix="report this article with the message; the rest of the batch was stored"), kind="stage")
+    by_id = {p.id: p for p in chunk}
+    docs = ((make_doc(nlp, p.article.text, p.article.published, p.id), p.id) for p in chunk)
+    done: dict[str, Document] = {}
+    for doc, doc_id in nlp.pipe(docs, as_tuples=True, batch_size=len(chunk)):
+        try:
+            done[doc_id] = to_document(doc, by_id[doc_id])
+        except Exception as exc:  # a bug in assembling one record must not sink the batch
+            failures[doc_id] = f"building the record failed: {type(exc).__name__}: {exc}"
+    return [done[p.id] if p.id in done else (p.raw.source, failures.get(p.id, "the NLP stages returned no result"))
+            for p in chunk]
 
 
 def _reject(store, summary: IngestSummary, source: str, err: DatelineError, kind: str = "input") -> None:
