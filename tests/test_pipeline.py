@@ -123,3 +123,12 @@ def test_a_stage_that_raises_rejects_one_article_and_the_batch_goes_on(corpus, t
         pipe_nlp.remove_pipe("test_fail_on_sanctions")
     assert summary.stored == 1
     assert len(summary.rejected) == 1 and "cannot read sanctions" in summary.rejected[0][1]
+
+
+def test_two_processes_store_exactly_what_one_process_stores(corpus, tmp_path, nlp):
+    one, two = str(tmp_path / "one.db"), str(tmp_path / "two.db")
+    s1 = dateline.ingest([str(corpus)], db=one, processes=1, batch_size=1)
+    s2 = dateline.ingest([str(corpus)], db=two, processes=2, batch_size=1)
+    assert (s1.stored, s1.duplicates, len(s1.rejected)) == (s2.stored, s2.duplicates, len(s2.rejected))
+    q = "SELECT id, reading FROM documents ORDER BY id"
+    assert open_store(one).query(q) == open_store(two).query(q)
