@@ -71,7 +71,7 @@ def singular(word: str) -> str:
     w = word.lower()
     irregular = {"men": "man", "women": "woman", "children": "child", "people": "people", "police": "police",
                  "staff": "staff", "personnel": "personnel", "aircraft": "aircraft", "crew": "crew",
-                 "munitions": "munition", "series": "series", "news": "news"}
+                 "munitions": "munition", "series": "series", "news": "news", "lives": "life", "wives": "wife"}
     if w in irregular:
         return irregular[w]
     if w.endswith("men") and len(w) > 4:
@@ -110,7 +110,8 @@ def patterns() -> Patterns:
     wordnum = rf"(?:(?:{_alt(num['tens'])})(?:-(?:{_alt(num['units'])}))?|{_alt(words)})"
     scale = _alt(num["scales"])
     abbr = _alt(num["abbreviations"])
-    numeral = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+    # thousands grouped by commas ("1,047") or, as KCNA and many European outlets write, spaces ("10 000")
+    numeral = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?"
     more = rf"(?:(?:\s+|-)(?:{wordnum}|{scale})\b|(?<=hundred)\s+and\s+{wordnum}\b)"
     core = (rf"(?:(?P<numeral>{numeral})(?:\s?(?P<abbr>{abbr})(?![A-Za-z]))?|\b(?:half\s+an?|an?)(?=\s+(?:{scale})\b)"
             rf"|\b{wordnum}\b)(?:{more})*")
@@ -211,14 +212,14 @@ def _value(phrase: str) -> Optional[float]:
     lex = lexicon()["numbers"]
     small = {**lex["units"], **lex["tens"]}
     scales, abbrs = lex["scales"], lex["abbreviations"]
-    parts = re.findall(r"\d[\d,]*(?:\.\d+)?|[a-z]+", phrase.lower())
+    parts = re.findall(r"\d[\d, \u00a0\u2009\u202f]*(?:\.\d+)?|[a-z]+", phrase.lower())
     factor = Decimal(1)
     if parts[:1] == ["half"]:
         factor, parts = Decimal("0.5"), parts[1:]
     total, current = Decimal(0), None
     for part in parts:
         if part[0].isdigit():
-            current = (current or 0) + Decimal(part.replace(",", ""))
+            current = (current or 0) + Decimal(re.sub(r"[^\d.]", "", part))
         elif part in small:
             current = (current or 0) + small[part]
         elif part in ("a", "an"):
@@ -331,8 +332,11 @@ def _percent(text: str, n: NumberMatch) -> Optional[Quantity]:
 
 def _measure(text: str, n: NumberMatch) -> Optional[Quantity]:
     p = patterns()
-    m = p.after_measure_abbr.match(text, n.end) or p.after_measure_word.match(text, n.end)
-    if not m or n.vague:
+    at = n.end
+    if n.vague and (of := re.match(r"\s+of(?=\s)", text[n.end:])):
+        at += of.end()  # "tens of thousands of cubic meters"
+    m = p.after_measure_abbr.match(text, at) or p.after_measure_word.match(text, at)
+    if not m:
         return None
     measures = lexicon()["units"]["measures"]
     unit = measures.get(m.group("unit")) or next(v for k, v in measures.items() if k.lower() == m.group("unit").lower())
@@ -364,6 +368,8 @@ def _count(doc, starts: list, n: NumberMatch) -> Optional[Quantity]:
     p = patterns()
     of = re.match(r"\s+of\s", text[n.end:]) if n.vague else None
     after = n.end + (of.end() if of else 0)
+    if re.match(r"-[A-Za-z]", text[n.end:n.end + 2]) or _referential(text, n):
+        return None  # "a three-dimensional way", "a two-day visit", "the two countries"
     head = _counted_noun(doc, starts, after)
     if head is False:
         return None
@@ -379,8 +385,13 @@ def _count(doc, starts: list, n: NumberMatch) -> Optional[Quantity]:
         if role:
             return _quantity(text, n, end, "people" if singular(word) in p.casualty_nouns else word, role)
         return _quantity(text, n, end, word, category or "objects") if n.value != 1 or n.vague else None
-    role = None if year else _casualty(text, n.start, n.end)
+    role = None if year or n.value == 1 else _casualty(text, n.start, n.end)
     return _quantity(text, n, n.end, "people", role) if role else None
+
+
+def _referential(text: str, n: NumberMatch) -> bool:
+    """ "the two countries", "the three sides": a small number after "the" names known things, not a count."""
+    return not n.vague and n.value <= 3 and bool(re.search(r"\bthe\s+$", text[max(0, n.start - 5):n.start], re.I))
 
 
 def _year_like(n: NumberMatch) -> bool:

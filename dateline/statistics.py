@@ -96,7 +96,8 @@ def _period_after(doc, v_end: int, limit: int) -> Optional[dict]:
         found = finder(doc, window, v_end)
         if found is not None and _gap(text[v_end:found["period_start"]]):
             gap = text[v_end:found["period_start"]]
-            found["partial_cue"] = bool(re.search(rf"\b(?:{_words('partial_cues')})\s*$", gap, re.I))
+            cue = rf"\b(?:{_words('partial_cues')})(?:\s+(?:{_words('period_links')}))?\s*$"
+            found["partial_cue"] = bool(re.search(cue, gap, re.I))
             return found
     return None
 

@@ -1,0 +1,207 @@
+"""The quantities stage: money, counts, casualties, measures and percentages with exact spans."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from dateline import nlp as nlp_stage
+from dateline import quantities
+from dateline.model import TimeExpr
+
+
+def read(pipeline, text: str, published: str = "2015-10-23"):
+    doc = nlp_stage.make_doc(pipeline, text, published)
+    if "quantities" in pipeline.pipe_names:
+        return pipeline(doc)._.quantities
+    doc._.times = []
+    return quantities.quantities_component(doc)._.quantities
+
+
+def one(pipeline, text: str, wanted: str):
+    found = [q for q in read(pipeline, text) if q.text == wanted]
+    assert found, f"{wanted!r} not among {[q.text for q in read(pipeline, text)]}"
+    return found[0]
+
+
+MONEY = [
+    ("He took $5 million with him.", "$5 million", 5_000_000, "USD", False),
+    ("The fine was 3.5 billion won.", "3.5 billion won", 3_500_000_000, "KRW", False),
+    ("They paid 100,000 euros.", "100,000 euros", 100_000, "EUR", False),
+    ("Assets of ¥2 billion were frozen.", "¥2 billion", 2_000_000_000, "JPY", False),
+    ("He fled with millions of U.S. dollars.", "millions of U.S. dollars", 1_000_000, "USD", True),
+    ("He fled with millions of dollars.", "millions of dollars", 1_000_000, "USD", True),
+    ("It cost tens of thousands of dollars.", "tens of thousands of dollars", 10_000, "USD", True),
+    ("The deal is worth US$3bn.", "US$3bn", 3_000_000_000, "USD", False),
+    ("A bribe of £3.5m was paid.", "£3.5m", 3_500_000, "GBP", False),
+    ("Exports reached USD 5 million.", "USD 5 million", 5_000_000, "USD", False),
+    ("The trade was 200 million yuan.", "200 million yuan", 200_000_000, "CNY", False),
+    ("Wages of 5,000 North Korean won a month.", "5,000 North Korean won", 5_000, "KPW", False),
+    ("He owed half a million dollars.", "half a million dollars", 500_000, "USD", False),
+    ("It raised at least $2.3 million.", "at least $2.3 million", 2_300_000, "USD", True),
+    ("Investors put in HK$40 million.", "HK$40 million", 40_000_000, "HKD", False),
+]
+
+
+@pytest.mark.parametrize("text, span, value, unit, bound", MONEY)
+def test_money_value_currency_and_bound(blank_nlp, text, span, value, unit, bound):
+    q = one(blank_nlp, text, span)
+    assert (q.value, q.unit, q.role, q.lower_bound) == (value, unit, "money", bound)
+    assert text[q.start:q.end] == span
+
+
+@pytest.mark.parametrize("text, span", [
+    ("He fled with part of the payment.", "part of the payment"),
+    ("He absconded taking some of the bank’s assets with him.", "some of the bank’s assets"),
+    ("Much of the money went missing.", "Much of the money"),
+    ("They took all of his savings.", "all of his savings"),
+])
+def test_vague_money_has_no_value_or_unit(blank_nlp, text, span):
+    q = one(blank_nlp, text, span)
+    assert (q.value, q.unit, q.role) == (None, None, "money")
+
+
+def test_some_of_them_is_not_money(blank_nlp):
+    assert read(blank_nlp, "Some of them have reportedly defected to third countries.") == []
+
+
+@pytest.mark.parametrize("text, span, value, unit, role, bound", [
+    ("Police arrested 15 agents on Monday.", "15 agents", 15, "agent", "arrested", False),
+    ("Among dozens of North Korean officials who left.", "dozens of North Korean officials", 24, "official",
+     "people", True),
+    ("It fired two Nodong missiles.", "two Nodong missiles", 2, "missile", "weapons", False),
+    ("It launched a dozen rockets.", "a dozen rockets", 12, "rocket", "weapons", False),
+    ("The torpedo killed 46 sailors.", "46 sailors", 46, "sailor", "killed", False),
+    ("In all 46 sailors were killed.", "46 sailors", 46, "sailor", "killed", False),
+    ("The blast left 12 dead.", "12 dead", 12, "people", "killed", False),
+    ("At least 30 people were injured.", "At least 30 people", 30, "people", "injured", True),
+    ("Eight fishermen remain missing.", "Eight fishermen", 8, "fisherman", "missing", False),
+    ("The attack was killing at least 12 civilians.", "at least 12 civilians", 12, "civilian", "killed", True),
+    ("one hundred and twenty soldiers marched", "one hundred and twenty soldiers", 120, "soldier", "people", False),
+    ("Nearly 300 000 young people volunteered.", "Nearly 300 000 young people", 300_000, "people", "people", False),
+    ("The crash caused 46 deaths.", "46 deaths", 46, "people", "killed", False),
+])
+def test_counts_and_casualties(blank_nlp, text, span, value, unit, role, bound):
+    q = one(blank_nlp, text, span)
+    assert (q.value, q.unit, q.role, q.lower_bound) == (value, unit, role, bound)
+
+
+@pytest.mark.parametrize("text, span, value, unit", [
+    ("a test-fire of 240 mm-caliber rocket shells", "240 mm", 240, "mm"),
+    ("at a maximum range of 67 km while", "67 km", 67, "km"),
+    ("240mm shells", "240mm", 240, "mm"),
+    ("500 pounds of explosives", "500 pounds", 500, "lb"),
+    ("a distance of 1 001.2km", "1 001.2km", 1001.2, "km"),
+    ("tens of thousands of cubic meters of water", "tens of thousands of cubic meters", 10_000, "m3"),
+])
+def test_measures_are_not_counted_objects(blank_nlp, text, span, value, unit):
+    q = one(blank_nlp, text, span)
+    assert (q.value, q.unit, q.role) == (value, unit, "measure")
+
+
+@pytest.mark.parametrize("text, span, value, unit", [
+    ("Output rose 5% last year.", "5%", 5, "%"),
+    ("registering 120 percent of its plan", "120 percent", 120, "%"),
+    ("up 2.5 percentage points", "2.5 percentage points", 2.5, "pp"),
+])
+def test_percentages(blank_nlp, text, span, value, unit):
+    q = one(blank_nlp, text, span)
+    assert (q.value, q.unit, q.role) == (value, unit, "percent")
+
+
+@pytest.mark.parametrize("text", [
+    "Senior staff of the Workers Party's notorious Room 39 defected.",
+    "It supervised the sinking of the Cheonan in 2010.",
+    "He blew up a plane in the 1980s.",
+    "The launch took place on Oct. 8 at 10:49.",
+    "A 45-year-old man spent three years in jail.",
+    "It launched the satellite Malligyong-1-1 on May 27, Juche 113 (2024).",
+    "Defections rose from eight in 2013 to 18 in 2014.",
+    "The two countries agreed to cooperate.",
+    "One official defected to the South.",
+    "The project moved in a three-dimensional way.",
+])
+def test_non_quantities(blank_nlp, text):
+    assert read(blank_nlp, text) == []
+
+
+def test_numbers_inside_time_expressions_are_skipped(blank_nlp):
+    text = "He arrived 18 days ago with 3 agents."
+    doc = nlp_stage.make_doc(blank_nlp, text)
+    doc._.times = [TimeExpr(text="18 days ago", start=11, end=22, value="2015-10-05")]
+    assert [q.text for q in quantities.quantities_component(doc)._.quantities] == ["3 agents"]
+
+
+def test_offsets_are_exact_and_sorted(blank_nlp):
+    text = ("Among dozens of officials, one fled with $5 million; 46 sailors were killed and "
+            "the rocket flew 67 km, up 5%, taking part of the payment.")
+    found = read(blank_nlp, text)
+    assert [q.text for q in found] == ["dozens of officials", "$5 million", "46 sailors", "67 km", "5%",
+                                       "part of the payment"]
+    assert all(text[q.start:q.end] == q.text for q in found)
+
+
+@pytest.mark.parametrize("phrase, value", [
+    ("eight", 8), ("twenty-five", 25), ("one hundred and twenty", 120), ("1.5 million", 1_500_000),
+    ("2,000", 2000), ("10 000", 10_000), ("two dozen", 24), ("half a million", 500_000), ("3bn", 3e9),
+    ("a hundred", 100), ("2.3 million", 2_300_000),
+])
+def test_number_values(phrase, value):
+    found = quantities.find_numbers(phrase)
+    assert len(found) == 1 and found[0].value == value and found[0].end == len(phrase)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.integers(min_value=2, max_value=10**12))
+def test_any_grouped_amount_of_dollars_reads_back(blank_nlp, amount):
+    text = f"They paid {amount:,} dollars."
+    q = one(blank_nlp, text, f"{amount:,} dollars")
+    assert (q.value, q.unit) == (amount, "USD")
+
+
+def test_quantities_in_a_span(blank_nlp):
+    doc = nlp_stage.make_doc(blank_nlp, "He took $5 million. She took 100,000 euros.")
+    doc._.times = []
+    quantities.quantities_component(doc)
+    assert [q.text for q in quantities.quantities_in(doc, 20, len(doc.text))] == ["100,000 euros"]
+    assert [q.text for q in quantities.quantities_in(doc, 0, 19)] == ["$5 million"]
+
+
+def test_user_lexicon_extends_the_bundled_one(blank_nlp, tmp_path, monkeypatch):
+    folder = tmp_path / "quantities"
+    folder.mkdir()
+    (folder / "currencies.yaml").write_text("words:\n  zorkmid: {default: ZRK}\n", encoding="utf-8")
+    monkeypatch.setenv("DATELINE_DATA_DIR", str(tmp_path))
+    quantities.lexicon.cache_clear()
+    quantities.patterns.cache_clear()
+    try:
+        q = one(blank_nlp, "He paid 40 zorkmids and $3.", "40 zorkmids")
+        assert (q.value, q.unit) == (40, "ZRK")
+        assert one(blank_nlp, "He paid 40 zorkmids and $3.", "$3").unit == "USD"
+    finally:
+        monkeypatch.delenv("DATELINE_DATA_DIR")
+        quantities.lexicon.cache_clear()
+        quantities.patterns.cache_clear()
+
+
+# ---------------------------------------------------------------- on the real model
+
+
+@pytest.mark.slow
+def test_real_model_counts_and_casualties(nlp):
+    found = {q.text: q for q in read(nlp, "The North fired two Nodong missiles, and 46 sailors were killed "
+                                          "when 15 agents stole 3.5 billion won.")}
+    assert (found["two Nodong missiles"].unit, found["two Nodong missiles"].role) == ("missile", "weapons")
+    assert found["46 sailors"].role == "killed"
+    assert found["15 agents"].role == "people"
+    assert found["3.5 billion won"].unit == "KRW"
+
+
+@pytest.mark.slow
+def test_seed_amounts(nlp, shared_dir):
+    text = (shared_dir / "seed" / "000_b532e9020f82f185.txt").read_text(encoding="utf-8")
+    found = {q.text.replace("’", "'"): q for q in read(nlp, text, "2015-10-23T10:49:00+09:00")}
+    assert (found["millions of U.S. dollars"].unit, found["millions of U.S. dollars"].value) == ("USD", 1_000_000)
+    assert found["millions of dollars"].unit == "USD" and found["millions of dollars"].lower_bound
+    assert found["part of the payment"].role == "money"
+    assert found["some of the bank's assets"].role == "money"
+    assert not any("39" in t or "35" in t or "2010" in t for t in found)
