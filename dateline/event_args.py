@@ -127,7 +127,7 @@ def noun_phrase(tok):
 
 def _clause_free_end(node) -> int:
     """The last token of node's subtree before any relative clause or apposition inside it."""
-    cut = [d.i for d in node.subtree if d.dep_ in ("relcl", "acl", "appos") and d is not node]
+    cut = [d.i for d in node.subtree if d.dep_ in ("relcl", "acl", "appos") and d.i != node.i]
     if not cut:
         return node.right_edge.i
     first = min(doc_tok.left_edge.i for doc_tok in node.subtree if doc_tok.i in cut)
@@ -324,7 +324,7 @@ def _orgs_of(doc, span, head) -> list:
         top = top.head.head
     if top.dep_ == "pobj" and top.head.lower_ == "among" and top.head.head.lemma_ == "be":
         for child in top.head.head.children:
-            if child.dep_ in ("nsubj", "attr") and child is not top.head:
+            if child.dep_ in ("nsubj", "attr") and child.i != top.head.i:
                 phrase = doc[child.left_edge.i:child.right_edge.i + 1]
                 orgs += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
     # The participant itself is not one of its own organisations.
@@ -518,7 +518,7 @@ def scope(tok, entry, others: set) -> set:
             if child.dep_ in OTHER_CLAUSE and child.i != tok.i and not _contains(child, tok) and \
                     not _same_subject_adjunct(child):
                 continue
-            if root is not tok and child.dep_ in ("nsubj", "nsubjpass") and not _contains(child, tok):
+            if root.i != tok.i and child.dep_ in ("nsubj", "nsubjpass") and not _contains(child, tok):
                 continue
             stack.append(child)
     return keep
@@ -776,7 +776,7 @@ def _under_take(doc, q) -> bool:
     for _ in range(4):
         if node.lemma_.lower() in TAKE_VERBS or (node.lower_ == "with" and node.dep_ == "prep"):
             return True
-        if node.head is node:
+        if node.head.i == node.i:
             break
         node = node.head
     return False

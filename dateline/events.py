@@ -22,7 +22,11 @@ from . import settings
 from .errors import ConfigError
 
 DATA = Path(__file__).resolve().parent / "data" / "events"
-NONE_TYPE = "NONE"  # a lexicon entry of this type blocks a pattern instead of reporting an event
+NONE_TYPE = "NONE"
+CLAUSE_LINKS = {"advcl", "ccomp", "relcl", "conj", "parataxis", "csubj", "acl", "appos"}
+# When two entries fit equally well, the codebook's order decides: material conflict first.
+TIE_ORDER = ("ASSAULT", "COERCE", "SANCTION", "MOBILIZE", "PROTEST", "DEFECT", "THREATEN", "ACCUSE", "REJECT",
+             "REQUEST", "AID", "COOPERATE", "RETREAT", "CONCEDE", "SUPPORT", "AGREE", "CONSULT")  # a lexicon entry of this type blocks a pattern instead of reporting an event
 
 
 def _read_yaml(path: Path) -> dict:
@@ -91,6 +95,7 @@ class Entry:
     transitive: bool = False
     prep_any: frozenset = frozenset()
     prep_none: frozenset = frozenset()
+    needs_dep: frozenset = frozenset()
 
     @property
     def specificity(self) -> int:
@@ -107,6 +112,10 @@ class Lexicon:
     taken_nouns: frozenset
 
 
+def _tie_rank(event_type: str) -> int:
+    return TIE_ORDER.index(event_type) if event_type in TIE_ORDER else len(TIE_ORDER)
+
+
 def _entry(event_type: str, pos: str, key: str, value) -> Entry:
     spec = value if isinstance(value, dict) else {"mode": value}
     words = str(key).lower().split()
@@ -117,7 +126,7 @@ def _entry(event_type: str, pos: str, key: str, value) -> Entry:
         extras=tuple(frozenset(w.split("|")) for w in words[1:]),
         mode=spec.get("mode"), context=spec.get("context"), not_with=lower(spec.get("not_with")),
         transitive=bool(spec.get("transitive")), prep_any=lower(spec.get("prep_any")),
-        prep_none=lower(spec.get("prep_none")),
+        prep_none=lower(spec.get("prep_none")), needs_dep=lower(spec.get("needs_dep")),
     )
 
 
@@ -144,21 +153,26 @@ def lexicon() -> Lexicon:
                 table.setdefault(entry.head, []).append(entry)
     for table in (verbs, nouns):
         for head in table:
-            table[head].sort(key=lambda e: -e.specificity)
+            table[head].sort(key=lambda e: (-e.specificity, _tie_rank(e.type)))
     as_set = lambda k: frozenset(str(x).lower() for x in data.get(k) or [])  # noqa: E731
     return Lexicon(verbs, nouns, as_set("light_verbs"), as_set("hedge_passives"), as_set("place_nouns"),
                    as_set("taken_nouns"))
 
 
 def near_lemmas(tok) -> set:
-    """Lemmas and lower-case forms of a token's children and grandchildren."""
+    """Lemmas and lower-case forms of a token's children and grandchildren (and the objects of their
+    prepositions)."""
     out = set()
     for child in tok.children:
+        if child.dep_ in CLAUSE_LINKS:  # another clause's words are not this trigger's ("... after they fired rockets")
+            continue
         out.add(child.lemma_.lower())
         out.add(child.lower_)
         for grand in child.children:
             out.add(grand.lemma_.lower())
             out.add(grand.lower_)
+            if grand.dep_ == "prep":  # "lifted a state of emergency"
+                out.update(g.lemma_.lower() for g in grand.children if g.dep_ == "pobj")
     return out
 
 
@@ -186,6 +200,8 @@ def _fits(entry: Entry, tok, near: set) -> bool:
     if entry.not_with & near:
         return False
     if entry.transitive and not _is_transitive(tok):
+        return False
+    if entry.needs_dep and not (entry.needs_dep & {c.dep_ for c in tok.children}):
         return False
     preps = _preps(tok) | {c.lower_ for c in tok.children if c.dep_ == "prt"}
     if entry.prep_any and not (entry.prep_any & preps):

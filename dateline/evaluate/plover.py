@@ -1,0 +1,140 @@
+"""PLOVER event-type suite: `dateline eval plover --data ../shared/data/events-plover/plv-train.csv`.
+
+Each row of the PLV file is one news sentence with the PLOVER root code of the event it reports (15 codes:
+PLV merges CONCEDE and RETREAT into YIELD and has no DEFECT). The suite runs the full pipeline on each
+sentence and reads one label off the events found:
+
+- types map to PLV codes (CONCEDE, RETREAT -> YIELD); DEFECT has no PLV code and is passed over;
+- a cooperative event the sentence places in the future or offers ("will provide aid", "is willing to
+  send", modality planned or hypothetical) is AGREE, as the PLOVER codebook asks; a denied one ("will not
+  lift the embargo", polarity negated) is REJECT; one the sentence says somebody "must" do is REQUEST;
+- the sentence's label is that of its main event: the trigger nearest the root of the parse (coordinated
+  verbs count as equally high: "convicted ... and sentenced"); among equally high triggers, material conflict before verbal conflict before material then verbal cooperation (the
+  codebook's "prioritise material conflict" rule);
+- a sentence with no event counts as wrong.
+
+Nothing is fitted to the file: the lexicons are hand-written. To keep the figure honest while the lexicon was
+being extended, the rows are split by sentence_id parity: only the even half ("dev") was ever looked at; the
+odd half ("check") is reported separately in `details` and is the figure to trust.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+from ..errors import EvaluationError
+
+TO_PLV = {"CONCEDE": "YIELD", "RETREAT": "YIELD", "DEFECT": None}
+COOPERATIVE = {"COOPERATE", "AID", "RETREAT", "CONCEDE", "SUPPORT"}
+YIELDING = COOPERATIVE | {"AGREE", "CONSULT"}
+OBLIGATION = {"must", "should", "ought"}
+PRIORITY = {  # lower first: the codebook's material conflict > verbal conflict > cooperation
+    "ASSAULT": 0, "COERCE": 1, "SANCTION": 2, "MOBILIZE": 3, "PROTEST": 4,
+    "THREATEN": 5, "ACCUSE": 6, "REJECT": 7, "REQUEST": 8,
+    "AID": 9, "COOPERATE": 10, "YIELD": 11, "SUPPORT": 12, "AGREE": 13, "CONSULT": 14,
+}
+
+
+def read_rows(path: Path, limit: Optional[int] = None) -> list[dict]:
+    if path.is_dir():
+        path = path / "plv-train.csv"
+    if not path.is_file():
+        raise EvaluationError(f"no PLV file at {path}", fix="pass --data ../shared/data/events-plover/plv-train.csv")
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or "text" not in rows[0] or "label" not in rows[0]:
+        raise EvaluationError(f"{path} is not a PLV file (header text,label,meta,...)",
+                              fix="pass the plv-train.csv of ../shared/data/events-plover")
+    for row in rows:
+        m = re.search(r"sentence_id=(\d+)", row.get("meta") or "")
+        row["sentence_id"] = int(m.group(1)) if m else 0
+    return rows[:limit] if limit else rows
+
+
+def _depth(doc, start: int) -> int:
+    span = doc.char_span(start, start + 1, alignment_mode="expand")
+    if span is None:
+        return 99
+    tok, depth, steps = span[0], 0, 0
+    while tok.head.i != tok.i and steps < 50:
+        depth += 0 if tok.dep_ == "conj" else 1
+        tok, steps = tok.head, steps + 1
+    return depth
+
+
+def _obliged(doc, start: int) -> bool:
+    span = doc.char_span(start, start + 1, alignment_mode="expand")
+    return span is not None and any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in span[0].children)
+
+
+def plv_code(event, doc=None) -> Optional[str]:
+    code = TO_PLV.get(event.type, event.type)
+    if code is None or event.type not in YIELDING:
+        return code
+    if event.polarity == "negated":
+        return "REJECT"
+    if doc is not None and _obliged(doc, event.trigger.start):
+        return "REQUEST"
+    if event.type in COOPERATIVE and event.modality in ("planned", "hypothetical"):
+        return "AGREE"
+    return code
+
+
+def sentence_label(doc, events) -> Optional[str]:
+    """The PLV code of the sentence's main event, or None when it reports none."""
+    ranked = []
+    for ev in events:
+        code = plv_code(ev, doc)
+        if code is not None:
+            ranked.append((_depth(doc, ev.trigger.start), PRIORITY.get(code, 99), ev.trigger.start, code))
+    return min(ranked)[3] if ranked else None
+
+
+def scores(gold: list[str], pred: list[Optional[str]]) -> dict:
+    n = len(gold)
+    labels = sorted(set(gold))
+    f1s = {}
+    for lab in labels:
+        tp = sum(1 for g, p in zip(gold, pred) if g == lab and p == lab)
+        fp = sum(1 for g, p in zip(gold, pred) if g != lab and p == lab)
+        fn = sum(1 for g, p in zip(gold, pred) if g == lab and p != lab)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1s[lab] = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    acc = sum(1 for g, p in zip(gold, pred) if g == p) / n if n else 0.0
+    return {"accuracy": round(acc, 4), "macro_f1": round(sum(f1s.values()) / len(f1s), 4) if f1s else 0.0,
+            "n": n, "per_label_f1": {k: round(v, 3) for k, v in f1s.items()},
+            "no_event": sum(1 for p in pred if p is None)}
+
+
+def predict(texts: list[str], batch_size: int = 64) -> list[Optional[str]]:
+    from .. import nlp as nlp_stage
+
+    nlp = nlp_stage.load()
+    items = ((text, None, i) for i, text in enumerate(texts))
+    out: list[Optional[str]] = [None] * len(texts)
+    for doc, i in nlp_stage.pipe(nlp, items, batch_size=batch_size):
+        out[i] = sentence_label(doc, doc._.events or [])
+    return out
+
+
+def run(data: Path, limit: Optional[int] = None, **options) -> dict:
+    rows = read_rows(Path(data), limit)
+    pred = predict([r["text"] for r in rows])
+    gold = [r["label"] for r in rows]
+    result = scores(gold, pred)
+    halves = {}
+    for name, parity in (("dev", 0), ("check", 1)):
+        idx = [i for i, r in enumerate(rows) if r["sentence_id"] % 2 == parity]
+        part = scores([gold[i] for i in idx], [pred[i] for i in idx])
+        halves[name] = {k: part[k] for k in ("accuracy", "macro_f1", "n", "no_event")}
+    confusion = Counter((g, p or "-") for g, p in zip(gold, pred) if g != p)
+    result["details"] = {"halves": halves, "per_label_f1": result.pop("per_label_f1"),
+                         "top_confusions": [f"{g}->{p}: {c}" for (g, p), c in confusion.most_common(12)],
+                         "method": "hand-written trigger lexicons, no fitting; check half never inspected"}
+    result["peers"] = {"tfidf_logreg_heldout": {"accuracy": 0.685, "macro_f1": 0.664},
+                       "llm_7_8b_finetuned": {"accuracy": 0.76}}
+    return result
