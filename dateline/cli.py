@@ -172,12 +172,201 @@ def eval_(suite: str = typer.Argument(..., help="Suite name; `dateline eval list
         print_eval(out, result, below)
 
 
+bench_app = typer.Typer(help="Benchmarks, reported as ratios against a baseline run in the same session.")
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("throughput")
+def bench_throughput(articles: int = typer.Option(200, help="Articles in the generated corpus."),
+                     processes: int = typer.Option(1, help="Processes for both runs."),
+                     corpus: Optional[Path] = typer.Option(None, help="KCNA archive folder to use instead of the generated corpus."),
+                     model: Optional[str] = typer.Option(None, help="spaCy pipeline."),
+                     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")):
+    """Bare spaCy nlp.pipe against the whole dateline ingest on the same input: articles/s, words/s, peak memory, ratio."""
+    from .bench import throughput
+
+    result = throughput(articles=articles, processes=processes, model=model, corpus=corpus)
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    rows = [{"run": name, **{k: result[key][k] for k in ("articles", "seconds", "articles_per_s", "words_per_s", "peak_rss_mb")}}
+            for name, key in (("bare spaCy nlp.pipe", "bare_spacy"), ("dateline ingest", "dateline"))]
+    emit(rows, Format.table, f"throughput, {result['processes']} process(es), {result['corpus']} corpus")
+    out.print(f"ratio dateline / bare spaCy (articles/s): [bold]{result['ratio']}[/bold]")
+
+
 @app.command(name="settings")
 def settings_(fmt: Format = FMT):
     """The settings table: defaults, environment variables, current values."""
     from . import settings
 
     emit(settings.table(), fmt, "settings")
+
+
+# -- across articles: near-duplicates, story-events, trends, alerts, exports (dateline.dedupe, link, analysis,
+# alerts, export) -------------------------------------------------------------------------------------------
+class Period(str, Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+    year = "year"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+class What(str, Enum):
+    events = "events"
+    story_events = "story-events"
+    documents = "documents"
+    statistics = "statistics"
+
+
+class Layout(str, Enum):
+    dateline = "dateline"
+    gdelt = "gdelt"
+    polecat = "polecat"
+
+
+TYPE = typer.Option(None, "--type", help="Only this event type (DEFECT, ASSAULT, ...).")
+COUNTRY = typer.Option(None, help="Only events whose actor, target or place is in this country (ISO alpha-2).")
+SINCE = typer.Option(None, help="From this date (YYYY-MM-DD).")
+UNTIL = typer.Option(None, help="Up to this date (YYYY-MM-DD).")
+
+
+@app.command()
+def stories(story_id: Optional[str] = typer.Argument(None, help="A story-event id (or unique prefix): show it with its evidence."),
+            db: Optional[str] = DB, fmt: Format = FMT, type: Optional[str] = TYPE, country: Optional[str] = COUNTRY,
+            since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+            min_articles: int = typer.Option(1, help="Only story-events reported by at least this many articles."),
+            limit: int = 100):
+    """Story-events: each real-world event once, with its reports, corroboration and conflicts."""
+    from .errors import InputError
+    from .link import stories as list_stories, story
+    from .store import open_store
+
+    store = open_store(db)
+    if story_id is None:
+        rows = list_stories(store, type_=type, country=country, since=since, until=until, min_articles=min_articles,
+                            limit=limit)
+        if fmt is Format.table:  # the terminal is narrow: the main columns only
+            rows = [{k: r[k] for k in ("id", "type", "date_start", "precision", "actor_country", "place_name",
+                                       "articles", "outlets", "conflicts")} for r in rows]
+        emit(rows, fmt, "story-events")
+        return
+    rec = story(store, story_id)
+    if rec is None:
+        raise InputError(f"no story-event with id {story_id!r}", fix="list ids with `dateline stories`")
+    if fmt is not Format.table:
+        sys.stdout.write(json.dumps(rec, ensure_ascii=False, indent=2) + "\n")
+        return
+    facts = {k: rec[k] for k in ("id", "type", "mode", "first_seen", "last_seen", "mentions", "articles", "outlets", "certainty", "historical")}
+    facts.update(date=(rec.get("date") or {}).get("text") or (rec.get("date") or {}).get("start"),
+                 place=(rec.get("place") or {}).get("name"))
+    emit([facts], Format.table, "story-event")
+    emit([{k: e[k] for k in ("outlet", "published", "sentence", "doc_id")} for e in rec["evidence"]], Format.table, "evidence")
+    emit([{"field": c["field"], "value": v["value"], "sources": ", ".join(x["outlet"] or x["doc_id"] for x in v["sources"])}
+          for c in rec["conflicts"] for v in c["values"]], Format.table, "conflicts")
+
+
+@app.command()
+def duplicates(db: Optional[str] = DB, fmt: Format = FMT, original: Optional[str] = typer.Option(None, help="Only copies of this document id."),
+               limit: int = 100):
+    """Near-duplicate articles found at ingest (syndicated or lightly edited copies), with their similarity."""
+    from .dedupe import duplicates as list_duplicates
+    from .store import open_store
+
+    emit(list_duplicates(open_store(db), original=original, limit=limit), fmt, "near-duplicates")
+
+
+@app.command()
+def relink(db: Optional[str] = DB):
+    """Rebuild every story-event from the stored events, from scratch (same result as linking on ingest)."""
+    from .link import relink as run_relink
+    from .store import open_store
+
+    store = open_store(db)
+    n = run_relink(store)
+    k = store.query("SELECT COUNT(*) AS n FROM story_events")[0]["n"]
+    out.print(f"linked {n} event mentions into {k} story-events")
+
+
+@app.command()
+def trends(db: Optional[str] = DB, fmt: Format = FMT, period: Period = typer.Option(Period.month, help="Counting period."),
+           by: str = typer.Option("type", help="all, type, mode, actor_country, target_country, place_country, certainty, actor."),
+           mentions: bool = typer.Option(False, "--mentions", help="Count event mentions instead of story-events."),
+           type: Optional[str] = TYPE, country: Optional[str] = COUNTRY,
+           actor_country: Optional[str] = typer.Option(None, help="Only this actor country."),
+           since: Optional[str] = SINCE, until: Optional[str] = UNTIL,
+           window: int = typer.Option(8, help="Trailing periods in the change test's baseline."),
+           top: int = typer.Option(8, help="Series shown (largest first)."),
+           last: int = typer.Option(24, help="Periods shown in the table and chart (json and csv have all).")):
+    """Counts over time with a change test (Poisson, latest period against the trailing baseline)."""
+    from . import analysis
+    from .store import open_store
+
+    where = {"type": type, "country": country, "actor_country": actor_country}
+    result = analysis.trends(open_store(db), period=period.value, by=by, mentions=mentions, where=where,
+                             since=since, until=until, window=window, top=top)
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is Format.csv:
+        emit(analysis.rows(result), fmt)
+        return
+    wide = [{"period": p, **{s["key"]: s["counts"][i] for s in result["series"]}}
+            for i, p in enumerate(result["periods"])][-last:]
+    emit(wide, fmt, f"{result['unit']} per {period.value} by {by}")
+    out.print(analysis.chart(result, last=last), highlight=False)
+    emit([{k: (f"{v:.3g}" if k == "p_value" and v is not None else v) for k, v in row.items() if k != "test"}
+          for row in analysis.changes(result)], fmt, "change in the latest period (Poisson test)")
+    out.print(f"[dim]excluded: {result['excluded']}[/dim]")
+
+
+@app.command()
+def alerts(rules: Path = typer.Option(..., "--rules", help="YAML rules file (see dateline/data/alerts.example.yaml)."),
+           db: Optional[str] = DB, as_of: Optional[str] = typer.Option(None, help="Evaluate as of this date (default: newest item)."),
+           output: Optional[Path] = typer.Option(None, help="Also write the results, with evidence, as JSON here."),
+           as_json: bool = typer.Option(False, "--json", help="Print the results as JSON.")):
+    """Evaluate alert rules against the store and show what fired, with the evidence."""
+    from .alerts import evaluate, load_rules
+    from .store import open_store
+
+    results = evaluate(open_store(db), load_rules(rules), as_of=as_of)
+    text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    if as_json:
+        sys.stdout.write(text)
+        return
+    emit([{"rule": r["rule"], "fired": r["fired"], "period": r.get("period"), "count": r.get("count"),
+           "baseline": r.get("baseline_mean"), "reason": r.get("reason")} for r in results], Format.table, "alerts")
+    for r in results:
+        for ev in r.get("evidence") or []:
+            first = (ev.get("sentences") or [ev])[0]
+            out.print(f"[bold]{r['rule']}[/bold]: {ev.get('story_id') or ev.get('event_id')} "
+                      f"({ev.get('date') or ev.get('published')}, {ev.get('articles', 1)} article(s)): {first.get('sentence')}",
+                      highlight=False)
+
+
+@app.command(name="export")
+def export_(fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", "-f", help="csv, jsonl or parquet."),
+            what: What = typer.Option(What.events, help="events, story-events, documents or statistics."),
+            layout: Layout = typer.Option(Layout.dateline, help="dateline, gdelt or polecat (events and story-events)."),
+            output: Optional[str] = typer.Option(None, "--output", "-o", help="File to write (standard output if none; parquet needs one)."),
+            type: Optional[str] = TYPE, country: Optional[str] = COUNTRY, since: Optional[str] = SINCE,
+            until: Optional[str] = UNTIL, db: Optional[str] = DB):
+    """Export the store as CSV, JSON Lines or Parquet, in dateline's layout or a GDELT- or POLECAT-like one."""
+    from .export import export as run_export
+    from .store import open_store
+
+    n = run_export(open_store(db), what=what.value, fmt=fmt.value, layout=layout.value, output=output, type_=type,
+                   country=country, since=since, until=until)
+    if output:
+        err.print(f"wrote {n} rows to {output}")
 
 
 def main() -> None:

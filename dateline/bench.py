@@ -1,0 +1,139 @@
+"""Benchmarks, reported as ratios against a baseline run in the same session: `dateline bench ...`.
+
+`throughput` runs, on the same input and with the same process count, (a) bare spaCy `nlp.pipe` with the
+same model and (b) the whole dateline ingest into a fresh store, each in its own child process so that
+peak memory (RSS, the process and its workers) is measured separately. The ratio is b/a in articles per
+second: 1.0 means dateline costs nothing on top of the parser.
+"""
+from __future__ import annotations
+
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+# A generated corpus: news-like prose from templates, so the benchmark needs no data set. Placeholders are
+# filled at random with a fixed seed, so the same N gives the same corpus.
+_ACTORS = ["North Korean officials", "South Korean police", "the Japanese government", "Chinese coast guard ships",
+           "Russian diplomats", "the United Nations Security Council", "rebel fighters", "protesters in the capital",
+           "the defence ministry", "a senior official of the ruling party", "border guards", "the central bank"]
+_TARGETS = ["a fishing boat", "opposition leaders", "three journalists", "a cargo ship", "the embassy",
+            "foreign investors", "the finance minister", "a military convoy", "local farmers", "the port"]
+_PLACES = ["Seoul", "Pyongyang", "Beijing", "Tokyo", "Moscow", "Busan", "Vladivostok", "Dandong", "Geneva",
+           "Nairobi", "Caracas", "Kabul", "the Caribbean", "Southeast Asia", "Jakarta", "Manila"]
+_WHEN = ["on Monday", "on Tuesday", "last week", "last year", "earlier this month", "in March", "in 2019",
+         "two weeks ago", "on Oct. 5", "in the 1990s", "yesterday", "this year"]
+_SOURCES = ["a source said", "officials said", "the ministry said in a statement", "according to Yonhap",
+            "state media reported", "a diplomat told reporters"]
+_TEMPLATES = [
+    "{actor} arrested {target} in {place} {when}, {source}.",
+    "{actor} reportedly defected to {place} {when} with ${n} million.",
+    "{actor} launched two ballistic missiles from near {place} {when}, {source}.",
+    "{actor} accused {target} of spying {when}.",
+    "{actor} met {target} in {place} {when} to discuss sanctions.",
+    "{actor} imposed sanctions on {target} {when}, {source}.",
+    "At least {n} people were killed when {actor} attacked {target} near {place} {when}.",
+    "{actor} denied that it had seized {target} {when}.",
+    "{actor} threatened to strike {target} if the drills continue, {source}.",
+    "{actor} agreed to send {n},000 tons of rice to {place} {when}.",
+    "The meeting in {place} ended without an agreement, {source}.",
+    "Trade between the two countries fell from {n} billion dollars in 2013 to {m} billion in 2014.",
+]
+
+
+def generate(n: int, seed: int = 7) -> list[dict]:
+    """`n` articles of 8-14 sentences as JSON Lines records with text, title and publication date."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        sentences = []
+        for _ in range(rng.randint(8, 14)):
+            t = rng.choice(_TEMPLATES)
+            s = t.format(actor=rng.choice(_ACTORS), target=rng.choice(_TARGETS), place=rng.choice(_PLACES),
+                         when=rng.choice(_WHEN), source=rng.choice(_SOURCES), n=rng.randint(2, 90),
+                         m=rng.randint(2, 90))
+            sentences.append(s[0].upper() + s[1:])
+        paragraphs = [" ".join(sentences[j:j + 2]) for j in range(0, len(sentences), 2)]
+        day = 1 + i % 28
+        out.append({"text": "\n\n".join(paragraphs), "title": f"Report {i}", "outlet": "Bench Wire",
+                    "published": f"2024-{1 + i % 12:02d}-{day:02d}T09:00:00+09:00", "url": f"https://example.org/{i}"})
+    return out
+
+
+def kcna_corpus(path: Path, n: int) -> list[dict]:
+    """Up to `n` KCNA stories from the archive in ../shared/data/north-korea/kcna (for measuring only)."""
+    from datetime import datetime, timezone
+
+    items = []
+    for file in sorted(path.glob("*.json")):
+        for item in json.loads(file.read_text(encoding="utf-8")):
+            text = item.get("story_text")
+            if text:
+                published = datetime.fromtimestamp(item["date"] / 1000, tz=timezone.utc).date().isoformat()
+                items.append({"text": text, "title": item.get("headline"), "outlet": "KCNA", "published": published})
+            if len(items) >= n:
+                return items
+    return items
+
+
+def _peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round((own + kids) / 1024, 1)  # KiB on Linux
+
+
+def run_phase(kind: str, corpus: Path, processes: int, model: Optional[str], db: Optional[str]) -> dict:
+    """One measured phase, in this process (called in a child by `throughput`)."""
+    records = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    words = sum(len(r["text"].split()) for r in records)
+    if kind == "bare":
+        import spacy
+
+        from . import settings
+
+        nlp = spacy.load(settings.get("model", model))
+        start = time.perf_counter()
+        for _ in nlp.pipe((r["text"] for r in records), batch_size=32, n_process=processes):
+            pass
+    else:
+        from .pipeline import _nlp, ingest
+
+        _nlp(model)  # load the model before the clock starts, as the bare phase does
+        start = time.perf_counter()
+        summary = ingest([str(corpus)], db=db, model=model, processes=processes)
+        if summary.stored != len(records):
+            raise RuntimeError(f"bench ingest stored {summary.stored} of {len(records)}: {summary.rejected[:3]}")
+    seconds = time.perf_counter() - start
+    return {"articles": len(records), "words": words, "seconds": round(seconds, 3),
+            "articles_per_s": round(len(records) / seconds, 2), "words_per_s": round(words / seconds, 1),
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def _child(kind: str, corpus: Path, processes: int, model: Optional[str], db: Optional[str]) -> dict:
+    cmd = [sys.executable, "-m", "dateline.bench", kind, str(corpus), str(processes), model or "", db or ""]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench phase {kind} failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def throughput(articles: int = 200, processes: int = 1, model: Optional[str] = None,
+               corpus: Optional[Path] = None) -> dict:
+    with tempfile.TemporaryDirectory(prefix="dateline-bench-") as tmp:
+        path = Path(tmp) / "corpus.jsonl"
+        records = kcna_corpus(corpus, articles) if corpus else generate(articles)
+        path.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+        bare = _child("bare", path, processes, model, None)
+        full = _child("dateline", path, processes, model, str(Path(tmp) / "bench.db"))
+    return {"articles": len(records), "processes": processes, "corpus": str(corpus) if corpus else "generated",
+            "bare_spacy": bare, "dateline": full, "ratio": round(full["articles_per_s"] / bare["articles_per_s"], 3)}
+
+
+if __name__ == "__main__":
+    kind, corpus_path, procs, model_name, db_path = sys.argv[1:6]
+    print(json.dumps(run_phase(kind, Path(corpus_path), int(procs), model_name or None, db_path or None)))
