@@ -24,6 +24,7 @@ THRESHOLD = 0.8
 SHINGLE = 5  # words per shingle
 PERMS = 128
 SEED = 1
+SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures are only comparable within one scheme
 MIN_SHINGLES = 8  # shorter texts are too small to call near copies
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -45,7 +46,7 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
 def signature(text: str):
     from datasketch import MinHash
 
-    m = MinHash(num_perm=PERMS, seed=SEED)
+    m = MinHash(num_perm=PERMS, seed=SEED, scheme=SCHEME)
     m.update_batch([s.encode("utf-8") for s in shingles(text)])
     return m
 
@@ -53,7 +54,7 @@ def signature(text: str):
 def _from_blob(blob: bytes):
     from datasketch import MinHash
 
-    return MinHash(num_perm=PERMS, seed=SEED, hashvalues=np.frombuffer(blob, dtype="<u8").copy())
+    return MinHash(num_perm=PERMS, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(blob, dtype="<u8").copy())
 
 
 def _blob(m) -> bytes:

@@ -31,7 +31,7 @@ from urllib.parse import urlparse
 
 UNDATED_WINDOW_DAYS = 3
 DATE_SLACK_DAYS = 1
-SAME_DOC_MIN_SCORE = 4
+SAME_DOC_MIN_SCORE = 3
 UNDATED_HISTORICAL_MIN_SCORE = 3
 PRECISION_RANK = {"day": 0, "week": 1, "month": 2, "year": 3, "decade": 4, "century": 5}
 COARSE_FEATURES = {"country", "region", "continent"}
@@ -251,8 +251,8 @@ def _date_points(m: Mention, story: Story, anchored: bool):
     gap = _gap(mine, theirs)
     story_dated = any(x.dated for x in story.members)
     if gap == 0:
-        if m.dated and story_dated:
-            return (2 if mine == theirs else 1), False
+        if m.dated and story_dated:  # the same day is strong evidence, the same year much less
+            return (2 if mine == theirs and mine[0] == mine[1] else 1), False
         return 0, False
     precise = mine[0] == mine[1] and theirs[0] == theirs[1] and m.dated and story_dated
     if precise and gap <= DATE_SLACK_DAYS and anchored and _strong(m, story):
@@ -656,3 +656,26 @@ def _flag_disagreements(points: list[dict]) -> None:
         for p in group:
             p["disagrees"] = (len(final) > 1 and not p["partial"]) or (p["partial"] and (p["reported"] or "")[:10] in bad_partial)
             p["values_reported"] = len({(q["value"], q["partial"]) for q in group})
+
+
+def gold_from_jsonl(store, path) -> tuple[dict[str, str], int]:
+    """Gold stories for stored events of an article corpus in JSON Lines (examples/corpora/reports.jsonl):
+    each record lists `gold: [{evidence, triggers, story}]`; an event whose sentence holds the evidence
+    snippet and whose trigger is one of `triggers` gets that story. Returns (event id -> gold story, number of evidence snippets no stored event covers)."""
+    from pathlib import Path
+
+    records = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold, covered = {}, set()
+    for row in store.query("SELECT e.id, e.record, d.source_path FROM events e JOIN documents d ON d.id = e.doc_id"):
+        source = row["source_path"] or ""
+        if not source.startswith(str(path)) or not source.rsplit(":", 1)[-1].isdigit():
+            continue
+        n = int(source.rsplit(":", 1)[-1])
+        sentence = json.loads(row["record"])["sentence"]["text"]
+        trigger = json.loads(row["record"])["trigger"]["text"].lower()
+        for k, g in enumerate(records[n - 1].get("gold") or []):
+            if g["evidence"] in sentence and trigger in {t.lower() for t in g["triggers"]}:
+                gold[row["id"]] = g["story"]
+                covered.add((n, k))
+    total = sum(len(r.get("gold") or []) for r in records)
+    return gold, total - len(covered)
