@@ -11,7 +11,7 @@ from . import _data
 
 NAME_WORD = r"(?:[A-Z][\w'’.-]*|[A-Z]\.|(?:de|van|von|der|den|bin|al|el|da|del|la|le|di|du|dos|ibn)\b)"
 NAME = re.compile(rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,4}}")
-EMAIL = re.compile(r"\(?[\w.+-]+@[\w-]+\.[\w.]+\)?")
+EMAIL = re.compile(r"[(\[<]?\s*[\w.+-]+@[\w-]+\.[\w.]+\s*[)\]>]?")
 
 
 @dataclass
@@ -41,10 +41,22 @@ def _agency(part: str) -> Optional[str]:
     return _layouts()["agencies"].get(part.lower().strip(" ."))
 
 
-def _name(part: str) -> Optional[str]:
+def _name(part: str, shouted: bool = False) -> Optional[str]:
+    """The name in `part`; `shouted` accepts an all-capitals name ("By MIN-JI KIM") and title-cases it."""
     part = re.sub(r"\s+in\s+[A-Z][\w .'-]*$", "", part)  # "Josh Smith in Seoul"
     part = part.strip(" .;:,'\"")
+    if shouted and part.isupper() and len(part) > 3:
+        part = " ".join(w.capitalize() if len(w) > 2 or "-" in w else w for w in part.split())
+        part = re.sub(r"-(\w)", lambda m: "-" + m.group(1).lower(), part)
     return part if NAME.fullmatch(part) and any(c.islower() for c in part) else None
+
+
+def _trailing_agency(part: str) -> tuple[str, Optional[str]]:
+    """'ELLEN PARK Associated Press' -> ('ELLEN PARK', 'Associated Press')."""
+    for key, name in sorted(_layouts()["agencies"].items(), key=lambda kv: -len(kv[0])):
+        if part.lower().endswith(" " + key):
+            return part[: -len(key)].strip(), name
+    return part, None
 
 
 def parse(segment: str) -> Optional[Byline]:
@@ -61,12 +73,16 @@ def parse(segment: str) -> Optional[Byline]:
     for part in parts:
         if _is_role(part):
             has_role = True
-        elif _agency(part):
+            continue
+        if _agency(part):
             byline.agency = byline.agency or _agency(part)
-        elif _name(part):
-            byline.authors.append(_name(part))
-        else:
+            continue
+        part, agency = _trailing_agency(part)
+        name = _name(part, shouted=prefixed)
+        if not name:
             return None
+        byline.authors.append(name)
+        byline.agency = byline.agency or agency
     if not byline.authors or not (prefixed or has_role):
         return None
     return byline

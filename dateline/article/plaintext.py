@@ -50,7 +50,7 @@ class Header:
         segment = segment.strip(" |•·")
         if outlets.exact(segment):
             return "masthead", outlets.exact(segment).name
-        dated = stamps.date_line(segment)
+        dated = stamps.date_line(segment) or self._outlet_and_date(segment)
         if dated:
             return "date", dated
         byline = bylines.parse(segment)
@@ -59,6 +59,15 @@ class Header:
         if boilerplate.is_drop(segment):
             return "drop", None
         return None
+
+    def _outlet_and_date(self, segment: str):
+        """'KYODO NEWS - Mar 2, 2024 - 19:45': a masthead before the date."""
+        outlet = outlets.find_in(segment)
+        head = re.match(r"^(.{2,60}?)\s+(?:-|–|—|:)\s+", segment)
+        if not outlet or not head or outlets.exact(head.group(1)) is not outlet:
+            return None
+        self.masthead = self.masthead or outlet.name
+        return stamps.date_line(segment[head.end():])
 
     def _keep(self, kind: str, value) -> None:
         if kind == "masthead":
@@ -126,9 +135,17 @@ def _tail(pars: list[str], start: int, header: Header) -> int:
     end = _footer_start(pars, start)
     for p in pars[end:]:
         header.absorb(p)
-    while end > start and (header.absorb(pars[end - 1]) or boilerplate.is_caption(pars[end - 1])):
+    while end > start and (header.absorb(pars[end - 1]) or boilerplate.is_caption(pars[end - 1])
+                           or _signature(pars, end - 1, start)):
         end -= 1
     return end
+
+
+def _signature(pars: list[str], k: int, start: int) -> bool:
+    """A bare name under a byline at the foot ("Park Ji-won, Staff Reporter" / "Park Ji-won")."""
+    name = bare(pars[k])
+    return (k - 1 >= start and bool(bylines.NAME.fullmatch(name)) and len(name.split()) <= 4
+            and bylines.parse(bare(pars[k - 1])) is not None)
 
 
 def parse(text: str, title_hint: Optional[str] = None, headlines: bool = True) -> Article:
