@@ -394,20 +394,25 @@ def _month_of(m: re.Match, ctx: Context) -> Optional[int]:
 
 
 def _nearest_year(month: int, day: int, ctx: Context, start: int, end: int) -> int:
-    """Year of a month-day given without one: the anchor's, or the one before/after when the date would
-    lie more than half a year away on the side the tense does not point to."""
+    """Year of a month (and day) given without one. The tense decides; without a cue, the most recent
+    occurrence, unless the next one is only a few months ahead ("in February", said in October)."""
     a = ctx.anchor
-    year = a.year
     try:
-        gap = (dt.date(year, month, min(day, 28)) - a).days
+        gap = (dt.date(a.year, month, min(day, 28)) - a).days
     except ValueError:
-        return year
+        return a.year
     tense = ctx.tense(start, end)
-    if gap > 182 and tense != "future" or gap > 60 and tense == "past":
-        return year - 1
-    if gap < -182 and tense != "past":
-        return year + 1
-    return year
+    soon = ctx.lex.get("future_window_days", 122)
+    if gap > 0:
+        # A past cue moves a date to last year only when it lies well ahead: participles such as "set
+        # for" or "extended to" read as past but point forward.
+        if tense == "future" or (tense is None and gap <= soon) or (tense == "past" and gap <= soon // 2):
+            return a.year
+        return a.year - 1
+    if gap < 0:
+        if (tense == "future" and gap < -30) or (tense is None and gap + 365 <= soon):
+            return a.year + 1
+    return a.year
 
 
 def h_date(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
