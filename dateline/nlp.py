@@ -110,3 +110,35 @@ def pipe(nlp, items: Iterable[tuple[str, Optional[str], object]], batch_size: in
     """Stream (text, published, context) through the pipeline, yielding (doc, context) in input order."""
     docs = ((make_doc(nlp, text, published), ctx) for text, published, ctx in items)
     yield from nlp.pipe(docs, as_tuples=True, batch_size=batch_size, n_process=n_process)
+
+
+# Shared per-Doc caches. spaCy recomputes `doc.sents`, `token.sent` and `doc.noun_chunks` by scanning the
+# whole Doc on every access; the stages ask for them thousands of times per article, so they read them here.
+def sentences(doc) -> list:
+    """The Doc's sentence spans, computed once."""
+    cached = doc.user_data.get("dateline.sents")
+    if cached is None:
+        cached = list(doc.sents) if doc.has_annotation("SENT_START") or doc.has_annotation("DEP") else [doc[:]]
+        doc.user_data["dateline.sents"] = cached
+    return cached
+
+
+def sentence_of(token):
+    """The sentence span holding `token` (like `token.sent`, without the scan)."""
+    doc = token.doc
+    index = doc.user_data.get("dateline.sent_index")
+    if index is None:
+        index = []
+        for n, sent in enumerate(sentences(doc)):
+            index.extend([n] * len(sent))
+        doc.user_data["dateline.sent_index"] = index
+    return sentences(doc)[index[token.i]]
+
+
+def noun_chunks(doc) -> list:
+    """The Doc's noun chunks, computed once (empty without a parse)."""
+    cached = doc.user_data.get("dateline.noun_chunks")
+    if cached is None:
+        cached = list(doc.noun_chunks) if doc.has_annotation("DEP") else []
+        doc.user_data["dateline.noun_chunks"] = cached
+    return cached
