@@ -172,9 +172,11 @@ def _compatible(ana: tuple, m: Mention) -> bool:
 
 def _as_span(doc, x):
     """A Span for a Span, a Token (its noun chunk, or the token alone) or a (start, end) character pair."""
+    from spacy.tokens import Token
+
     if isinstance(x, tuple):
         return doc.char_span(x[0], x[1], alignment_mode="expand")
-    if hasattr(x, "sent") and not hasattr(x, "root"):  # a Token
+    if isinstance(x, Token):
         if x.lower_ in PRONOUNS:
             return doc[x.i:x.i + 1]
         return next((c for c in _chunks(doc) if c.start <= x.i < c.end), doc[x.i:x.i + 1])
@@ -210,6 +212,9 @@ def resolve(doc) -> dict:
     out = {}
     spans = [doc[t.i:t.i + 1] for t in doc if t.lower_ in PRONOUNS and t.pos_ == "PRON"]
     spans += [c for c in _chunks(doc) if c.root.lower_ not in PRONOUNS and _anaphor(doc, c, lex)]
+    # "the bank's assets": the possessor is a phrase of its own
+    spans += [doc[t.left_edge.i:t.i + 1] for t in doc if t.dep_ == "poss" and t.pos_ == "NOUN"
+              and _anaphor(doc, doc[t.left_edge.i:t.i + 1], lex)]
     for span in spans:
         ante = antecedent(doc, span)
         if ante is not None:
