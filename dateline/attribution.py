@@ -25,13 +25,13 @@ from typing import Iterable, Optional
 from . import model
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution"
-CUE_FILES = ("reporting", "hedges", "negation", "modality")
+CUE_FILES = ("reporting", "hedges", "negation", "modality", "scope")
 
 # Dependency links along which a word shares the clause of the word above it, so that a cue on the
 # upper word scopes over the lower one ("failed -xcomp-> launch", "blamed -prep-> for -pcomp-> blowing").
 _CLIMB = {"xcomp", "pcomp", "pobj", "prep", "acomp", "oprd", "compound", "agent"}
-# Extra links for a noun trigger: its verb carries the cues ("the attack reportedly killed ...").
-_NOUN_CLIMB = {"dobj", "nsubj", "nsubjpass", "attr", "appos"}
+# Links from an event noun up to a light verb that carries its cues ("did not carry out the attack").
+_NOUN_CLIMB = {"dobj", "attr", "nsubjpass"}
 # Links that open a clause of its own; the word above may govern it ("denied that ...") but its
 # auxiliaries and adverbs do not reach down.
 _CLAUSE = {"ccomp", "advcl", "parataxis", "csubj", "acl"}
@@ -94,15 +94,22 @@ def chain(trigger) -> list:
     """The trigger and the words above it inside its clause, lowest first."""
     out = [trigger]
     tok = trigger
+    if _is_noun(trigger):
+        if not (trigger.dep_ in _NOUN_CLIMB and trigger.head.lemma_.lower() in _set("scope", "light_verbs")):
+            return out
+        tok = trigger.head
+        out.append(tok)
     while tok.head is not tok:
-        dep = tok.dep_
-        noun = tok.pos_ in ("NOUN", "PROPN") and len(out) == 1
-        if dep in _CLIMB or (noun and dep in _NOUN_CLIMB) or (dep == "conj" and _shares_clause(tok)):
+        if tok.dep_ in _CLIMB or (tok.dep_ == "conj" and _shares_clause(tok)):
             tok = tok.head
             out.append(tok)
         else:
             break
     return out
+
+
+def _is_noun(tok) -> bool:
+    return tok.pos_ in ("NOUN", "PROPN") and tok.tag_ != "VBG"
 
 
 def _shares_clause(tok) -> bool:
@@ -148,7 +155,7 @@ def hedge(doc, trigger) -> Optional[model.Span]:
         if found:
             return _span(doc, found)
     for upper, lower in _pairs(trigger):
-        found = _hedge_governor(upper, lower)
+        found = _hedge_governor(upper, lower, trigger)
         if found:
             return _span(doc, found)
     top = outer(trigger)
@@ -169,9 +176,12 @@ def _hedge_on(node, trigger) -> list:
     return []
 
 
-def _hedge_governor(upper, lower) -> list:
+def _hedge_governor(upper, lower, trigger) -> list:
     lemma = upper.lemma_.lower()
-    passive = lemma in _set("hedges", "passive_governors") and _passive(upper)
+    # "was charged with murder", "is linked to the attacks": the doubt is on who did it, not on the event
+    # noun; a verb or gerund ("has been blamed for blowing up") takes the hedge.
+    verbal = trigger.pos_ in ("VERB", "AUX") or lower.dep_ != "prep"
+    passive = lemma in _set("hedges", "passive_governors") and _passive(upper) and verbal
     if passive or lemma in _set("hedges", "governors"):
         link = [lower] if lower.dep_ == "prep" else [c for c in lower.children if c.dep_ == "aux" and c.lower_ == "to"]
         return _with_aux(upper) + link
@@ -206,6 +216,8 @@ def _negates(child) -> bool:
         # "not only ... but also" affirms.
         nxt = child.nbor(1) if child.i + 1 < len(child.doc) else None
         return not (nxt is not None and nxt.lower_ in ("only", "just", "merely", "simply"))
+    if child.dep_ in ("aux", "auxpass") and low.endswith(("n't", "n’t")):  # "hasn't" kept as one token
+        return True
     if child.dep_ in ("det", "advmod") and low in _set("negation", "words"):
         return True
     if child.dep_ in ("nsubj", "nsubjpass") and (
@@ -218,37 +230,60 @@ def _negates(child) -> bool:
 
 
 def modality(doc, trigger) -> str:
-    """actual | planned | threatened | habitual | hypothetical, the first that applies in that order after
-    threatened: hypothetical, planned, habitual."""
+    """actual | planned | threatened | habitual | hypothetical: threatened first, then hypothetical, planned,
+    habitual; an infinitive that nothing marks as realised ("offered to help") is hypothetical."""
     nodes = chain(trigger)
-    governors = [(upper.lemma_.lower(), upper) for upper, lower in _pairs(trigger) if lower.dep_ in ("xcomp", "prep", "pcomp", "acomp")]
+    lemmas = {upper.lemma_.lower() for upper, lower in _pairs(trigger) if lower.dep_ in _GOVERNED}
     top = outer(trigger)
-    if top is not None and nodes[-1].dep_ in ("ccomp", "xcomp"):
-        governors.append((top.lemma_.lower(), top))
+    outer_lemma = top.lemma_.lower() if top is not None else ""
     conditional = _conditional(nodes)
-    lemmas = {lemma for lemma, _ in governors}
-    if lemmas & _set("modality", "threatened", "governors"):
+    threats = _set("modality", "threatened", "governors")
+    if lemmas & threats or outer_lemma in threats:
         return "threatened"
     if conditional and lemmas & _set("modality", "threatened", "conditional_governors"):
         return "threatened"
-    modals = {c.lower_ for n in nodes for c in n.children if c.dep_ == "aux"}
-    in_account = _in_account(doc, trigger)
-    reported_would = cues()["modality"]["planned"].get("reported_would") and in_account
-    if conditional or lemmas & _set("modality", "hypothetical", "governors"):
+    if conditional or (lemmas | {outer_lemma}) & _set("modality", "hypothetical", "governors"):
         return "hypothetical"
+    modals = {c.lower_ for n in nodes for c in n.children if c.dep_ == "aux"}
     hypothetical_modals = modals & _set("modality", "hypothetical", "modals")
-    if hypothetical_modals and not (reported_would and hypothetical_modals <= {"would"}):
+    if hypothetical_modals and not (hypothetical_modals <= {"would"} and _reported_would(doc, trigger)):
         return "hypothetical"
     if hypothetical_modals or modals & _set("modality", "planned", "modals"):
         return "planned"
-    if any(_plans(lemma, tok) for lemma, tok in governors):
+    if any(_plans(upper.lemma_.lower(), upper) for upper, lower in _pairs(trigger) if lower.dep_ in _GOVERNED):
         return "planned"
     if any(c.dep_ in ("advmod", "npadvmod") and c.lower_ in _set("modality", "habitual", "adverbs")
            for n in nodes for c in n.children):
         return "habitual"
     if lemmas & _set("modality", "habitual", "governors"):
         return "habitual"
+    if _unrealized(trigger):
+        return "hypothetical"
     return "actual"
+
+
+# The links by which a governor takes the trigger as its complement ("plans -xcomp-> launch").
+_GOVERNED = {"xcomp", "prep", "pcomp", "acomp"}
+
+
+def _reported_would(doc, trigger) -> bool:
+    """ "said it would send troops": "would" is a future in the past inside an account."""
+    return bool(cues()["modality"]["planned"].get("reported_would")) and _in_account(doc, trigger)
+
+
+def _unrealized(trigger) -> bool:
+    """A to-infinitive of purpose or intent ("fought to keep", "offered to help") under a governor that does
+    not say it came about ("managed to", "began to")."""
+    if trigger.tag_ == "VBG" and trigger.dep_ == "pcomp" and trigger.head.head.pos_ in ("NOUN", "ADJ"):
+        # a gerund under a noun or adjective: "interest in resuming talks", "capable of competing"
+        return trigger.head.head.lemma_.lower() not in _set("modality", "habitual", "governors")
+    if not any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children):
+        return False
+    if trigger.dep_ not in ("xcomp", "advcl", "acl", "relcl", "ccomp") or trigger.head is trigger:
+        return False
+    lemma = trigger.head.lemma_.lower()
+    hedging = _set("hedges", "passive_governors") | _set("hedges", "governors")
+    return lemma not in _set("modality", "realized_governors") and lemma not in hedging
 
 
 def _plans(lemma: str, tok) -> bool:
@@ -262,10 +297,11 @@ def _plans(lemma: str, tok) -> bool:
 
 
 def _conditional(nodes) -> bool:
+    """Inside a condition ("if the talks collapse"), at any depth, or the main clause of one."""
     markers = _set("modality", "hypothetical", "markers")
-    top = nodes[-1]
-    if top.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in markers for c in top.children):
-        return True
+    for clause in [nodes[0]] + list(nodes[0].ancestors):
+        if clause.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in markers for c in clause.children):
+            return True
     for node in nodes:
         for child in node.children:
             if child.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in markers for g in child.children):
@@ -301,11 +337,13 @@ def _verb_frame(tok) -> Optional[Frame]:
     source = _source_of(tok, kind)
     if source is None and (kind == "object" or not _expletive_passive(tok)):
         return None
-    return _make_frame(tok, [tok] + _as_saying(tok), source, kind)
+    frame = _make_frame(tok, [tok], source, kind)
+    frame.scope = frame.scope - {t.i for t in _as_saying(tok)}
+    return frame
 
 
 def _as_saying(tok) -> list:
-    """The "as saying" of "quoted X as saying"."""
+    """The "as saying" of "quoted X as saying": part of the cue, not of the account."""
     for prep in tok.children:
         if prep.dep_ == "prep" and prep.lower_ == "as":
             return [prep] + [c for c in prep.children if c.dep_ == "pcomp" and c.lemma_ in ("say", "tell")]
@@ -313,8 +351,14 @@ def _as_saying(tok) -> list:
 
 
 def _follows_content(tok) -> bool:
-    """ "X happened, officials said": the reporting clause hangs after the content it reports."""
-    return tok.dep_ in ("parataxis", "ccomp", "advcl") and tok.i > tok.head.i and tok.head.pos_ in ("VERB", "AUX")
+    """ "X happened, officials said": the reporting clause hangs after the content it reports, set off by
+    a comma or a closing quote, with no subordinator of its own ("... if the drills continue")."""
+    if tok.i < tok.head.i or tok.head.pos_ not in ("VERB", "AUX"):
+        return False
+    if tok.dep_ not in ("parataxis", "ccomp", "advcl") or any(c.dep_ == "mark" for c in tok.children):
+        return False
+    left = tok.left_edge.i
+    return left > 0 and tok.doc[left - 1].text in (",", "\"", "”", "''", "'", "’")
 
 
 def _expletive_passive(tok) -> bool:
