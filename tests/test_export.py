@@ -104,3 +104,30 @@ def test_statistics_and_bad_requests(store, capsys):
         export.export(store, what="documents", fmt="csv", layout="gdelt")
     with pytest.raises(InputError, match="unknown format"):
         export.export(store, what="events", fmt="xlsx")
+
+
+def test_cli_export_and_trends(store, tmp_path):
+    from typer.testing import CliRunner
+
+    from dateline.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "e.parquet"
+    result = runner.invoke(app, ["export", "--format", "parquet", "--what", "events", "--layout", "gdelt",
+                                 "--output", str(out), "--db", store.path, "--type", "PROTEST"])
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(out).num_rows == 5
+    csv_out = runner.invoke(app, ["export", "--what", "story-events", "--db", store.path])
+    assert read_csv(csv_out.stdout)[0]["story_id"].startswith("s-")
+    trend = json.loads(runner.invoke(app, ["trends", "--db", store.path, "--period", "year", "--by", "type",
+                                           "--format", "json"]).stdout)
+    assert trend["unit"] == "story-events" and trend["periods"][-1] == "2024"
+    table = runner.invoke(app, ["trends", "--db", store.path, "--period", "month", "--last", "6"])
+    assert table.exit_code == 0 and "█" in table.stdout and "Poisson" in table.stdout
+    rules = Path(__file__).resolve().parents[1] / "dateline" / "data" / "alerts.example.yaml"
+    fired = runner.invoke(app, ["alerts", "--rules", str(rules), "--db", store.path, "--as-of", "2024-05-31",
+                                "--output", str(tmp_path / "a.json")])
+    assert fired.exit_code == 0 and "Weapons test reported" in fired.stdout
+    results = json.loads((tmp_path / "a.json").read_text())
+    weapons = next(r for r in results if r["rule"] == "Weapons test reported")
+    assert weapons["fired"] is True and weapons["evidence"][0]["date"] == "2024-05-31"

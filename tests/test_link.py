@@ -229,3 +229,24 @@ def test_statistics_merge_with_sources_and_disagreements(store):
     assert not by[("2013", "s1")]["disagrees"]
     assert not by[("2015", "s1")]["disagrees"]  # partial counts rising between reports are not a disagreement
     assert link.statistics_table(store, measure="officials defections senior") == rows
+
+
+def test_cli_stories_and_relink(linked, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from dateline.cli import app
+
+    store, _ = linked
+    db, runner = store.path, CliRunner()
+    listed = json.loads(runner.invoke(app, ["stories", "--db", db, "--format", "json", "--type", "PROTEST"]).stdout)
+    assert len(listed) == 2 and {r["place_name"] for r in listed} == {"Seoul", "Busan"}
+    sid = link.story_of(store, "hp-0609-e1")
+    shown = runner.invoke(app, ["stories", sid, "--db", db])
+    assert shown.exit_code == 0 and "Eastern Wire" in shown.stdout and "conflicts" in shown.stdout
+    before = link.snapshot(store)
+    relinked = runner.invoke(app, ["relink", "--db", db])
+    assert relinked.exit_code == 0 and "33 event mentions into 16 story-events" in relinked.stdout
+    assert link.snapshot(store) == before
+    assert runner.invoke(app, ["stories", "nope", "--db", db]).exit_code != 0
