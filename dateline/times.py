@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import yaml
-from spacy.language import Language
-
 from .errors import ConfigError
 from .model import DateRange, TimeExpr
+from .nlp import component
 
 DATA = Path(__file__).resolve().parent / "data" / "time"
 
@@ -169,7 +168,7 @@ def _tense_patterns(key: int, lex: dict) -> tuple[re.Pattern, re.Pattern]:
         future = "|".join(cues["future"])
         past = "|".join(cues["past"] + [_alternation(cues["past_verbs"])])
         _TENSE_CACHE[key] = (re.compile(rf"(?<![\w'])(?:{future})(?!\w)", re.I),
-                             re.compile(rf"(?<![\w'])(?:{past})(?!\w)", re.I))
+                             re.compile(rf"(?<![\w'])(?<!be )(?<!to )(?:{past})(?!\w)", re.I))  # not "be held"
     return _TENSE_CACHE[key]
 
 
@@ -927,16 +926,7 @@ def range_of(text: str, anchor=None) -> Optional[DateRange]:
 FACTORY = "dateline.times.v1"
 
 
-def _component(name: str):
-    """Register under the versioned name; spaCy 3.8.18 refuses "." in names, so fall back to "_" there
-    (nlp.py maps stage names; see the report to the lead)."""
-    try:
-        return Language.component(name)
-    except ValueError:
-        return Language.component(name.replace(".", "_"))
-
-
-@_component(FACTORY)
+@component(FACTORY)
 def times_component(doc):
     doc._.times = resolve(doc.text, doc._.published)
     return doc
