@@ -112,6 +112,15 @@ class Lexicon:
     taken_nouns: frozenset
 
 
+def _word(x) -> str:
+    """A word from a YAML list; YAML 1.1 reads a bare on/off as true/false, which here mean the words."""
+    if x is True:
+        return "on"
+    if x is False:
+        return "off"
+    return str(x).lower()
+
+
 def _tie_rank(event_type: str) -> int:
     return TIE_ORDER.index(event_type) if event_type in TIE_ORDER else len(TIE_ORDER)
 
@@ -120,7 +129,7 @@ def _entry(event_type: str, pos: str, key: str, value) -> Entry:
     spec = value if isinstance(value, dict) else {"mode": value}
     words = str(key).lower().split()
     parts = words[0].split("-")
-    lower = lambda xs: frozenset(str(x).lower() for x in xs or [])  # noqa: E731
+    lower = lambda xs: frozenset(_word(x) for x in xs or [])  # noqa: E731
     return Entry(
         type=spec.get("type", event_type), pos=pos, head=parts[-1], prefix=tuple(parts[:-1]),
         extras=tuple(frozenset(w.split("|")) for w in words[1:]),

@@ -4,13 +4,16 @@ Each row of the PLV file is one news sentence with the PLOVER root code of the e
 PLV merges CONCEDE and RETREAT into YIELD and has no DEFECT). The suite runs the full pipeline on each
 sentence and reads one label off the events found:
 
-- types map to PLV codes (CONCEDE, RETREAT -> YIELD); DEFECT has no PLV code and is passed over;
+- types map to PLV codes (CONCEDE, RETREAT -> YIELD); DEFECT is passed over, except seeking asylum, a
+  request for aid (REQUEST);
 - a cooperative event the sentence places in the future or offers ("will provide aid", "is willing to
-  send", modality planned or hypothetical) is AGREE, as the PLOVER codebook asks; a denied one ("will not
-  lift the embargo", polarity negated) is REJECT; one the sentence says somebody "must" do is REQUEST;
+  send", "will meet": modality planned or hypothetical) is AGREE, as the PLOVER codebook asks; a denied one
+  ("will not lift the embargo": polarity negated) is REJECT; one somebody "must" do is REQUEST; a
+  material-conflict event still to come ("will boycott", "would sanction") is THREATEN;
 - the sentence's label is that of its main event: the trigger nearest the root of the parse (coordinated
-  verbs count as equally high: "convicted ... and sentenced"); among equally high triggers, material conflict before verbal conflict before material then verbal cooperation (the
-  codebook's "prioritise material conflict" rule);
+  verbs count as equally high: "convicted ... and sentenced"; so does a material-conflict event that
+  completes a verbal one: "ordered them jailed"); among equally high triggers, material conflict first
+  (the codebook's "prioritise material conflict" rule), then the first in the sentence;
 - a sentence with no event counts as wrong.
 
 Nothing is fitted to the file: the lexicons are hand-written. To keep the figure honest while the lexicon was
@@ -28,14 +31,12 @@ from typing import Optional
 from ..errors import EvaluationError
 
 TO_PLV = {"CONCEDE": "YIELD", "RETREAT": "YIELD", "DEFECT": None}
-COOPERATIVE = {"COOPERATE", "AID", "RETREAT", "CONCEDE", "SUPPORT"}
+COOPERATIVE = {"COOPERATE", "AID", "RETREAT", "CONCEDE", "SUPPORT", "CONSULT"}
+MATERIAL_CONFLICT = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE", "PROTEST"}
+UNREAL = {"planned", "hypothetical", "threatened"}
+COMPLEMENT = {"xcomp", "ccomp", "oprd"}
 YIELDING = COOPERATIVE | {"AGREE", "CONSULT"}
 OBLIGATION = {"must", "should", "ought"}
-PRIORITY = {  # lower first: the codebook's material conflict > verbal conflict > cooperation
-    "ASSAULT": 0, "COERCE": 1, "SANCTION": 2, "MOBILIZE": 3, "PROTEST": 4,
-    "THREATEN": 5, "ACCUSE": 6, "REJECT": 7, "REQUEST": 8,
-    "AID": 9, "COOPERATE": 10, "YIELD": 11, "SUPPORT": 12, "AGREE": 13, "CONSULT": 14,
-}
 
 
 def read_rows(path: Path, limit: Optional[int] = None) -> list[dict]:
@@ -54,29 +55,30 @@ def read_rows(path: Path, limit: Optional[int] = None) -> list[dict]:
     return rows[:limit] if limit else rows
 
 
-def _depth(doc, start: int) -> int:
+def _token(doc, start: int):
     span = doc.char_span(start, start + 1, alignment_mode="expand")
-    if span is None:
-        return 99
-    tok, depth, steps = span[0], 0, 0
+    return span[0] if span is not None else None
+
+
+def _depth(tok) -> int:
+    depth, steps = 0, 0
     while tok.head.i != tok.i and steps < 50:
         depth += 0 if tok.dep_ == "conj" else 1
         tok, steps = tok.head, steps + 1
     return depth
 
 
-def _obliged(doc, start: int) -> bool:
-    span = doc.char_span(start, start + 1, alignment_mode="expand")
-    return span is not None and any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in span[0].children)
-
-
-def plv_code(event, doc=None) -> Optional[str]:
+def plv_code(event, tok=None) -> Optional[str]:
     code = TO_PLV.get(event.type, event.type)
-    if code is None or event.type not in YIELDING:
+    if event.type == "DEFECT":
+        return "REQUEST" if event.mode == "asylum" else None
+    if event.type in MATERIAL_CONFLICT:
+        return "THREATEN" if event.modality in UNREAL and event.polarity == "affirmed" else code
+    if event.type not in YIELDING:
         return code
     if event.polarity == "negated":
         return "REJECT"
-    if doc is not None and _obliged(doc, event.trigger.start):
+    if tok is not None and any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in tok.children):
         return "REQUEST"
     if event.type in COOPERATIVE and event.modality in ("planned", "hypothetical"):
         return "AGREE"
@@ -87,9 +89,14 @@ def sentence_label(doc, events) -> Optional[str]:
     """The PLV code of the sentence's main event, or None when it reports none."""
     ranked = []
     for ev in events:
-        code = plv_code(ev, doc)
-        if code is not None:
-            ranked.append((_depth(doc, ev.trigger.start), PRIORITY.get(code, 99), ev.trigger.start, code))
+        tok = _token(doc, ev.trigger.start)
+        code = plv_code(ev, tok)
+        if code is None or tok is None:
+            continue
+        depth = _depth(tok)
+        if code in MATERIAL_CONFLICT and tok.dep_ in COMPLEMENT:
+            depth -= 1
+        ranked.append((depth, 0 if code in MATERIAL_CONFLICT else 1, ev.trigger.start, code))
     return min(ranked)[3] if ranked else None
 
 
