@@ -28,12 +28,11 @@ from ..errors import EvaluationError
 
 # Value F1 on the TempEval-3 platinum test set (UzZaman et al. 2013 and the baseline); TBAQ is not
 # that set, so these are anchors, not a same-data comparison.
-PEERS = [
-    {"system": "HeidelTime (TE3 platinum)", "value_f1": 0.776},
-    {"system": "SUTime (TE3 platinum)", "value_f1": 0.674},
-    {"system": "spaCy + dateparser baseline (TE3 platinum)", "value_f1": 0.436},
-]
-
+PEERS = {
+    "HeidelTime (TE3 platinum)": {"value_f1": 0.776},
+    "SUTime (TE3 platinum)": {"value_f1": 0.674},
+    "spaCy + dateparser baseline (TE3 platinum)": {"value_f1": 0.436},
+}
 
 @dataclass
 class Gold:
