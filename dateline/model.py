@@ -265,6 +265,7 @@ class Article:
     language: Optional[str] = None
     dateline: Optional[str] = None
     url: Optional[str] = None
+    fetched: Optional[str] = None  # when a crawler fetched the page (WARC-Date), not when it was published
 
 
 @dataclass
@@ -285,6 +286,7 @@ class Document:
     statistics: list[Statistic] = field(default_factory=list)
     sentences: list[Span] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
+    fetched: Optional[str] = None
 
     def to_dict(self) -> dict:
         return {
@@ -303,4 +305,5 @@ class Document:
             "events": [e.to_dict() for e in self.events],
             "statistics": [s.to_dict() for s in self.statistics],
             "quantities": [q.to_dict() for q in self.quantities],
+            "fetched": self.fetched,
         }

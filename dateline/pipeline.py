@@ -46,10 +46,11 @@ class IngestSummary:
     near_duplicates: int = 0  # of `duplicates`: near copies linked to a first copy (dateline.dedupe)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
     stored_ids: list[str] = field(default_factory=list)
+    skipped: int = 0  # container records that hold no article (WARC requests, images, ...)
 
     def to_dict(self) -> dict:
         return {"read": self.read, "stored": self.stored, "duplicates": self.duplicates,
-                "near_duplicates": self.near_duplicates,
+                "near_duplicates": self.near_duplicates, "skipped": self.skipped,
                 "rejected": [{"source": s, "reason": r} for s, r in self.rejected]}
 
 
@@ -60,6 +61,8 @@ def prepare(raw: RawInput) -> Prepared:
     if raw.error is not None:
         raise raw.error
     art = article_stage.read(raw)
+    art.url = art.url or raw.meta.get("url")
+    art.fetched = art.fetched or raw.meta.get("fetched")
     return Prepared(document_id(art.text), raw, art)
 
 
@@ -74,7 +77,7 @@ def to_document(doc, prepared: Prepared) -> Document:
         title=art.title, authors=list(art.authors), published=art.published, language=art.language,
         dateline=art.dateline, entities=list(doc._.entities or []), times=list(doc._.times or []),
         events=events, statistics=list(doc._.statistics or []),
-        quantities=list(doc._.quantities or []),
+        quantities=list(doc._.quantities or []), fetched=art.fetched,
         sentences=[Span(s.text, s.start_char, s.end_char) for s in doc.sents] if doc.has_annotation("SENT_START") else [],
     )
 
@@ -172,6 +175,9 @@ def _new_articles(raws: Iterable[RawInput], store, summary: IngestSummary, on_pr
     near = dedupe.NearDuplicates(store) if store is not None else None
     seen: set[str] = set()
     for raw in raws:
+        if raw.kind == "skipped":
+            summary.skipped += 1
+            continue
         summary.read += 1
         if on_progress:
             on_progress(raw.source, summary.read)

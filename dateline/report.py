@@ -85,8 +85,10 @@ def ingest_progress(console: Console, enabled: bool = True) -> Iterator[Callable
 
 
 def print_summary(console: Console, summary, db: str) -> None:
-    console.print(f"read {summary.read}, stored {summary.stored}, duplicates skipped {summary.duplicates}, "
-                  f"rejected {len(summary.rejected)}  → {db}")
+    near = f" ({summary.near_duplicates} near copies linked)" if summary.near_duplicates else ""
+    skipped = f", non-article records skipped {summary.skipped}" if summary.skipped else ""
+    console.print(f"read {summary.read}, stored {summary.stored}, duplicates skipped {summary.duplicates}{near}, "
+                  f"rejected {len(summary.rejected)}{skipped}  → {db}")
     for source, message in summary.rejected:
         console.print(f"  [yellow]rejected[/yellow] {message}", highlight=False)
 

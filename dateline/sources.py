@@ -17,6 +17,9 @@ from .errors import InputError
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+PARQUET_SUFFIXES = {".parquet"}
+RECORD_COLUMNS = ("text", "html", "url", "title", "published", "outlet", "authors")
 TEXT_SUFFIXES = {".txt", ".text", ""}
 SKIP_NAMES = {".DS_Store"}
 
@@ -24,7 +27,7 @@ SKIP_NAMES = {".DS_Store"}
 @dataclass
 class RawInput:
     source: str
-    kind: str  # "text" | "html" | "record" (a JSON Lines article record)
+    kind: str  # "text" | "html" | "record" (a JSON Lines / Parquet article record) | "skipped" (a WARC record that is no page)
     data: Optional[bytes] = None  # raw bytes for files; decoded by the article stage
     meta: dict = field(default_factory=dict)  # for records: text or html, url, title, published, outlet
     error: Optional[InputError] = None
@@ -32,6 +35,10 @@ class RawInput:
 
 def kind_of(path: Path, head: bytes) -> str:
     suffix = path.suffix.lower()
+    if path.name.lower().endswith(WARC_SUFFIXES) or head.startswith(b"WARC/"):
+        return "warc"
+    if suffix in PARQUET_SUFFIXES or head.startswith(b"PAR1"):
+        return "parquet"
     if suffix in HTML_SUFFIXES:
         return "html"
     if suffix in JSONL_SUFFIXES:
@@ -57,6 +64,11 @@ def read_file(path: Path, max_bytes: Optional[int] = None) -> Iterator[RawInput]
     source = str(path)
     try:
         size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(2048)
+        if kind_of(path, head) in ("warc", "parquet"):  # containers are streamed, not held in memory
+            yield from (read_warc if kind_of(path, head) == "warc" else read_parquet)(path)
+            return
         if size > limit:
             raise InputError(f"file is {size:,} bytes, over the limit of {limit:,}",
                              fix="split it, or raise the limit with --max-bytes / DATELINE_MAX_BYTES", source=source)
@@ -95,6 +107,68 @@ def read_jsonl(data: bytes, source: str) -> Iterator[RawInput]:
                 source=where))
             continue
         yield RawInput(where, "record", meta=record)
+
+
+def read_warc(path: Path) -> Iterator[RawInput]:
+    """HTTP responses with HTML bodies become pages with their URL and fetch date; other records are
+    yielded as "skipped" so they can be counted."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    limit = settings.get("max_bytes")
+    number = 0
+    try:
+        with path.open("rb") as stream:
+            for number, record in enumerate(ArchiveIterator(stream), start=1):
+                where = f"{path}#{number}"
+                ctype = (record.http_headers.get_header("Content-Type") or "") if record.http_headers else ""
+                if record.rec_type != "response" or "html" not in ctype.lower():
+                    yield RawInput(where, "skipped")
+                    continue
+                body = record.content_stream().read(limit + 1)
+                meta = {"url": record.rec_headers.get_header("WARC-Target-URI"),
+                        "fetched": record.rec_headers.get_header("WARC-Date")}
+                if len(body) > limit:
+                    yield RawInput(where, "html", meta=meta, error=InputError(
+                        f"page is over the limit of {limit:,} bytes", fix="raise --max-bytes", source=where))
+                    continue
+                yield RawInput(where, "html", data=body, meta=meta)
+        if number == 0:
+            raise ValueError("no WARC record found")
+    except (ArchiveLoadFailed, OSError, ValueError, EOFError) as exc:
+        yield RawInput(str(path), "warc", error=InputError(f"cannot read WARC archive: {exc}",
+                                                            fix="check that the file is a complete WARC or WARC.gz", source=str(path)))
+
+
+def read_parquet(path: Path, batch_rows: int = 256) -> Iterator[RawInput]:
+    """Rows of a Parquet file of articles (columns text or html, url, title, published, outlet), streamed
+    in batches."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        columns = [c for c in RECORD_COLUMNS if c in parquet.schema_arrow.names]
+        if "text" not in columns and "html" not in columns:
+            raise InputError("Parquet file has no 'text' or 'html' column", fix="name the body column text or html",
+                             source=str(path))
+        row = 0
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
+            for record in batch.to_pylist():
+                row += 1
+                where = f"{path}:{row}"
+                record = {k: v for k, v in record.items() if v is not None}
+                if isinstance(record.get("published"), (int, float)) or hasattr(record.get("published"), "isoformat"):
+                    record["published"] = str(record["published"].isoformat() if hasattr(record["published"], "isoformat") else record["published"])
+                if not (isinstance(record.get("text"), str) or isinstance(record.get("html"), str)):
+                    yield RawInput(where, "record", error=InputError("row has no text or html", fix="fill the body column", source=where))
+                    continue
+                yield RawInput(where, "record", meta=record)
+    except InputError as err:
+        yield RawInput(str(path), "record", error=err)
+    except (pa.ArrowException, OSError) as exc:
+        yield RawInput(str(path), "record", error=InputError(f"cannot read Parquet file: {exc}",
+                                                              fix="check that the file is complete Parquet", source=str(path)))
 
 
 def read_stdin(stream=None) -> Iterator[RawInput]:
