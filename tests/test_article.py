@@ -156,12 +156,29 @@ def test_first_paragraph_is_not_a_title_when_it_is_a_sentence():
 
 
 def test_hard_wrapped_paragraphs_are_joined():
-    text = ("Title\n\nThe customs services of three countries have agreed\nto share data on shipments of "
-            "machine tools and\nelectronics, officials said on Thursday.\n\nA second paragraph follows here\n"
-            "and it is wrapped as well at a\nfixed width by the newsletter.\n")
+    text = ("Title\n\nThe customs services of three neighbouring countries have agreed to\nshare data on "
+            "shipments of machine tools and electronics, officials\nsaid on Thursday.\n\nA second paragraph "
+            "follows here and it is wrapped as well at\na fixed width of about seventy characters by the\n"
+            "newsletter that carried it.\n")
     got = plaintext.parse(text)
-    assert got.text.split("\n\n")[0] == ("The customs services of three countries have agreed to share data on "
-                                         "shipments of machine tools and electronics, officials said on Thursday.")
+    assert got.text.split("\n\n") == [
+        "The customs services of three neighbouring countries have agreed to share data on shipments of machine "
+        "tools and electronics, officials said on Thursday.",
+        "A second paragraph follows here and it is wrapped as well at a fixed width of about seventy characters "
+        "by the newsletter that carried it."]
+
+
+def test_short_header_lines_are_not_taken_for_wrapped_text():
+    text = f"By Kim Min-ji\nPosted : 2024-03-14 17:05\n\n{ENGLISH}\nThe ministry said it would respond."
+    assert plaintext.parse(text).text == f"{ENGLISH}\n\nThe ministry said it would respond."
+
+
+def test_copyright_lines_go_but_prose_about_copyright_stays():
+    text = (f"{ENGLISH}\n\nCopyright © Chosunilbo & Chosun.com\n\nThe court ruled that the copyright claim "
+            "against the broadcaster was invalid.")
+    got = plaintext.parse(text)
+    assert "Chosunilbo" not in got.text
+    assert got.text.endswith("the copyright claim against the broadcaster was invalid.")
 
 
 # -- encodings ---------------------------------------------------------------------------------------------
@@ -278,3 +295,34 @@ def test_record_metadata_wins_but_dateline_is_still_detected():
 def test_record_paragraphs_on_single_newlines_are_joined_with_blank_lines():
     got = article.read(RawInput("r:1", "record", meta={"text": f"{ENGLISH}\nThe ministry said it would respond."}))
     assert got.text == f"{ENGLISH}\n\nThe ministry said it would respond."
+
+
+# -- robustness: any input either reads or is rejected with InputError ------------------------------------------
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+LINES = st.sampled_from(["", "By Kim Min-ji", "Posted : 2015-10-23 17:05", "Copyright © Chosunilbo & Chosun.com",
+                         "Previous Next", "SEOUL, Oct 23 (Yonhap) --", ENGLISH, "[Photo: Yonhap]", "Title line",
+                         "•", "(END)", "Share", "Oct 23", "—"])
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(LINES, st.text(max_size=80)), max_size=12))
+def test_scrapes_of_any_shape_read_or_are_rejected(lines):
+    text = "\n".join(lines)
+    try:
+        got = article.read(raw_text(text))
+    except InputError:
+        return
+    assert got.text and got.text == got.text.strip()
+    assert set(got.text.split()) <= set(text.split())  # the body is cut from the input, never invented
+    assert "Previous Next" not in got.text and "Copyright" not in got.text
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_read_or_are_rejected(data):
+    for kind in ("text", "html"):
+        try:
+            article.read(RawInput("fuzz", kind, data=data))
+        except InputError as err:
+            assert err.source == "fuzz"

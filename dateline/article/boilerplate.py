@@ -39,8 +39,10 @@ def is_footer_start(paragraph: str) -> bool:
 
 
 def is_copyright(paragraph: str) -> bool:
-    pattern = _data.load("boilerplate.yaml").get("copyright")
-    return bool(pattern and re.search(pattern, paragraph, re.I))
+    data = _data.load("boilerplate.yaml")
+    text = bare(paragraph)
+    return (bool(data.get("copyright") and re.search(data["copyright"], text, re.I))
+            and len(text.split()) <= int(data.get("copyright_max_words", 30)))
 
 
 def clean_copyright(line: str) -> str:

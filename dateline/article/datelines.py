@@ -25,7 +25,7 @@ def _pattern() -> re.Pattern:
     region = r"(?:,\s*[A-Z][A-Za-z.'’]+(?:\s[A-Z][A-Za-z.'’]+){0,2})?"
     date = rf"(?P<date>,?\s*(?i:{mon})\.?\s+\d{{1,2}}(?:,\s*\d{{4}})?)?"
     agency = r"(?:\s*\((?P<agency>[^()\n]{2,40})\))?"
-    return re.compile(rf"^(?P<dl>(?:(?P<caps>{caps})|{title}){region}{date}{agency})\s*(?:--|—|–|-|:)\s+")
+    return re.compile(rf"^(?P<dl>(?:(?P<caps>{caps})|{title}){region}{date}{agency})\s*(?:(?:--|—|–)\s*|[-:]\s+)(?=\S)")
 
 
 def find(paragraph: str) -> Optional[Dateline]:

@@ -12,6 +12,7 @@ from ..model import Article
 from . import boilerplate, bylines, datelines, outlets, stamps
 from .boilerplate import bare
 
+WRAP_MIN = 40  # a line cut by hard wrapping is at least this long
 HEAD_LIMIT = 15  # paragraphs searched for header lines before the body must have begun
 SEPARATORS = re.compile(r"\s+[|•·]\s+|\s{3,}|\t+")
 SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -92,7 +93,8 @@ def paragraphs(text: str) -> list[str]:
     blocks = [b for b in re.split(r"\n[ \t\u00a0]*\n", text.replace("\r\n", "\n").replace("\r", "\n")) if b.strip()]
     lines_of = [[ln.strip() for ln in b.split("\n") if ln.strip()] for b in blocks]
     inner = [ln for lines in lines_of if len(lines) > 1 for ln in lines[:-1]]
-    wrapped = inner and sum(not SENTENCE_END.search(ln) for ln in inner) > 0.6 * len(inner) and len(inner) >= 3
+    cut = [ln for ln in inner if len(ln) >= WRAP_MIN and not SENTENCE_END.search(ln)]  # broken mid-sentence
+    wrapped = len(cut) >= 3 and len(cut) > 0.6 * len(inner)
     if wrapped:
         return [" ".join(lines) for lines in lines_of]
     return [ln for lines in lines_of for ln in lines]
@@ -141,6 +143,10 @@ def _tail(pars: list[str], start: int, header: Header) -> int:
     return end
 
 
+def _boilerplate(paragraph: str) -> bool:
+    return boilerplate.is_drop(paragraph) or boilerplate.is_caption(paragraph) or boilerplate.is_copyright(paragraph)
+
+
 def _signature(pars: list[str], k: int, start: int) -> bool:
     """A bare name under a byline at the foot ("Park Ji-won, Staff Reporter" / "Park Ji-won")."""
     name = bare(pars[k])
@@ -160,7 +166,7 @@ def parse(text: str, title_hint: Optional[str] = None, headlines: bool = True) -
             pars = pars[1:]
     start = _head(pars, header, headlines)
     end = _tail(pars, start, header)
-    body = [p.strip() for p in pars[start:end] if not boilerplate.is_drop(p) and not boilerplate.is_caption(p)]
+    body = [p.strip() for p in pars[start:end] if not _boilerplate(p)]
     if body:
         body[-1] = END_MARK.sub("", body[-1])
     dateline = datelines.find(body[0]) if body else None
