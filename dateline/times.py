@@ -143,6 +143,7 @@ class Context:
     lex: dict
     ref: Optional[tuple[dt.date, str]] = None  # (first day, granularity) of the last resolved date
     quarter: Optional[tuple[int, int]] = None  # (year, quarter) last mentioned
+    probing: bool = False  # choosing matches: the last date is not known yet
     _tense: dict = field(default_factory=dict)
 
     def tense(self, start: int, end: int) -> Optional[str]:
@@ -783,6 +784,8 @@ def h_anaphoric(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Res
     """"that day", "later that year": the unit of the last date the text named."""
     unit = _unit(m.group("unit"), ctx.lex)
     order = ["day", "week", "month", "quarter", "year"]
+    if ctx.probing:
+        return Result("")
     if ctx.ref is None or ctx.ref[1] not in order or order.index(ctx.ref[1]) > order.index(unit):
         return None
     return Result(_format(ctx.ref[0], _GRANULARITY[unit]))
@@ -871,7 +874,7 @@ def _select(found: list[_Candidate], ctx: Context) -> list[_Candidate]:
     """Longest matches first; a match whose handler rejects it leaves its words to shorter ones."""
     taken: list[tuple[int, int]] = []
     chosen = []
-    probe = Context(ctx.text, ctx.anchor, ctx.lex)
+    probe = Context(ctx.text, ctx.anchor, ctx.lex, probing=True)
     for c in found:
         if any(c.start < e and s < c.end for s, e in taken):
             continue
