@@ -73,16 +73,31 @@ def extract(path: str = typer.Argument(..., help="An article file (text, HTML, J
 
 
 @app.command()
-def ingest(paths: List[str] = typer.Argument(..., help="Files, folders (recursive), JSON Lines, or - for stdin."),
+def ingest(paths: List[str] = typer.Argument(..., help="Files, folders (recursive), JSON Lines, Parquet, WARC, or - for stdin."),
            db: Optional[str] = DB,
            batch_size: Optional[int] = typer.Option(None, help="Articles per batch and transaction."),
            processes: Optional[int] = typer.Option(None, help="Worker processes for the NLP stage."),
            model: Optional[str] = typer.Option(None, help="spaCy pipeline to use."),
+           engine: str = typer.Option("local", help="local (into --db) or dask (Parquet shards into --shards)."),
+           scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address; a local cluster when absent."),
+           workers: int = typer.Option(2, help="Workers of the local Dask cluster."),
+           shards: Path = typer.Option(Path("shards"), help="Folder for the Parquet shards of --engine dask."),
            as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON.")):
     """Read articles into the store, with a progress bar and a summary."""
     from . import settings
-    from .pipeline import ingest as run_ingest
     from .report import ingest_progress, print_summary
+
+    if engine == "dask":
+        from .scale import run_dask
+
+        result = run_dask(paths, str(shards), scheduler=scheduler, workers=workers, model=model)
+        if as_json:
+            sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        else:
+            out.print(f"{result['documents']} documents from {result['read']} inputs in {result['partitions']} partitions "
+                      f"({result['rejected']} rejected) -> {result['shards']}; merge with `dateline load {result['shards']} --db FILE`")
+        return
+    from .pipeline import ingest as run_ingest
 
     with ingest_progress(err, enabled=settings.get("progress") and not as_json) as tick:
         summary = run_ingest(paths, db=db, model=model, batch_size=batch_size, processes=processes, on_progress=tick)
@@ -90,6 +105,16 @@ def ingest(paths: List[str] = typer.Argument(..., help="Files, folders (recursiv
         sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         print_summary(out, summary, settings.get("db", db))
+
+
+@app.command()
+def load(shards: Path = typer.Argument(..., help="Folder of Parquet shards written by `ingest --engine dask`."),
+         db: Optional[str] = DB):
+    """Merge Parquet shards into the store (idempotent)."""
+    from .scale import load as load_shards
+
+    result = load_shards(str(shards), db=db)
+    out.print(f"stored {result['stored']} new documents")
 
 
 @app.command()

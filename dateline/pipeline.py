@@ -168,11 +168,12 @@ def process(raws: Iterable[RawInput], store, summary: IngestSummary, *, model=No
                 reason, fix="report this article with the message; the rest of the batch was stored"), kind="stage")
 
 
-def _new_articles(raws: Iterable[RawInput], store, summary: IngestSummary, on_progress=None) -> Iterator[Prepared]:
+def _new_articles(raws: Iterable[RawInput], store, summary: IngestSummary, on_progress=None,
+                  near: bool = True) -> Iterator[Prepared]:
     """Articles read and not yet stored: bad inputs rejected, exact and near duplicates linked and skipped."""
     from . import dedupe
 
-    near = dedupe.NearDuplicates(store) if store is not None else None
+    near = dedupe.NearDuplicates(store) if store is not None and near else None
     seen: set[str] = set()
     for raw in raws:
         if raw.kind == "skipped":

@@ -120,6 +120,19 @@ class Store:
                 stored.append(doc.id)
         return stored
 
+    def write_rows(self, batches: Iterable[dict[str, list[tuple]]]) -> list[str]:
+        """Like `write_documents`, for documents already laid out as rows (Parquet shards): each item holds
+        one document's rows; a document already present is left unchanged."""
+        stored = []
+        with self.transaction() as conn:
+            for rows in batches:
+                doc_id = rows["documents"][0][0]
+                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+                    continue
+                insert_rows(conn, rows)
+                stored.append(doc_id)
+        return stored
+
     def record_rejected(self, source: str, error: DatelineError, kind: str = "input") -> None:
         with self.transaction() as conn:
             conn.execute("INSERT INTO rejected(source, reason, fix, kind, at) VALUES (?, ?, ?, ?, ?) "
@@ -177,33 +190,49 @@ class Store:
         return {t: self.query(f"SELECT COUNT(*) AS n FROM {t}")[0]["n"] for t in TABLES}
 
 
+# Columns of the per-document tables, in table order: the store and the Parquet shards share them.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "documents": ("id", "url", "source_path", "outlet", "title", "authors", "published", "language", "dateline",
+                  "text", "ingested_at", "reading"),
+    "sentences": ("doc_id", "idx", "start", "end"),
+    "entities": ("doc_id", "idx", "text", "start", "end", "label", "actor_id", "actor", "place_id", "country", "place"),
+    "times": ("doc_id", "idx", "text", "start", "end", "value", "range_start", "range_end", "precision"),
+    "events": ("id", "doc_id", "type", "mode", "cameo", "trigger", "sentence_start", "sentence_end", "actor_country",
+               "target_country", "place_country", "date_start", "date_end", "precision", "certainty", "polarity",
+               "modality", "historical", "record"),
+    "statistics": ("doc_id", "idx", "measure", "record"),
+}
+
+
+def document_rows(doc: Document) -> dict[str, list[tuple]]:
+    """Every row one document puts in the per-document tables, keyed by table."""
+    return {
+        "documents": [(doc.id, doc.url, doc.source_path, doc.outlet, doc.title, _dumps(doc.authors), doc.published,
+                       doc.language, doc.dateline, doc.text, _now(), _dumps(doc.to_dict()))],
+        "sentences": [(doc.id, i, s.start, s.end) for i, s in enumerate(doc.sentences)],
+        "entities": [(doc.id, i, e.text, e.start, e.end, e.label,
+                      e.actor.actor_id if e.actor else None, _dumps(e.actor.to_dict()) if e.actor else None,
+                      e.place.place_id if e.place else None,
+                      (e.place.country if e.place else None) or (e.actor.country if e.actor else None),
+                      _dumps(e.place.to_dict()) if e.place else None)
+                     for i, e in enumerate(doc.entities)],
+        "times": [(doc.id, i, t.text, t.start, t.end, t.value, t.range.start if t.range else None,
+                   t.range.end if t.range else None, t.range.precision if t.range else None)
+                  for i, t in enumerate(doc.times)],
+        "events": [_event_row(doc.id, ev) for ev in doc.events],
+        "statistics": [(doc.id, i, s.measure, _dumps(s.to_dict())) for i, s in enumerate(doc.statistics)],
+    }
+
+
+def insert_rows(conn: sqlite3.Connection, rows: dict[str, list[tuple]]) -> None:
+    for table, columns in COLUMNS.items():
+        if rows.get(table):
+            marks = ", ".join("?" * len(columns))
+            conn.executemany(f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({marks})', rows[table])
+
+
 def _insert_document(conn: sqlite3.Connection, doc: Document) -> None:
-    reading = doc.to_dict()
-    conn.execute(
-        "INSERT INTO documents(id, url, source_path, outlet, title, authors, published, language, dateline, text, ingested_at, reading) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (doc.id, doc.url, doc.source_path, doc.outlet, doc.title, _dumps(doc.authors), doc.published, doc.language,
-         doc.dateline, doc.text, _now(), _dumps(reading)))
-    conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)",
-                     [(doc.id, i, s.start, s.end) for i, s in enumerate(doc.sentences)])
-    conn.executemany(
-        "INSERT INTO entities VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(doc.id, i, e.text, e.start, e.end, e.label,
-          e.actor.actor_id if e.actor else None, _dumps(e.actor.to_dict()) if e.actor else None,
-          e.place.place_id if e.place else None,
-          (e.place.country if e.place else None) or (e.actor.country if e.actor else None),
-          _dumps(e.place.to_dict()) if e.place else None)
-         for i, e in enumerate(doc.entities)])
-    conn.executemany(
-        "INSERT INTO times VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(doc.id, i, t.text, t.start, t.end, t.value, t.range.start if t.range else None,
-          t.range.end if t.range else None, t.range.precision if t.range else None)
-         for i, t in enumerate(doc.times)])
-    conn.executemany(
-        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [_event_row(doc.id, ev) for ev in doc.events])
-    conn.executemany("INSERT INTO statistics VALUES (?, ?, ?, ?)",
-                     [(doc.id, i, s.measure, _dumps(s.to_dict())) for i, s in enumerate(doc.statistics)])
+    insert_rows(conn, document_rows(doc))
 
 
 def _event_row(doc_id: str, ev) -> tuple:
