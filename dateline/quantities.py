@@ -100,6 +100,7 @@ class Patterns:
     categories: dict
     not_counted: frozenset
     stop_words: frozenset
+    name_words: frozenset
 
 
 @lru_cache(maxsize=1)
@@ -146,6 +147,7 @@ def patterns() -> Patterns:
         categories={_key(n): cat for cat in ("people", "weapons") for n in nouns[cat]},
         not_counted=frozenset(singular(n) for n in nouns["not_counted"]),
         stop_words=frozenset(w.lower() for w in nouns["stop_words"]),
+        name_words=frozenset(w.lower() for w in nouns["name_words"]),
     )
 
 
@@ -356,6 +358,8 @@ def _not_a_count(text: str, n: NumberMatch, times: list) -> bool:
 
 def _name_part(text: str, start: int) -> bool:
     m = re.search(r"(\S*)(\s*)([A-Za-z][\w.'’-]*)[ \t]+$", text[max(0, start - 60):start])
+    if m and m.group(3).lower() in patterns().name_words:
+        return True
     if not m or not m.group(3)[0].isupper():
         return False
     opens_sentence = not m.group(1) or "\n" in m.group(2) or m.group(1)[-1] in ".!?\"“:;("

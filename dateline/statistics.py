@@ -24,6 +24,7 @@ from spacy.language import Language
 
 from . import model, quantities
 
+PERIOD = r"\d{4}(?:-(?:\d{2}|Q[1-4]|H[12]))?"  # the TIMEX values a series point may take
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 
@@ -117,7 +118,7 @@ def _relative(doc, window: str, offset: int) -> Optional[dict]:
 
 def _from_times(doc, window: str, offset: int) -> Optional[dict]:
     for t in doc._.times or []:
-        if offset <= t.start < offset + len(window) and re.fullmatch(r"\d{4}(?:-\d{2})?", t.value or ""):
+        if offset <= t.start < offset + len(window) and re.fullmatch(PERIOD, t.value or ""):
             head = re.match(rf"(?:(?:{_words('period_links')})\s+)+", t.text, re.I)
             return dict(period_start=t.start + (head.end() if head else 0), period_end=t.end, period=t.value)
     return None
@@ -158,7 +159,7 @@ def _shift(period: Optional[str], amount: int, unit: str = "") -> Optional[str]:
     if not period:
         return None
     year, _, month = period.partition("-")
-    if month and unit != "year":
+    if month.isdigit() and unit != "year":
         total = int(year) * 12 + int(month) - 1 + amount
         return f"{total // 12}-{total % 12 + 1:02d}"
     return f"{int(year) + amount}" + (f"-{month}" if month else "")
@@ -213,13 +214,24 @@ def statistic(doc, start: int, end: int) -> Optional[model.Statistic]:
 
 
 def _series(doc, pts: list[Point]) -> list[model.SeriesPoint]:
-    published = doc._.published or ""
     by_period = {}
     for p in pts:
         if p.period and p.period not in by_period:
-            running = bool(published) and published.startswith(p.period)
-            by_period[p.period] = model.SeriesPoint(period=p.period, value=p.value, partial=running or p.partial_cue)
+            partial = running(p.period, doc._.published) or p.partial_cue
+            by_period[p.period] = model.SeriesPoint(period=p.period, value=p.value, partial=partial)
     return [by_period[k] for k in sorted(by_period)]
+
+
+def running(period: str, published: Optional[str]) -> bool:
+    """Whether the period ("2015", "2015-10", "2015-Q4", "2015-H2") contains the publication date."""
+    if not published or not re.match(r"\d{4}-\d{2}", published) or published[:4] != period[:4]:
+        return False
+    part, month = period[5:], int(published[5:7])
+    if part.startswith("Q"):
+        return int(part[1]) == (month - 1) // 3 + 1
+    if part.startswith("H"):
+        return int(part[1]) == (1 if month <= 6 else 2)
+    return not part or int(part) == month
 
 
 def _unit(pts: list[Point]) -> Optional[str]:
@@ -264,7 +276,8 @@ def _leading_phrase(doc, start: int, first_value: int) -> Optional[tuple[int, in
     text = doc.text[start:first_value]
     report = list(re.finditer(rf"\b(?:{_words('report_cues')})\b(?:\s+that\b)?", text, re.I))
     begin = report[-1].end() if report else 0
-    verbs = rf"\b(?:is|are|was|were|has|have|had|stood|reached|totaled|totalled|{_words('trend_cues')})\b"
+    verbs = (r"\b(?:is|are|was|were|has|have|had|will|would|could|may|might|should|can|must|stood|reached|hit|"
+             rf"totaled|totalled|{_words('trend_cues')})\b")
     stop = re.search(verbs, text[begin:], re.I)
     if stop is None:
         return None

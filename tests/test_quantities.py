@@ -39,6 +39,7 @@ MONEY = [
     ("He owed half a million dollars.", "half a million dollars", 500_000, "USD", False),
     ("It raised at least $2.3 million.", "at least $2.3 million", 2_300_000, "USD", True),
     ("Investors put in HK$40 million.", "HK$40 million", 40_000_000, "HKD", False),
+    ("an investment of rs 45 crore was made", "rs 45 crore", 450_000_000, "INR", False),
 ]
 
 
@@ -119,6 +120,7 @@ def test_percentages(blank_nlp, text, span, value, unit):
     "The two countries agreed to cooperate.",
     "One official defected to the South.",
     "The project moved in a three-dimensional way.",
+    "the vhp programme of march 15 went ahead",
 ])
 def test_non_quantities(blank_nlp, text):
     assert read(blank_nlp, text) == []
