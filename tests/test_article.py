@@ -326,3 +326,30 @@ def test_any_bytes_read_or_are_rejected(data):
             article.read(RawInput("fuzz", kind, data=data))
         except InputError as err:
             assert err.source == "fuzz"
+
+
+# -- HTML helpers ------------------------------------------------------------------------------------------------
+def test_clean_title_drops_the_site_name():
+    from dateline.article.html import clean_title
+
+    assert clean_title("Sanctions widened | The Japan Times", None, None) == "Sanctions widened"
+    assert clean_title("Sanctions widened - Harbor Ledger", "Harbor Ledger", None) == "Sanctions widened"
+    assert clean_title("Sanctions widened - Harbor Ledger", None, "https://www.harborledger.example/x") == "Sanctions widened"
+    assert clean_title("Kim - the man - and the myth", None, "https://example.test") == "Kim - the man - and the myth"
+
+
+def test_page_byline_from_author_elements():
+    import lxml.html
+
+    from dateline.article.html import page_byline
+
+    page = lxml.html.fromstring('<html><body><div class="entry-meta">Posted on September 21, 2020 by Adi Tal'
+                                '</div><p>text</p></body></html>')
+    assert page_byline(page) == ["Adi Tal"]
+    page = lxml.html.fromstring('<html><body><span class="author">By Staff Writer</span></body></html>')
+    assert page_byline(page) == []
+
+
+def test_implausible_author_fields_are_dropped():
+    assert bylines.split_names("Art Edwards says") == []
+    assert bylines.split_names("JIJI") == ["JIJI"]

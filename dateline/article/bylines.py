@@ -88,6 +88,12 @@ def parse(segment: str) -> Optional[Byline]:
     return byline
 
 
+def plausible(name: str) -> bool:
+    """False for author fields that are sentences or labels ("Art Edwards says"), not names."""
+    words = name.split()
+    return 0 < len(words) <= 6 and (len(words) == 1 or bool(NAME.fullmatch(name)))
+
+
 def split_names(value: Optional[str]) -> list[str]:
     """Authors from a metadata string such as 'Ahn Yong-hyun; Kim Min-ji' or 'By A and B'."""
     if not value:
@@ -98,6 +104,6 @@ def split_names(value: Optional[str]) -> list[str]:
     for part in parts:
         part = re.sub(r"\s+", " ", part).strip(" .,;:'\"")
         if part and part.lower() not in _layouts()["nobody"] and not _is_role(part) and not _agency(part) \
-                and part not in names:
+                and plausible(part) and part not in names:
             names.append(part)
     return names

@@ -27,6 +27,9 @@ TIMESTAMP_XPATH = ("//meta[@property='article:published_time' or @name='article:
                    " | //time[@datetime]/@datetime")
 TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|»)\s+")
 XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+BYLINE_XPATH = ("//*[@rel='author' or @itemprop='author' or contains(@class,'byline') or contains(@class,'author')"
+                " or contains(@class,'writer')]")
+BY_NAME = re.compile(r"\bby\s+(.{3,80})$", re.I)
 JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
 
 
@@ -119,10 +122,26 @@ def _article(pars: list[str], doc, tree, url: Optional[str]) -> Article:
               or outlets.lookup(doc.sitename if doc is not None else None))
     outlet_name = outlet.name if outlet else (outlets.name_of(doc.sitename) if doc is not None and doc.sitename
                                                else scrape.outlet)
-    authors = bylines.split_names(doc.author if doc is not None else None) or scrape.authors
+    authors = (bylines.split_names(doc.author if doc is not None else None) or scrape.authors
+               or page_byline(tree))
     published = _published(doc.date if doc is not None else None, tree, outlet) or scrape.published
     return Article(text=scrape.text, title=title or scrape.title, authors=authors, published=published,
                    outlet=outlet_name, dateline=scrape.dateline, url=url)
+
+
+def page_byline(tree) -> list[str]:
+    """Authors from the page's byline or author elements, when trafilatura found none."""
+    for element in tree.xpath(BYLINE_XPATH)[:20]:
+        text = re.sub(r"\s+", " ", element.text_content()).strip()
+        if not text or len(text) > 120:
+            continue
+        found = bylines.parse(text) or (BY_NAME.search(text) and bylines.parse("By " + BY_NAME.search(text).group(1)))
+        if found:
+            return found.authors
+        names = bylines.split_names(text)
+        if len(names) == 1 and 2 <= len(names[0].split()) <= 4 and bylines.NAME.fullmatch(names[0]):
+            return names
+    return []
 
 
 def _published(date: Optional[str], tree, outlet) -> Optional[str]:
