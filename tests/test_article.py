@@ -343,7 +343,7 @@ def test_page_byline_from_author_elements():
 
     from dateline.article.html import page_byline
 
-    page = lxml.html.fromstring('<html><body><div class="entry-meta">Posted on September 21, 2020 by Adi Tal'
+    page = lxml.html.fromstring('<html><body><div class="post-byline">Posted on September 21, 2020 by Adi Tal'
                                 '</div><p>text</p></body></html>')
     assert page_byline(page) == ["Adi Tal"]
     page = lxml.html.fromstring('<html><body><span class="author">By Staff Writer</span></body></html>')
