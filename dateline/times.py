@@ -93,6 +93,8 @@ def _macros(lex: dict) -> dict[str, str]:
         "HOLIDAY": _alternation(lex["holidays"]),
         "FLOATING": _alternation(lex["floating_holidays"]),
         "DAY": r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?",
+        # North Korea's calendar: Juche 1 is 1912; KCNA writes "Juche 113 (2024)".
+        "JUCHE": r"Juche\s+(?P<juche>\d{1,3})(?:\s+\((?P<year>(?:19|20)\d\d)\))?",
         "YEAR": r"(?<![\d$€£¥#.,])(?:1\d{3}|20\d{2})(?![\d%]|[.,]\d)",
     }
 
@@ -418,9 +420,11 @@ def _nearest_year(month: int, day: int, ctx: Context, start: int, end: int) -> i
 def h_date(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
     month = _month_of(m, ctx)
     day = int(re.match(r"\d+", m.group("day")).group()) if _g(m, "day") else None
-    if month is None:
+    if month is None and not _g(m, "juche"):
         return None
-    year_text = _g(m, "year")
+    year_text = _g(m, "year") or (str(int(m.group("juche")) + 1911) if _g(m, "juche") else None)
+    if year_text and month is None:
+        return Result(year_text)  # "Juche 113 (2024)", "the New Year, Juche 113"
     if year_text:
         year = int(year_text) + (1900 if len(year_text) == 2 else 0)
     elif ctx.anchor is None:
@@ -478,6 +482,8 @@ def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
 
 def h_holiday(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
     key = _key(m.group("holiday"))
+    if not _capitalised(m.group("holiday")):
+        return None  # "a memorial day for the victims" is not Memorial Day
     fixed = ctx.lex["holidays"].get(key)
     floating = ctx.lex["floating_holidays"].get(key)
 
@@ -749,6 +755,10 @@ def h_duration(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Resu
         n = _number(m.group("num"), ctx.lex) if _g(m, "num") else 1.0  # "the past year": one
         if n is None or n <= 0:
             return None
+        if _g(m, "num") and _prev_word(ctx.text, m.start("num")) in ctx.lex["months"]:
+            return None  # "July 27 month of ..." is a date and a noun, not 27 months
+        if _g(m, "half"):
+            n += 0.5
         amount = _num_text(n * spec.get("factor", 1) * (3 if unit == "quarter" else 1))
     else:
         amount = "X"

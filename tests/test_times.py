@@ -126,6 +126,24 @@ def test_counts_beside_years_are_not_years():
     assert found(text) == {"2013": "2013", "2014": "2014", "this year": "2015"}
 
 
+def test_north_korean_calendar():
+    assert found("held on January 1, Juche 113 (2024).", "2024-01-02") == {"January 1, Juche 113 (2024)": "2024-01-01"}
+    assert found("One day in May Juche 106 (2017), he visited", "2024-01-02") == {"May Juche 106 (2017)": "2017-05"}
+    assert found("in Juche 100", "2024-01-02") == {"Juche 100": "2011"}
+
+
+def test_a_day_of_a_month_is_not_a_count():
+    assert found("the June 25-July 27 month of joint struggle", "2024-10-09") == {
+        "June 25": "2024-06-25", "July 27": "2024-07-27"}
+    assert found("after two and a half years") == {"two and a half years": "P2.5Y"}
+
+
+def test_holidays():
+    assert found("on Christmas Day", "2015-12-28") == {"Christmas Day": "2015-12-25"}
+    assert found("since Thanksgiving", "2015-12-28") == {"Thanksgiving": "2015-11-26"}
+    assert found("a memorial day for the victims") == {}
+
+
 def test_recent_years_reaches_back_from_the_anchor():
     t = one("in recent years")
     assert t.value == "PAST_REF"
