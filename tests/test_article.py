@@ -353,3 +353,12 @@ def test_page_byline_from_author_elements():
 def test_implausible_author_fields_are_dropped():
     assert bylines.split_names("Art Edwards says") == []
     assert bylines.split_names("JIJI") == ["JIJI"]
+
+
+@pytest.mark.parametrize("value, iso", [
+    ("2024-05-27", "2024-05-27"), ("May 27, 2024 10:00 KST", "2024-05-27T10:00:00+09:00"),
+    (1703376000000, "2023-12-24T00:00:00+00:00"), (1703376000, "2023-12-24T00:00:00+00:00"),
+    ("sometime last spring", "sometime last spring"),
+])
+def test_record_published_values_become_iso(value, iso):
+    assert article.published_value(value) == iso

@@ -11,12 +11,13 @@ Knowledge (outlets, byline and date layouts, boilerplate, languages) lives in da
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Optional
 
 from .. import settings
 from ..errors import InputError, UnsupportedLanguage
 from ..model import Article
-from . import bylines, language, outlets, plaintext
+from . import bylines, language, plaintext, stamps
 from .encoding import decode
 
 __all__ = ["read", "decode", "from_text", "from_html", "check"]
@@ -56,11 +57,24 @@ def _from_record(meta: dict, source: str) -> Article:
     for name in RECORD_FIELDS:
         if _str(meta.get(name)):
             setattr(article, name, _str(meta[name]))
+    if meta.get("published") not in (None, ""):
+        article.published = published_value(meta["published"])
     authors = meta.get("authors", meta.get("author"))
     if authors:
         article.authors = [str(a).strip() for a in authors if str(a).strip()] if isinstance(authors, list) \
             else bylines.split_names(str(authors))
     return article
+
+
+def published_value(value) -> str:
+    """A record's publication time as ISO 8601: epoch seconds or milliseconds (UTC) and date-time strings in
+    the layouts the reader knows are converted; anything else is kept as given."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
+    text = str(value).strip()
+    dated = stamps.date_line(text)
+    return dated[1].iso() if dated else text
 
 
 def _str(value) -> Optional[str]:
