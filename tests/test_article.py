@@ -362,3 +362,22 @@ def test_implausible_author_fields_are_dropped():
 ])
 def test_record_published_values_become_iso(value, iso):
     assert article.published_value(value) == iso
+
+
+def test_knowledge_files_are_extended_from_data_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "article"
+    folder.mkdir()
+    (folder / "outlets.yaml").write_text(
+        "outlets:\n  - name: Harbor Ledger\n    aliases: [Harbor Ledger, HL Media]\n    timezone: Asia/Manila\n",
+        encoding="utf-8")
+    monkeypatch.setenv("DATELINE_DATA_DIR", str(tmp_path))
+    article.reload()
+    try:
+        got = plaintext.parse(f"Port checks\n\nMarch 1, 2024 08:00\n\n{ENGLISH}\n\n© 2024 HL Media")
+        assert got.outlet == "Harbor Ledger"
+        assert got.published == "2024-03-01T08:00:00+08:00"
+        assert outlets.name_of("Copyright © Chosunilbo & Chosun.com") == "Chosun Ilbo"  # bundled rows kept
+    finally:
+        monkeypatch.delenv("DATELINE_DATA_DIR")
+        article.reload()
+    assert outlets.name_of("© 2024 HL Media") == "HL Media"

@@ -17,10 +17,10 @@ from typing import Optional
 from .. import settings
 from ..errors import InputError, UnsupportedLanguage
 from ..model import Article
-from . import bylines, language, plaintext, stamps
+from . import _data, bylines, language, plaintext, stamps
 from .encoding import decode
 
-__all__ = ["read", "decode", "from_text", "from_html", "check"]
+__all__ = ["read", "decode", "from_text", "from_html", "check", "published_value", "reload"]
 
 RECORD_FIELDS = ("title", "published", "outlet", "url")
 
@@ -64,6 +64,15 @@ def _from_record(meta: dict, source: str) -> Article:
         article.authors = [str(a).strip() for a in authors if str(a).strip()] if isinstance(authors, list) \
             else bylines.split_names(str(authors))
     return article
+
+
+def reload() -> None:
+    """Forgets the loaded knowledge files, so edits to them (or a new `data_dir`) take effect."""
+    from . import boilerplate, datelines, outlets
+
+    for cached in (_data.load, outlets.table, outlets._alias_pattern, boilerplate._patterns, bylines._layouts,
+                   stamps._patterns, datelines._pattern, language._tables):
+        cached.cache_clear()
 
 
 def published_value(value) -> str:
