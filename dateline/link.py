@@ -3,7 +3,8 @@ story-event, with every mention as evidence.
 
 A mention joins the best-scoring compatible story-event, or founds a new one. Compatible means:
 - the same type, modality and polarity (a threat and the act threatened are two events);
-- actors and targets agree: the same actor id when both have one, else the same country when both have one;
+- actors and targets agree: the same actor id when both have one, else the same country when both have one
+  (for symmetric types such as CONSULT, listed in data/link/types.yaml, either side may match either side);
 - dates overlap. A mention with no date is placed in a window of `UNDATED_WINDOW_DAYS` before its article's
   publication date; an undated *historical* mention is never placed on the publication date: it may only
   join a story-event dated before that window. Two day-precise dates `DATE_SLACK_DAYS` apart still join when
@@ -14,7 +15,8 @@ A mention joins the best-scoring compatible story-event, or founds a new one. Co
 Each join needs some evidence beyond the type (a real date overlap or an argument that matches); mentions
 from the same article need strong evidence (`SAME_DOC_MIN_SCORE`), since one article usually names distinct
 events, and so do undated historical mentions (`UNDATED_HISTORICAL_MIN_SCORE`: an actor id or a place that
-matches), since the whole past is open to them. Ties go to the oldest story-event, so the result depends only on the order of the mentions.
+matches), since the whole past is open to them. Ties go to the oldest story-event, so the result depends
+only on the order of the mentions.
 
 Linking is incremental (`link_pending` links the events not yet linked, in the order they were stored) and
 `relink` rebuilds everything from scratch in that same order, giving the same story-events and ids.
@@ -26,6 +28,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Iterable, Optional
 from urllib.parse import urlparse
 
@@ -208,15 +211,10 @@ class Story:
 
 def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
     """(evidence points, conflict) for `m` joining `story`, or None when they cannot be one event."""
-    total, clash_allowed, conflict = 0, False, False
-    for role in ("actor", "target"):
-        best = _best_party(story.members, role)
-        pts = _party(getattr(m, role), best)
-        if pts is NO:
-            return None
-        total += pts
-        if role == "actor" and pts == 3:
-            clash_allowed = True
+    sides = _sides(m, story)
+    if sides is None:
+        return None
+    total, clash_allowed, conflict = sides[0] + sides[1], 3 in sides, False
     for role in PLACE_ROLES:
         best = best_place(story.members, role)
         pts, clash = _place(m.places.get(role), best)
@@ -232,6 +230,34 @@ def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
         return None
     pts, date_conflict = dated
     return total + pts, conflict or date_conflict
+
+
+def _sides(m: Mention, story: Story) -> Optional[tuple[int, int]]:
+    """Points for (actor, target); for a symmetric type the mention's sides may also be read swapped."""
+    ours, theirs = (m.actor, m.target), (_best_party(story.members, "actor"), _best_party(story.members, "target"))
+    readings = [ours] + ([ours[::-1]] if m.type in symmetric_types() else [])
+    best = None
+    for actor, target in readings:
+        pts = (_party(actor, theirs[0]), _party(target, theirs[1]))
+        if NO not in pts and (best is None or sum(pts) > sum(best)):
+            best = pts
+    return best
+
+
+@lru_cache(maxsize=1)
+def symmetric_types() -> frozenset:
+    """Types whose sides have no direction (data/link/types.yaml, extended under the `data_dir` setting)."""
+    import yaml
+    from importlib import resources
+    from pathlib import Path
+
+    from . import settings
+
+    texts = [(resources.files("dateline") / "data" / "link" / "types.yaml").read_text(encoding="utf-8")]
+    extra = Path(settings.get("data_dir") or "") / "link" / "types.yaml"
+    if settings.get("data_dir") and extra.is_file():
+        texts.append(extra.read_text(encoding="utf-8"))
+    return frozenset(t.upper() for text in texts for t in (yaml.safe_load(text) or {}).get("symmetric") or [])
 
 
 def _same_day(m: Mention, story: Story) -> bool:

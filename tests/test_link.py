@@ -259,3 +259,20 @@ def test_cli_stories_and_relink(linked, tmp_path):
     assert relinked.exit_code == 0 and "33 event mentions into 16 story-events" in relinked.stdout
     assert link.snapshot(store) == before
     assert runner.invoke(app, ["stories", "nope", "--db", db]).exit_code != 0
+
+
+def test_symmetric_types_match_with_sides_swapped(store):
+    kim = {"text": "Kim", "actor_id": "KP-KIM", "country": "KP"}
+    minister = {"text": "the minister", "actor_id": "RU-MOD", "country": "RU"}
+    spec = [
+        {"id": "a", "outlet": "A", "published": "2024-11-21T09:00:00+09:00",
+         "events": [event(type="CONSULT", actor=kim, target=minister, date="2024-11-20"),
+                    event(type="ACCUSE", actor=kim, target=minister, date="2024-11-20")]},
+        {"id": "b", "outlet": "B", "published": "2024-11-21T10:00:00+09:00",
+         "events": [event(type="CONSULT", actor=minister, target=kim, date="2024-11-20"),
+                    event(type="ACCUSE", actor=minister, target=kim, date="2024-11-20")]},
+    ]
+    build(store, spec)
+    assert "CONSULT" in link.symmetric_types()
+    assert same(store, "a-e1", "b-e1")  # a meeting has no direction
+    assert not same(store, "a-e2", "b-e2")  # an accusation has one
