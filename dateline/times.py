@@ -45,6 +45,7 @@ class Rule:
 class Grammar:
     lex: dict
     rules: list[Rule]
+    keys: re.Pattern  # a digit or a time word: every match contains one, so rules only run near them
 
 
 def _alternation(words, abbreviations: bool = False) -> str:
@@ -99,6 +100,28 @@ def _macros(lex: dict) -> dict[str, str]:
     }
 
 
+def _key_words(lex: dict) -> re.Pattern:
+    words = [w for name in ("months", "weekdays", "seasons", "parts_of_day", "ordinals", "decade_words",
+                            "deictic_days", "references", "sets", "holidays", "floating_holidays")
+             for w in lex[name]]
+    words += [w for w in lex["numbers"] if w not in ("a", "an")]
+    words += list(lex["units"]) + [_plural(u) for u in lex["units"]] + lex["vague_numbers"]
+    words += ["noon", "midnight", "midday", "period", "half", "juche", "thousand", "aged", "ages", "age"]
+    return re.compile(rf"\d|(?<!\w){_alternation(words)}", re.I)
+
+
+def _windows(text: str, keys: re.Pattern, reach: int = 60) -> list[tuple[int, int]]:
+    """Stretches of text around time words and digits, merged; the rest cannot hold a match."""
+    spans: list[list[int]] = []
+    for m in keys.finditer(text):
+        lo, hi = max(0, m.start() - reach), min(len(text), m.end() + reach)
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    return [(lo, hi) for lo, hi in spans]
+
+
 def _compile(pattern: str, macros: dict[str, str], name: str) -> re.Pattern:
     expanded = re.sub(r"%([A-Z]+)%", lambda m: macros[m.group(1)], pattern)
     try:
@@ -124,7 +147,7 @@ def grammar(data_dir: Path = DATA) -> Grammar:
             raise ConfigError(f"time rule {r['name']!r} names an unknown handler {r['handler']!r}",
                               fix=f"use one of: {', '.join(sorted(HANDLERS))}")
         rules.append(Rule(r["name"], r["handler"], _compile(r["pattern"], macros, r["name"]), i))
-    return Grammar(lex, rules)
+    return Grammar(lex, rules, _key_words(lex))
 
 
 # ---------------------------------------------------------------------------------------------- context
@@ -867,10 +890,12 @@ class _Candidate:
 
 def _candidates(text: str, g: Grammar) -> list[_Candidate]:
     found = []
+    windows = _windows(text, g.keys)
     for rule in g.rules:
-        for m in rule.regex.finditer(text):
-            if m.end() > m.start():
-                found.append(_Candidate(m.start(), m.end(), rule, m))
+        for lo, hi in windows:
+            for m in rule.regex.finditer(text, lo, hi):
+                if m.end() > m.start():
+                    found.append(_Candidate(m.start(), m.end(), rule, m))
     found.sort(key=lambda c: (-(c.end - c.start), c.rule.order, c.start))
     return found
 
