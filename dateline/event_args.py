@@ -255,6 +255,10 @@ def verb_roles(tok, entry, lex):
     target = _object(tok, entry)
     if target is None:
         target = _first(_prep_objects(tok, _target_preps(entry.type)))
+    if target is None:  # "imposed sanctions on Belarus": the pattern's own noun carries the target
+        for child in tok.children:
+            if child.dep_ == "dobj" and target is None:
+                target = _first(_prep_objects(child, _target_preps(entry.type) - {"to", "with"}))
     return actor, target
 
 
@@ -440,6 +444,9 @@ def places(doc, tok, entry, lex) -> dict:
     verb = governing_verb(tok) if entry.pos == "noun" else None
     if verb is not None:
         heads.append(verb)
+    if entry.pos == "verb" and entry.extras:  # "held talks in Geneva": the pattern's noun carries the place
+        words = set().union(*entry.extras)
+        heads += [c for c in tok.children if c.dep_ == "dobj" and c.lemma_.lower() in words]
     out: dict = {}
     for head in heads:
         for child in head.children:
@@ -719,6 +726,10 @@ def merge(doc, events: list, lex) -> list:
 def _same(a, b) -> bool:
     if a.type != b.type or a.sentence.start != b.sentence.start:
         return False
+    # "The bombing of the embassy killed 63 people": the subject is the event itself.
+    if b.actor is not None and b.actor.start is not None and \
+            b.actor.start <= a.trigger.start and a.trigger.end <= b.actor.end:
+        return True
     if a.actor is None or b.actor is None:
         return False
     return a.actor.start == b.actor.start or (

@@ -99,7 +99,8 @@ class Entry:
 
     @property
     def specificity(self) -> int:
-        return len(self.extras) + len(self.prefix)
+        # A hyphenated head ("test-fire") names the act more exactly than any word around it.
+        return len(self.extras) + 2 * len(self.prefix)
 
 
 @dataclass
@@ -186,7 +187,13 @@ def near_lemmas(tok) -> set:
 
 
 def _preps(tok) -> set:
-    return {c.lower_ for c in tok.children if c.dep_ in ("prep", "agent", "dative")}
+    """Prepositions on the token, less those that only say when ("fired missiles on Sunday")."""
+    return {c.lower_ for c in tok.children if c.dep_ in ("prep", "agent", "dative") and not _temporal(c)}
+
+
+def _temporal(prep) -> bool:
+    objs = [c for c in prep.children if c.dep_ == "pobj"]
+    return bool(objs) and all(o.ent_type_ in ("DATE", "TIME") for o in objs)
 
 
 def _is_transitive(tok) -> bool:

@@ -1,0 +1,280 @@
+"""The events stage: triggers, types and modes, arguments, dates, amounts, merging, and the gold suites.
+
+Sentences here are written for these tests (other countries, other defections, bombings, arrests, tests and
+sanctions than the seed article), so that passing them shows the rules generalise.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import SHARED, gold
+from dateline import events, event_args
+from dateline import nlp as nlp_stage
+
+PUBLISHED = "2015-06-10"
+
+
+def read(nlp, text, published=PUBLISHED, doc_id="t"):
+    return nlp(nlp_stage.make_doc(nlp, text, published, doc_id=doc_id))
+
+
+def only(doc, event_type):
+    found = [e for e in doc._.events if e.type == event_type]
+    assert len(found) == 1, [(e.type, e.trigger.text) for e in doc._.events]
+    return found[0]
+
+
+# ---------------------------------------------------------------- hand-built docs (no model)
+
+
+def _doc(blank_nlp, words, pos, deps, heads, lemmas, tags=None):
+    from spacy.tokens import Doc
+
+    doc = Doc(blank_nlp.vocab, words=words, pos=pos, deps=deps, heads=heads, lemmas=lemmas,
+              tags=tags or ["VBD" if p == "VERB" else "NN" for p in pos])
+    doc._.entities = []
+    return doc
+
+
+def test_match_needs_the_pattern_words(blank_nlp):
+    # "Rebels blew up a bridge": blow + particle up is ASSAULT; "blew" alone is nothing.
+    doc = _doc(blank_nlp, ["Rebels", "blew", "up", "a", "bridge"], ["NOUN", "VERB", "ADP", "DET", "NOUN"],
+               ["nsubj", "ROOT", "prt", "det", "dobj"], [1, 1, 1, 4, 1], ["rebel", "blow", "up", "a", "bridge"])
+    entry = events.match(doc[1])
+    assert entry is not None and entry.type == "ASSAULT" and entry.mode == "explosives"
+    doc2 = _doc(blank_nlp, ["Winds", "blew", "hard"], ["NOUN", "VERB", "ADV"], ["nsubj", "ROOT", "advmod"],
+                [1, 1, 1], ["wind", "blow", "hard"])
+    assert events.match(doc2[1]) is None
+
+
+def test_not_with_cancels_a_trigger(blank_nlp):
+    doc = _doc(blank_nlp, ["She", "seized", "the", "opportunity"], ["PRON", "VERB", "DET", "NOUN"],
+               ["nsubj", "ROOT", "det", "dobj"], [1, 1, 3, 1], ["she", "seize", "the", "opportunity"])
+    assert events.match(doc[1]) is None
+    doc2 = _doc(blank_nlp, ["Troops", "seized", "the", "airport"], ["NOUN", "VERB", "DET", "NOUN"],
+                ["nsubj", "ROOT", "det", "dobj"], [1, 1, 3, 1], ["troop", "seize", "the", "airport"])
+    assert events.match(doc2[1]).type == "COERCE"
+
+
+def test_hyphenated_trigger_needs_its_prefix(blank_nlp):
+    words = ["They", "conducted", "a", "test", "-", "fire"]
+    doc = _doc(blank_nlp, words, ["PRON", "VERB", "DET", "NOUN", "PUNCT", "NOUN"],
+               ["nsubj", "ROOT", "det", "compound", "punct", "dobj"], [1, 1, 5, 5, 5, 1],
+               ["they", "conduct", "a", "test", "-", "fire"])
+    entry = events.match(doc[5])
+    assert entry.type == "MOBILIZE" and entry.mode == "weapons-test"
+
+
+def test_historical_rule(blank_nlp):
+    from dateline.model import EventDate
+
+    doc = blank_nlp.make_doc("x")
+    doc._.published = "2015-10-23T10:49:00+09:00"
+    assert event_args.historical(doc, EventDate(text="in 2010", start="2010-01-01", end="2010-12-31",
+                                                precision="year"))
+    assert not event_args.historical(doc, EventDate(text="last year", start="2014-01-01", end="2014-12-31",
+                                                    precision="year"))
+    assert not event_args.historical(doc, None)
+    doc._.published = None
+    assert not event_args.historical(doc, EventDate(text="1987", start="1987-01-01", end="1987-12-31",
+                                                    precision="year"))
+
+
+# ---------------------------------------------------------------- real model: types, modes, arguments
+
+
+def test_defection_with_destination_and_month(nlp):
+    ev = only(read(nlp, "A Syrian army colonel defected to Turkey last month."), "DEFECT")
+    assert ev.mode == "defect" and ev.cameo is None
+    assert ev.actor.text == "A Syrian army colonel" and ev.actor.country == "SY"
+    assert ev.destination.text == "Turkey" and ev.destination.country == "TR"
+    assert (ev.date.start, ev.date.end, ev.date.precision) == ("2015-05-01", "2015-05-31", "month")
+    assert ev.historical is False and ev.certainty == "asserted"
+
+
+def test_asylum_is_defect_and_old_dates_are_historical(nlp):
+    ev = only(read(nlp, "Two Eritrean pilots sought asylum in Saudi Arabia in 2012."), "DEFECT")
+    assert ev.mode == "asylum"
+    assert ev.location.country == "SA" and ev.actor.country == "ER"
+    assert ev.date.start == "2012-01-01" and ev.historical is True
+
+
+def test_abscond_with_money_and_place(nlp):
+    ev = only(read(nlp, "The Cuban doctor, who had worked for the health ministry, absconded in Brazil in 2013 "
+                        "with $20,000."), "DEFECT")
+    assert ev.mode == "abscond" and ev.location.country == "BR"
+    money = [q for q in ev.quantities if q.unit == "USD"]
+    assert money and money[0].value == 20000
+
+
+def test_relative_clause_subject_is_the_head_noun(nlp):
+    ev = only(read(nlp, "Soldiers who deserted the army fled to Thailand."), "DEFECT")
+    assert ev.mode == "desert" and ev.actor.text == "Soldiers"
+
+
+def test_arrest_with_place_date_and_count(nlp):
+    ev = only(read(nlp, "Police arrested 12 protesters in Nairobi on Monday."), "COERCE")
+    assert ev.mode == "arrest" and ev.cameo == "17"
+    assert ev.actor.text == "Police" and ev.target.text == "12 protesters"
+    assert ev.location.text == "Nairobi" and ev.location.country == "KE"
+    assert ev.date.start == ev.date.end == "2015-06-08"
+
+
+def test_negated_arrest_is_kept_and_marked(nlp):
+    ev = only(read(nlp, "Police did not arrest anyone."), "COERCE")
+    assert ev.polarity == "negated"
+
+
+def test_weapons_test_is_mobilize_not_assault(nlp):
+    ev = only(read(nlp, "Iran test-fired a ballistic missile on Sunday."), "MOBILIZE")
+    assert ev.mode == "weapons-test" and ev.actor.country == "IR"
+    assert ev.date.start == "2015-06-07"
+    assert not [e for e in read(nlp, "Iran test-fired a ballistic missile on Sunday.")._.events
+                if e.type == "ASSAULT"]
+
+
+def test_missiles_fired_at_a_target_are_an_attack(nlp):
+    doc = read(nlp, "Rebels fired rockets at the airport in Kabul on Friday, killing three civilians.")
+    ev = only(doc, "ASSAULT")
+    assert ev.actor.text == "Rebels" and ev.target.country == "AF"
+    assert any(q.value == 3 for q in ev.quantities)
+
+
+def test_wire_dateline_is_not_the_event_date(nlp):
+    doc = read(nlp, "Seoul, March 3 (Yonhap) -- North Korea fired two missiles into the sea on Tuesday.")
+    ev = only(doc, "MOBILIZE")
+    assert ev.mode == "weapons-test" and ev.actor.country == "KP"
+    assert ev.date.start == "2015-06-09"  # the Tuesday before publication, not March 3
+    assert ev.location is None
+
+
+def test_sanctions_are_coerce_with_target(nlp):
+    ev = only(read(nlp, "The European Union imposed sanctions on Belarus."), "COERCE")
+    assert ev.mode == "restrict" and ev.target.country == "BY"
+
+
+def test_expelling_diplomats_is_sanction(nlp):
+    ev = only(read(nlp, "Russia expelled two British diplomats."), "SANCTION")
+    assert ev.mode == "expel" and ev.actor.country == "RU"
+
+
+def test_event_noun_subject_merges_into_its_event(nlp):
+    doc = read(nlp, "The 1983 bombing of the embassy in Beirut killed 63 people.")
+    ev = only(doc, "ASSAULT")
+    assert ev.trigger.text == "bombing" and ev.mode == "explosives"
+    assert ev.historical is True and ev.date.precision == "year"
+    assert any(q.value == 63 for q in ev.quantities)
+    assert ev.target.country == "LB"
+
+
+def test_blamed_passive_is_a_hedge_not_an_accusation(nlp):
+    doc = read(nlp, "The group has been blamed for bombing a bus in Lahore in 2004.")
+    assert not [e for e in doc._.events if e.type == "ACCUSE"]
+    ev = only(doc, "ASSAULT")
+    assert ev.actor.text == "The group" and ev.certainty == "hedged" and ev.historical is True
+    assert ev.location.country == "PK"
+
+
+def test_no_events_from_speech_or_idioms(nlp):
+    assert read(nlp, "The minister said the talks were useful.")._.events == []
+    assert read(nlp, "The official seized the chance to speak.")._.events == []
+
+
+def test_continuation_folds_money_into_the_previous_event(nlp):
+    doc = read(nlp, "Three Venezuelan officials defected to Colombia. Some took millions of dollars with them.")
+    ev = only(doc, "DEFECT")
+    assert ev.destination.country == "CO"
+    money = [q for q in ev.quantities if q.unit == "USD"]
+    assert money and money[0].value >= 1_000_000
+
+
+def test_protest_planned_aid_and_meeting(nlp):
+    protest = only(read(nlp, "Thousands of workers protested in Athens against pension cuts on Wednesday."),
+                   "PROTEST")
+    assert protest.mode == "demo" and protest.location.country == "GR"
+    aid = only(read(nlp, "Japan will provide $5 million in aid to Nepal."), "AID")
+    assert aid.modality == "planned" and aid.destination.country == "NP"
+    meet = only(read(nlp, "The prime minister met his Indian counterpart in Delhi on Friday."), "CONSULT")
+    assert meet.target.country == "IN" and meet.date.start == "2015-06-05"
+
+
+def test_agree_to_release_gives_both_events(nlp):
+    doc = read(nlp, "Turkey has agreed to release 50 fishermen next week.")
+    assert only(doc, "AGREE").actor.country == "TR"
+    rel = only(doc, "RETREAT")
+    assert rel.mode == "release" and rel.modality == "planned" and rel.actor.country == "TR"
+
+
+def test_event_ids_are_stable_and_numbered(nlp):
+    text = "Police arrested two men in Lagos. Soldiers later killed a suspect."
+    a = [e.id for e in read(nlp, text, doc_id="abc")._.events]
+    b = [e.id for e in read(nlp, text, doc_id="abc")._.events]
+    assert a == b == ["abc-e1", "abc-e2"]
+    assert [e.id for e in read(nlp, text, doc_id=None)._.events] == ["doc-e1", "doc-e2"]
+
+
+def test_events_serialise_to_the_contract(nlp):
+    d = only(read(nlp, "Police arrested 12 protesters in Nairobi on Monday."), "COERCE").to_dict()
+    for key in ("id", "type", "mode", "trigger", "sentence", "actor", "target", "origin", "destination",
+                "location", "date", "quantities", "attribution", "certainty", "polarity", "modality",
+                "historical"):
+        assert key in d
+    assert d["sentence"]["text"].startswith("Police arrested")
+    json.dumps(d)
+
+
+# ---------------------------------------------------------------- seed and gold suites
+
+
+def _score(expected, reading_path):
+    out = subprocess.run([sys.executable, str(SHARED / "tools" / "score_expected.py"), str(expected),
+                          str(reading_path)], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_seed_events_all_found_precisely(shared_dir, tmp_path):
+    from dateline import pipeline
+
+    doc = pipeline.read(str(shared_dir / "seed" / "000_b532e9020f82f185.txt"))
+    reading = tmp_path / "seed.json"
+    reading.write_text(json.dumps(doc.to_dict()), encoding="utf-8")
+    result = _score(shared_dir / "examples" / "seed.expected.json", reading)
+    assert result["event_recall"] == 1.0
+    assert result["event_precision"] >= 0.9
+    passed, total = map(int, result["sections"]["events"].split("/"))
+    assert passed / total >= 0.95
+
+
+@pytest.mark.parametrize("name", ["kcna-2024-05-27-satellite", "kcna-2024-10-09-test-fire"])
+def test_kcna_examples(shared_dir, tmp_path, name):
+    from dateline import pipeline
+
+    record = json.loads((shared_dir / "examples" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    doc = pipeline.read(record["text"], published=record["published"])
+    reading = tmp_path / "r.json"
+    reading.write_text(json.dumps(doc.to_dict()), encoding="utf-8")
+    result = _score(shared_dir / "examples" / f"{name}.expected.json", reading)
+    assert result["event_recall"] == 1.0 and result["event_precision"] == 1.0
+
+
+def test_plover_suite_above_floor():
+    from dateline.evaluate import check_floors, plover
+
+    data = gold("events-plover/plv-train.csv")
+    result = plover.run(data)
+    assert result["n"] == 1050
+    assert check_floors("plover", result) == []
+    assert result["details"]["halves"]["check"]["accuracy"] >= 0.68
+
+
+def test_police_suite_subset_above_floor():
+    from dateline.evaluate import check_floors, police
+
+    data = gold("events-india-police")
+    result = police.run(data, limit=120)
+    assert check_floors("police", result) == []
+    assert result["details"]["document"]["recall"] >= 0.7
