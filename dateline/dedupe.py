@@ -4,8 +4,9 @@ Exact copies share a content id and the store skips them. Near copies are found 
 word shingles and an LSH index (datasketch): an article whose estimated Jaccard similarity to an earlier one
 is at least `THRESHOLD` is linked to that first copy in the `duplicates` table and not extracted again.
 
-Signatures live in the `signatures` table, so the index is rebuilt from the store after a restart; stored
-documents that have no signature yet (ingested before this stage existed) get one when the index loads.
+Signatures live in the `signatures` table, so the index is rebuilt from the store after a restart (the most
+recent `LOOKBACK` documents: copies are found among recent articles); stored documents that have no signature
+yet (stored since the last load, or before this stage existed) get one when the index loads.
 
     THRESHOLD = 0.8   estimated Jaccard similarity of 5-word shingles; a wire story with a new first
                       paragraph or a changed byline stays above it, two reports of the same event written
@@ -26,6 +27,7 @@ PERMS = 128
 SEED = 1
 SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures are only comparable within one scheme
 MIN_SHINGLES = 8  # shorter texts are too small to call near copies
+LOOKBACK = 200_000  # stored documents indexed at start (the most recent): bounds memory, ~1 KB each
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -75,8 +77,10 @@ class NearDuplicates:
             self._load()
 
     def _load(self) -> None:
-        for row in self.store.query("SELECT doc_id, hashes FROM signatures WHERE perms = ? AND seed = ? ORDER BY rowid",
-                                    (PERMS, SEED)):
+        rows = self.store.query("SELECT doc_id, hashes FROM (SELECT rowid AS r, doc_id, hashes FROM signatures "
+                                "WHERE perms = ? AND seed = ? ORDER BY rowid DESC LIMIT ?) ORDER BY r",
+                                (PERMS, SEED, LOOKBACK))
+        for row in rows:
             self._insert(row["doc_id"], _from_blob(row["hashes"]))
         missing = self.store.query("SELECT d.id, d.text FROM documents d LEFT JOIN signatures s ON s.doc_id = d.id "
                                    "WHERE s.doc_id IS NULL ORDER BY d.rowid")

@@ -9,9 +9,10 @@ A mention joins the best-scoring compatible story-event, or founds a new one. Co
   publication date; an undated *historical* mention is never placed on the publication date: it may only
   join a story-event dated before that window. Two day-precise dates `DATE_SLACK_DAYS` apart still join when
   the actor and a place both agree (sources often differ by a day), and the difference is kept as a conflict;
-- places agree by GeoNames id or name, a country or region agrees with a city inside it, and two different
-  cities keep mentions apart (the same day in two places is two events) unless the same named actor (actor
-  id) is on both, in which case the difference is kept as a conflict.
+- places agree by GeoNames id or name; a country agrees with a place inside it; a province and a city in one
+  country may be the same place (the records carry no hierarchy); two different cities keep mentions apart
+  (the same day in two places is two events) unless the same named actor (actor id) is on both, in which
+  case the difference is kept as a conflict.
 Each join needs some evidence beyond the type (a real date overlap or an argument that matches); mentions
 from the same article need strong evidence (`SAME_DOC_MIN_SCORE`), since one article usually names distinct
 events, and so do undated historical mentions (`UNDATED_HISTORICAL_MIN_SCORE`: an actor id or a place that
