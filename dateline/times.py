@@ -952,13 +952,25 @@ def resolve(text: str, anchor=None, data_dir: Path = DATA) -> list[TimeExpr]:
     return out
 
 
+_JOINER = re.compile(r"\s*(?:to|and|through|until|till|-|–|—)\s*$", re.I)
+
+
 def range_of(text: str, anchor=None) -> Optional[DateRange]:
-    """The date range of the first dated expression in a phrase or sentence ("in the 1980s", "last
-    Thursday"), or None; for the events stage and for users resolving a single phrase."""
-    for t in resolve(text, anchor):
-        if t.range is not None:
-            return t.range
-    return None
+    """The date range a phrase or sentence gives ("in the 1980s", "last Thursday", "from 2013 to 2015"):
+    that of its first dated expression, or of the first pair joined as an interval; None without one.
+    For the events stage and for users resolving a single phrase."""
+    dated = [t for t in resolve(text, anchor) if t.range is not None]
+    if not dated:
+        return None
+    first = dated[0]
+    if len(dated) > 1 and _JOINER.match(text[first.end:dated[1].start]):
+        return DateRange(first.range.start, dated[1].range.end, first.range.precision)
+    return first.range
+
+
+def times_in(times: list[TimeExpr], start: int, end: int) -> list[TimeExpr]:
+    """The expressions of `doc._.times` inside [start, end), e.g. an event's sentence."""
+    return [t for t in times if start <= t.start and t.end <= end]
 
 
 FACTORY = "dateline.times.v1"

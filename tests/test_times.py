@@ -206,6 +206,14 @@ def test_range_of_a_phrase():
     assert times.range_of("in the 1980s") == DateRange("1980-01-01", "1989-12-31", "decade")
     assert times.range_of("last Thursday", "2015-10-23") == DateRange("2015-10-22", "2015-10-22", "day")
     assert times.range_of("for three years", ANCHOR) is None
+    assert times.range_of("from 2013 to 2015") == DateRange("2013-01-01", "2015-12-31", "year")
+    assert times.range_of("between May 2 and May 9", ANCHOR) == DateRange("2015-05-02", "2015-05-09", "day")
+    assert times.range_of("in 2013, and later in 2015") == DateRange("2013-01-01", "2013-12-31", "year")
+
+
+def test_times_in_a_sentence():
+    got = times.resolve("It sank in 2010. It moved in 2013.", ANCHOR)
+    assert [t.value for t in times.times_in(got, 17, 34)] == ["2013"]
 
 
 @pytest.mark.parametrize("value, rng", [
