@@ -375,16 +375,20 @@ class Gazetteer:
         return tuple(sorted(best.values(), key=lambda e: -e.population))
 
     def country(self, iso: str) -> Optional[Entry]:
-        row = self._con().execute(
-            "SELECT place_id, name, country, kind, population, lat, lon, admin1, capital FROM places "
-            "WHERE kind = 'country' AND country = ?", (iso,)).fetchone()
-        return Entry(*row[:8], bool(row[8]), "name") if row else None
+        return self._units()[0].get(iso)
 
     def state(self, code: str) -> Optional[Entry]:
-        row = self._con().execute(
+        """A US state by its postal code."""
+        return self._units()[1].get(code)
+
+    @lru_cache(maxsize=1)
+    def _units(self) -> tuple[dict[str, Entry], dict[str, Entry]]:
+        rows = self._con().execute(
             "SELECT place_id, name, country, kind, population, lat, lon, admin1, capital FROM places "
-            "WHERE kind = 'admin1' AND country = 'US' AND admin1 = ?", (code,)).fetchone()
-        return Entry(*row[:8], bool(row[8]), "name") if row else None
+            "WHERE kind = 'country' OR (kind = 'admin1' AND country = 'US' AND place_id GLOB '[0-9]*')").fetchall()
+        entries = [Entry(*r[:8], bool(r[8]), "name") for r in rows]
+        return ({e.country: e for e in entries if e.kind == "country"},
+                {e.admin1: e for e in entries if e.kind == "admin1"})
 
 
 _LOCK = threading.Lock()

@@ -1,18 +1,25 @@
-"""The `places` stage: place names in `doc._.entities` resolved to gazetteer entries (`entity.place`).
+"""The `places` stage: place names resolved to gazetteer entries.
 
-Which entities: spaCy's GPE, LOC and FAC, and NORP where it is a country's demonym ("North Korean" -> KP).
-The stage also adds place names the model missed (world regions such as "the Caribbean", continents) and
-widens a name to its administrative suffix ("North Phyongan" + "Province").
+Output:
+- `entity.place` on each entity of `doc._.entities` that names a place: spaCy's GPE, LOC and FAC, NORP where
+  it is a country's demonym ("North Korean" -> KP), and ORG or PERSON entities that are plainly a place the
+  model mislabelled ("Texas", a town of the document's state);
+- `doc._.toponyms`: every place name with its exact span (a leading "the" and a possessive "'s" left out),
+  including those inside an organisation's name ("Gainesville Police Department") and those the model did
+  not mark at all; each an `Entity` with its `place`. Names outside every entity are also added to
+  `doc._.entities` as GPE/LOC.
 
 How a name is resolved, in two passes over the document:
-1. every candidate the gazetteer holds for the name is scored by its feature class (continents, countries,
-   regions and states first, capitals before other cities), its population and how the name matched
-   (its own name, an alternate name, a name without its "County" suffix);
-2. the scores are raised for candidates in the countries and US states that the document's other place
-   names resolve to, for cities near the document's other places, and for a state written right after the
-   name ("Paris, Tenn."). Each distinct name is resolved once per document (one sense per discourse).
+1. every candidate the gazetteer holds for it is scored by feature class (continents, countries, regions and
+   states first, capitals before other cities), population, and how the name matched (its own name, an
+   alternate, a county without "County"); names with one clear reading give the document's context;
+2. candidates gain from that context: the countries and US states the document names, closeness to its
+   unambiguous places, a state written right after the name ("Paris, Tenn."), the news sense of a name
+   ("Washington" is the capital). Each distinct name takes one reading per document.
+Names the model did not mark as places are kept only when the context vouches for them (a country or state,
+a "... County", a town of the document's state or near its other places).
 
-Weights, suffixes and labels live in `dateline/data/places/features.yaml`; names in the other files there.
+Weights, suffixes and labels: `dateline/data/places/features.yaml`; names: the other files there.
 `resolve(name, context_countries)` is the same resolver for other stages.
 """
 from __future__ import annotations
@@ -24,23 +31,28 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from spacy.language import Language
-
 from . import gazetteer
 from .entities import add_entities
 from .gazetteer import DATA, Entry, norm
 from .model import Entity, Place
+from .nlp import component
+
+FACTORY = "dateline.places.v1"
+STRONG_KINDS = ("continent", "country", "region", "admin1")
 
 
 @dataclass
 class _Rules:
     labels: frozenset[str]
+    scan_labels: frozenset[str]
     admin_suffixes: tuple[str, ...]
     prior: dict[str, float]
     context: dict[str, float]
+    generic: frozenset[str]
     contextual: dict[str, tuple[str, frozenset[str]]]  # norm(name) -> (country, when_any)
-    states: dict[str, str]  # norm(abbreviation or state name) -> state code
-    scan: frozenset[str] = frozenset()  # casefolded region and continent names the stage looks for
+    states: dict[str, str]  # norm(abbreviation) -> US state code
+    preferred: dict[str, str]  # norm(name) -> place_id of its usual news sense
+    scan: frozenset[str] = frozenset()  # casefolded region and continent names looked for in text
 
 
 @lru_cache(maxsize=1)
@@ -48,14 +60,18 @@ def rules() -> _Rules:
     feats = gazetteer._read_yaml(DATA / "features.yaml") or {}
     aliases = gazetteer._read_yaml(DATA / "aliases.yaml") or {}
     regions = gazetteer._read_yaml(DATA / "regions.yaml") or []
-    contextual = {norm(a["name"]): (a["country"], frozenset(a.get("when_any", []))) for a in aliases.get("contextual", [])}
-    states = {norm(abbr): code for code, abbrs in (aliases.get("us_state_abbreviations") or {}).items() for abbr in abbrs}
-    return _Rules(labels=frozenset(feats.get("labels", ["GPE", "LOC", "FAC", "NORP"])),
-                  admin_suffixes=tuple(feats.get("admin_suffixes", [])),
-                  prior=dict(feats.get("feature_prior", {})), context=dict(feats.get("context", {})),
-                  contextual=contextual, states=states,
-                  scan=frozenset(n.casefold() for n in [*(n for r in regions for n in r["names"]),
-                                                         *feats.get("continents", [])]))
+    return _Rules(
+        labels=frozenset(feats.get("labels", ["GPE", "LOC", "FAC", "NORP"])),
+        scan_labels=frozenset(feats.get("scan_labels", ["ORG", "FAC", "PERSON"])),
+        admin_suffixes=tuple(feats.get("admin_suffixes", [])),
+        prior=dict(feats.get("feature_prior", {})), context=dict(feats.get("context", {})),
+        generic=frozenset(norm(w) for w in feats.get("generic_words", [])),
+        contextual={norm(a["name"]): (a["country"], frozenset(a.get("when_any", [])))
+                    for a in aliases.get("contextual", [])},
+        states={norm(a): code for code, abbrs in (aliases.get("us_state_abbreviations") or {}).items() for a in abbrs},
+        preferred={norm(k): str(v) for k, v in (aliases.get("preferred") or {}).items()},
+        scan=frozenset(n.casefold() for n in [*(n for r in regions for n in r["names"]), *feats.get("continents", [])]),
+    )
 
 
 # ------------------------------------------------------------------------------------------- candidates
@@ -64,17 +80,26 @@ _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
 def candidates(text: str, label: str = "GPE") -> tuple[Entry, ...]:
-    """Gazetteer entries a mention may denote. NORP mentions only as demonyms of countries."""
+    """Gazetteer entries a mention may denote. NORP mentions only as demonyms and names of countries."""
     name = _POSSESSIVE.sub("", text.strip())
+    if norm(name) in rules().generic:
+        return ()
     found = gazetteer.lookup(name)
     if label == "NORP":
         if not found and name.endswith("s"):
             found = gazetteer.lookup(name[:-1])  # "Americans", "Iraqis"
-        return tuple(e for e in found if e.kind == "country" or e.how == "demonym" and e.kind == "region")
-    found = tuple(e for e in found if e.how != "demonym")
+        return tuple(e for e in found if e.kind == "country")
     if not found:
         found = _without_admin_suffix(name)
-    return found
+    return tuple(e for e in found if e.how != "demonym") or found
+
+
+def _exact(text: str) -> tuple[Entry, ...]:
+    """Entries for a name the model did not mark as a place: its own names only, no demonyms."""
+    name = _POSSESSIVE.sub("", text.strip())
+    if norm(name) in rules().generic:
+        return ()
+    return tuple(e for e in gazetteer.lookup(name) if e.how in ("name", "alt", "short"))
 
 
 def _without_admin_suffix(name: str) -> tuple[Entry, ...]:
@@ -100,24 +125,29 @@ def _kind_prior(e: Entry) -> float:
     return prior.get(e.kind, 0.0)
 
 
-def score(e: Entry, ctx: Optional[_Context] = None, explicit_state: Optional[str] = None) -> float:
+def score(e: Entry, ctx: Optional[_Context] = None, explicit_state: Optional[str] = None, name: str = "") -> float:
+    w = rules().context
     s = _kind_prior(e) + math.log10(e.population + 1) - {"name": 0.0, "alt": 1.5, "short": 2.5}.get(e.how, 0.0)
+    if name and rules().preferred.get(norm(name)) == e.place_id:
+        s += w.get("preferred", 0.0)
+    if explicit_state and e.admin1 == explicit_state:
+        s += w.get("explicit_admin1", 0.0)
     if ctx is None:
         return s
-    w = rules().context
     if e.country and ctx.countries.get(e.country):
         s += w.get("same_country", 0.0) * min(1.0, ctx.countries[e.country] / 2)
     if e.kind in ("city", "admin2") and e.admin1 and ctx.states.get(e.admin1):
         s += w.get("same_admin1", 0.0) * min(1.0, ctx.states[e.admin1] / 2)
-    if explicit_state and e.admin1 == explicit_state:
-        s += w.get("explicit_admin1", 0.0)
-    if e.kind in ("city", "admin2") and e.lat is not None and _near(e, ctx.points, w.get("near_km", 0.0)):
-        s += w.get("near_bonus", 0.0)
+    if e.kind in ("city", "admin2") and e.lat is not None and ctx.points:
+        s += _nearness(e, ctx.points, w)
     return s
 
 
-def _near(e: Entry, points: list[tuple[float, float]], km: float) -> bool:
-    return any(distance_km(e.lat, e.lon, lat, lon) <= km for lat, lon in points)
+def _nearness(e: Entry, points: list[tuple[float, float]], w: dict) -> float:
+    d = min(distance_km(e.lat, e.lon, lat, lon) for lat, lon in points)
+    if d <= w.get("close_km", 0.0):
+        return w.get("close_bonus", 0.0)
+    return w.get("near_bonus", 0.0) if d <= w.get("near_km", 0.0) else 0.0
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -126,9 +156,16 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, h)))
 
 
-def best(found: Iterable[Entry], ctx: Optional[_Context] = None, explicit_state: Optional[str] = None) -> Optional[Entry]:
+def ranked(found: Iterable[Entry], ctx: Optional[_Context] = None, explicit_state: Optional[str] = None,
+           name: str = "") -> list[tuple[float, Entry]]:
     found = _prefer_cities(tuple(found))
-    return max(found, key=lambda e: score(e, ctx, explicit_state), default=None)
+    return sorted(((score(e, ctx, explicit_state, name), e) for e in found), key=lambda p: -p[0])
+
+
+def best(found: Iterable[Entry], ctx: Optional[_Context] = None, explicit_state: Optional[str] = None,
+         name: str = "") -> Optional[Entry]:
+    top = ranked(found, ctx, explicit_state, name)
+    return top[0][1] if top else None
 
 
 def _prefer_cities(found: tuple[Entry, ...]) -> tuple[Entry, ...]:
@@ -151,10 +188,8 @@ def to_place(text: str, e: Optional[Entry]) -> Place:
 def resolve(name: str, context_countries: Iterable[str] = ()) -> Optional[Place]:
     """The place a name most likely denotes, given the countries its text is about; None when unknown."""
     ctx = _Context(countries=Counter({c: 2 for c in context_countries}))
-    found = candidates(name)
-    if not found:
-        return _contextual(name, ctx)
-    return to_place(name, best(found, ctx))
+    return _contextual(name, ctx) or (to_place(name, best(candidates(name), ctx, name=name))
+                                      if candidates(name) else None)
 
 
 def _contextual(name: str, ctx: _Context) -> Optional[Place]:
@@ -164,7 +199,32 @@ def _contextual(name: str, ctx: _Context) -> Optional[Place]:
     return None
 
 
-# ------------------------------------------------------------------------------------ the document pass
+# ---------------------------------------------------------------------------------------- the mentions
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    text: str
+    label: str
+    trusted: bool  # marked as a place by the model (or a listed region); others need the context's support
+    entity: Optional[Entity] = None  # the entity whose place this is, when the name is the whole entity
+    found: tuple[Entry, ...] = ()
+    state: Optional[str] = None  # US state written right after the name
+    pick: Optional[Entry] = None
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """A place name's own span: without a leading "the" and a trailing possessive."""
+    span = text[start:end]
+    m = re.match(r"(?i)the\s+", span)
+    if m and end - start > m.end():
+        start += m.end()
+    m = _POSSESSIVE.search(text[start:end])
+    if m and m.start() > 0:
+        end = start + m.start()
+    return start, end
+
 
 _STATE_AFTER = re.compile(r"\s*,\s*([A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)")
 
@@ -178,71 +238,215 @@ def _explicit_state(text: str, end: int) -> Optional[str]:
     code = rules().states.get(norm(words))
     if code:
         return code
-    for e in gazetteer.lookup(words):
-        if e.kind == "admin1" and e.country == "US" and e.how == "name":
-            return e.admin1
-    return None
+    found = [e for e in gazetteer.lookup(words) if e.kind == "admin1" and e.country == "US" and e.how == "name"]
+    return found[0].admin1 if found else None
 
 
-def resolve_entities(text: str, mentions: list[Entity]) -> None:
-    """Set `place` on each mention that is a place, resolved with the document as context."""
-    found = {id(m): candidates(m.text, m.label) for m in mentions}
-    states = {id(m): _explicit_state(text, m.end) for m in mentions}
-    first = {norm(m.text): best(found[id(m)], None, states[id(m)]) for m in mentions}
-    for m in mentions:
-        ctx = _context(first, exclude=norm(m.text))
-        pick = best(found[id(m)], ctx, states[id(m)])
-        place = _contextual(m.text, ctx) if m.label != "NORP" else None
-        if place is None and pick is not None:
-            place = to_place(m.text, pick)
-        if place is None and m.label in ("GPE", "LOC"):
-            place = Place(text=m.text)  # a place name the gazetteer does not hold
-        m.place = place
+def _state_abbreviation(text: str, start: int, end: int) -> Optional[tuple[int, str]]:
+    """An abbreviated state after a comma ("Charleston, W.Va."): its end, with a final period, and its code."""
+    if not re.search(r",\s*$", text[max(0, start - 3):start]):
+        return None
+    if end < len(text) and text[end] == "." and not text[start:end].endswith("."):
+        code = rules().states.get(norm(text[start:end + 1]))
+        if code and "." in text[start:end]:
+            return end + 1, code
+    code = rules().states.get(norm(text[start:end]))
+    return (end, code) if code and (text[start:end].endswith(".") or len(text[start:end]) > 2) else None
 
 
-def _context(first: dict[str, Optional[Entry]], exclude: str) -> _Context:
-    ctx = _Context()
-    for key, e in first.items():
-        if e is None or key == exclude:
+def _entity_mentions(doc) -> list[Mention]:
+    labels, scan_labels = rules().labels, rules().scan_labels
+    out = []
+    for ent in doc._.entities or []:
+        if ent.label in labels:
+            start, end = _trim(doc.text, ent.start, ent.end)
+            out.append(Mention(start, end, doc.text[start:end], ent.label, True, ent))
+            if ent.label == "FAC" and not candidates(doc.text[start:end]):
+                out.extend(_inner_mentions(doc, ent))  # "Cottonport Fire Station"
+        elif ent.label in scan_labels:
+            start, end = _trim(doc.text, ent.start, ent.end)
+            out.append(Mention(start, end, doc.text[start:end], "GPE", False, ent))
+            if ent.label != "PERSON":
+                out.extend(_inner_mentions(doc, ent))
+    return out
+
+
+def _inner_mentions(doc, ent: Entity) -> list[Mention]:
+    """Place names inside an organisation's or facility's name: "Gainesville Police Department"."""
+    span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
+    if span is None or len(span) < 2:
+        return []
+    return [Mention(s, e, doc.text[s:e], "GPE", False) for s, e in _capitalised_runs(span) if (s, e) != (ent.start, ent.end)]
+
+
+def _capitalised_runs(tokens) -> Iterable[tuple[int, int]]:
+    """Longest capitalised word sequences (up to four words) with a gazetteer entry, left to right."""
+    toks = list(tokens)
+    i = 0
+    while i < len(toks):
+        hit = None
+        for n in (4, 3, 2, 1):
+            part = toks[i:i + n]
+            if len(part) == n and all(t.text[:1].isupper() or t.text in (".", "-") for t in part) \
+                    and part[0].text[:1].isupper() and part[-1].text[:1].isupper() and _namelike(part):
+                s, e = part[0].idx, part[-1].idx + len(part[-1].text)
+                if candidates(part[0].doc.text[s:e]):
+                    hit = (s, e, n)
+                    break
+        if hit:
+            yield hit[0], hit[1]
+            i += hit[2]
+        else:
+            i += 1
+
+
+def _namelike(tokens) -> bool:
+    """Not a capitalised common word: "To", "Over" and "Leader" are no town here."""
+    if len(tokens) > 1:
+        return True
+    t = tokens[0]
+    return not t.is_stop and (t.pos_ == "PROPN" or not t.pos_) and len(t.text) > 2
+
+
+def _free_mentions(doc, taken: list[tuple[int, int]]) -> list[Mention]:
+    """Capitalised names outside every entity (regions, states the model missed, "..., S.C.")."""
+    covered = bytearray(len(doc.text) + 1)
+    for s, e in taken:
+        covered[s:e] = b"\x01" * (e - s)
+    starts = _sentence_starts(doc)
+    runs, current = [], []
+    for t in doc:
+        if covered[t.idx] or covered[t.idx + len(t.text) - 1]:
+            t_ok = False
+        else:
+            t_ok = t.text[:1].isupper()
+        if t_ok and current and t.i == current[-1].i + 1:
+            current.append(t)
             continue
-        if e.country:
-            ctx.countries[e.country] += 1
+        if current:
+            runs.append(current)
+        current = [t] if t_ok else []
+    if current:
+        runs.append(current)
+    out = []
+    for run in runs:
+        if len(run) == 1 and run[0].i in starts and run[0].pos_ != "PROPN":
+            continue
+        for s, e in _capitalised_runs(run):
+            out.append(Mention(s, e, doc.text[s:e], "GPE", _listed_region(doc.text, s, e)))
+    return out
+
+
+def _sentence_starts(doc) -> set[int]:
+    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
+        return {s.start for s in doc.sents}
+    return {0}
+
+
+def _listed_region(text: str, start: int, end: int) -> bool:
+    name = text[start:end].casefold()
+    the = text[max(0, start - 4):start].casefold() == "the "
+    return name in rules().scan or (the and "the " + name in rules().scan)
+
+
+# ------------------------------------------------------------------------------------ the document pass
+
+def resolve_mentions(text: str, mentions: list[Mention]) -> None:
+    for m in mentions:
+        abbr = _state_abbreviation(text, m.start, m.end)
+        if abbr:
+            m.end, code = abbr
+            m.text = text[m.start:m.end]
+            state = gazetteer.get().state(code)
+            m.found = (state,) if state else ()
+        else:
+            m.found = candidates(m.text, m.label) if m.trusted else _exact(m.text)
+        m.state = _explicit_state(text, m.end)
+    firm = _firm_readings(mentions)
+    for m in mentions:
+        ctx = _context(firm, exclude=norm(m.text))
+        m.pick = best(m.found, ctx, m.state, m.text)
+        contextual = _contextual(m.text, ctx) if m.label != "NORP" else None
+        if contextual is not None:
+            m.pick = gazetteer.get().country(contextual.country)
+    persons = _person_words(mentions)
+    trusted_names = {norm(m.text) for m in mentions if m.trusted and m.pick is not None}
+    for m in mentions:
+        if not m.trusted:
+            m.trusted = m.pick is not None and _vouched(m, firm, trusted_names, persons)
+
+
+def _firm_readings(mentions: list[Mention]) -> dict[str, Entry]:
+    """Names whose reading is clear without context: one candidate, or a wide lead over the next."""
+    margin = rules().context.get("firm_margin", 3.0)
+    firm = {}
+    for m in mentions:
+        if not m.trusted and not any(e.kind in STRONG_KINDS and e.how in ("name", "alt") for e in m.found) \
+                and not _admin_named(m):
+            continue
+        top = ranked(m.found, None, m.state, m.text)
+        if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin):
+            firm[norm(m.text)] = top[0][1]
+    return firm
+
+
+def _context(firm: dict[str, Entry], exclude: str) -> _Context:
+    ctx = _Context()
+    for key, e in firm.items():
+        if key == exclude:
+            continue
+        for country in ([e.country] if e.country else _region_members(e)):
+            ctx.countries[country] += 1
         if e.kind == "admin1" and e.country == "US":
             ctx.states[e.admin1] += 2
         elif e.admin1:
             ctx.states[e.admin1] += 1
-        if e.kind in ("city", "admin2", "admin1") and e.lat is not None:
+        if e.kind in ("city", "admin2") and e.lat is not None:
             ctx.points.append((e.lat, e.lon))
     return ctx
 
 
-# ---------------------------------------------------------------------------------- missed place names
-
-def missed_places(doc) -> list[Entity]:
-    """Region and continent names the model did not mark, and admin suffixes it left off."""
-    have = [(e.start, e.end) for e in doc._.entities or []]
-    new = []
-    for start, end, label in _region_spans(doc):
-        if not any(s < end and start < e for s, e in have):
-            new.append(Entity(text=doc.text[start:end], start=start, end=end, label=label))
-    return new
+def _admin_named(m: Mention) -> bool:
+    """ "Edgar County": a unit named with its suffix is as clear as a name the model marked."""
+    return any(m.text.endswith(" " + w) for w in rules().admin_suffixes) and \
+        any(e.kind in ("admin1", "admin2") and e.how == "name" for e in m.found)
 
 
-def _region_spans(doc) -> Iterable[tuple[int, int, str]]:
-    scan = rules().scan
-    for i, tok in enumerate(doc):
-        if not tok.text[:1].isupper():
-            continue
-        the = i > 0 and doc[i - 1].lower_ == "the"
-        for n in (4, 3, 2, 1):
-            span = doc[i:i + n]
-            if len(span) < n or (span.end < len(doc) and doc[span.end].lower_ == "of"):
-                continue  # "the Gulf of Mexico" is not "the Gulf"
-            name = span.text.casefold()
-            if name in scan or (the and "the " + name in scan):
-                yield span.start_char, span.end_char, "LOC"
-                break
+@lru_cache(maxsize=None)
+def _single_member_regions() -> dict[str, str]:
+    regions = gazetteer._read_yaml(DATA / "regions.yaml") or []
+    return {f"region:{r['id']}": r["members"][0] for r in regions if len(r.get("members") or []) == 1}
 
+
+def _region_members(e: Entry) -> list[str]:
+    """A region inside one country ("the Midwest") speaks for that country."""
+    member = _single_member_regions().get(e.place_id)
+    return [member] if member else []
+
+
+def _person_words(mentions: list[Mention]) -> set[str]:
+    return {w for m in mentions if m.entity is not None and m.entity.label == "PERSON"
+            for w in norm(m.entity.text).split()}
+
+
+def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], persons: set[str]) -> bool:
+    """A name the model did not mark as a place is kept when the document vouches for that reading."""
+    e, key = m.pick, norm(m.text)
+    if key in persons and not (m.entity is not None and m.entity.label == "PERSON" and key in trusted_names):
+        return False
+    if e.kind in STRONG_KINDS and e.how in ("name", "alt"):
+        return e.kind != "admin1" or e.country == "US" or e.population > 0 and len(key) > 3
+    if e.kind in ("admin1", "admin2") and _admin_named(m):
+        return True
+    if key in trusted_names:
+        return True
+    ctx = _context(firm, exclude=key)
+    w = rules().context
+    near = e.lat is not None and ctx.points and _nearness(e, ctx.points, w) >= w.get("close_bonus", 0.0)
+    return bool((m.state and m.state == e.admin1) or near or (e.admin1 and ctx.states.get(e.admin1, 0) >= 2))
+
+
+# ---------------------------------------------------------------------------------------- the component
 
 def widened(doc, ent: Entity) -> Optional[Entity]:
     """The entity with the admin-unit word after it ("North Phyongan" + "Province"), if it is there."""
@@ -253,26 +457,45 @@ def widened(doc, ent: Entity) -> Optional[Entity]:
     return None
 
 
-FACTORY = "dateline.places.v1"
+def _register() -> None:
+    from spacy.tokens import Doc
+
+    if not Doc.has_extension("toponyms"):
+        Doc.set_extension("toponyms", default=None)
 
 
-def _component(name: str):
-    """Register under the versioned name; spaCy 3.8.18 refuses "." in names, so "_" there (nlp.py maps it)."""
-    try:
-        return Language.component(name)
-    except ValueError:
-        return Language.component(name.replace(".", "_"))
-
-
-@_component(FACTORY)
+@component(FACTORY)
 def places_component(doc):
+    _register()
     if doc._.entities is None:
         doc._.entities = []
-    labels = rules().labels
     wide = [w for e in doc._.entities if e.label in ("GPE", "LOC") for w in [widened(doc, e)] if w]
     if wide:
         add_entities(doc, wide, replace_overlaps=True)
-    add_entities(doc, missed_places(doc), replace_overlaps=False)
-    mentions = [e for e in doc._.entities if e.label in labels and e.place is None]
-    resolve_entities(doc.text, mentions)
+    mentions = _entity_mentions(doc)
+    mentions += _free_mentions(doc, [(e.start, e.end) for e in doc._.entities])
+    resolve_mentions(doc.text, mentions)
+    toponyms, added = [], []
+    for m in mentions:
+        if not m.trusted and not (m.entity is not None and m.entity.label in rules().labels):
+            continue
+        if m.pick is None and m.label not in ("GPE", "LOC"):
+            continue
+        place = to_place(m.text, m.pick)
+        if m.entity is not None and m.entity.place is None:
+            m.entity.place = place
+        ent = Entity(text=m.text, start=m.start, end=m.end, label=m.entity.label if m.entity else "GPE", place=place)
+        toponyms.append(ent)
+        if m.entity is None and not _inside_entity(doc, m):
+            added.append(Entity(text=m.text, start=m.start, end=m.end, label=_label(m.pick), place=place))
+    add_entities(doc, added, replace_overlaps=False)
+    doc._.toponyms = sorted(toponyms, key=lambda e: (e.start, e.end))
     return doc
+
+
+def _inside_entity(doc, m: Mention) -> bool:
+    return any(e.start < m.end and m.start < e.end for e in doc._.entities or [])
+
+
+def _label(e: Optional[Entry]) -> str:
+    return "LOC" if e is not None and e.kind in ("continent", "region", "other") else "GPE"
