@@ -381,3 +381,31 @@ def test_knowledge_files_are_extended_from_data_dir(tmp_path, monkeypatch):
         monkeypatch.delenv("DATELINE_DATA_DIR")
         article.reload()
     assert outlets.name_of("© 2024 HL Media") == "HL Media"
+
+
+@pytest.mark.parametrize("header, title, authors, published", [
+    ("Missile fired\nBy Kim Min-ji | Oct 23, 2015 | Updated Oct 24, 2015", "Missile fired", ["Kim Min-ji"], "2015-10-23"),
+    ("Missile fired\nWritten by Kim Min-ji on October 23, 2015", "Missile fired", ["Kim Min-ji"], "2015-10-23"),
+    ("Missile fired\nBy Kim Min-ji, Friday, October 23, 2015 10:49 KST", "Missile fired", ["Kim Min-ji"],
+     "2015-10-23T10:49:00+09:00"),
+    ("Missile fired\n\nOct 23, 2015 | 10:49 AM", "Missile fired", [], "2015-10-23T10:49:00"),
+    ("Missile fired\nLast Updated : 2015-10-23 17:05 (KST)", "Missile fired", [], "2015-10-23T17:05:00+09:00"),
+    ("Kim Jong-un (center) inspects a launch in this photo released by KCNA. (KCNA-Yonhap)", None, [], None),
+    ("Missile fired\nBy Kim Min-ji\nkimminji@example.com\n2015-10-23 10:49", "Missile fired", ["Kim Min-ji"],
+     "2015-10-23T10:49:00"),
+])
+def test_header_layouts(header, title, authors, published):
+    got = plaintext.parse(f"{header}\n\n{ENGLISH}\n\nThe ministry said it would respond.")
+    assert (got.title, got.authors, got.published) == (title, authors, published)
+    assert got.text == f"{ENGLISH}\n\nThe ministry said it would respond."
+
+
+@pytest.mark.parametrize("footer", [
+    "Kim Min-ji kimminji@example.com",
+    "Share on Facebook\nShare on Twitter\n\nWe recommend\nSeoul stocks close higher",
+    "(END)\n\nMost viewed\nK-pop star returns\nWeather: rain expected",
+    "Reporting by Kim Min-ji; Editing by Lee Jae-won",
+])
+def test_footer_layouts(footer):
+    got = plaintext.parse(f"Missile fired\n\n{ENGLISH}\n\nThe ministry said it would respond.\n\n{footer}")
+    assert got.text == f"{ENGLISH}\n\nThe ministry said it would respond."

@@ -62,6 +62,7 @@ def _trailing_agency(part: str) -> tuple[str, Optional[str]]:
 def parse(segment: str) -> Optional[Byline]:
     """A byline read from one header or footer segment, or None when it is not one."""
     text = EMAIL.sub(" ", segment).strip()
+    signed = text != segment.strip()  # a name with an e-mail address is a signature
     layouts = _layouts()
     prefixed = bool(layouts["prefix"].match(text))
     text = layouts["prefix"].sub("", text)
@@ -83,7 +84,7 @@ def parse(segment: str) -> Optional[Byline]:
             return None
         byline.authors.append(name)
         byline.agency = byline.agency or agency
-    if not byline.authors or not (prefixed or has_role):
+    if not byline.authors or not (prefixed or has_role or signed):
         return None
     return byline
 

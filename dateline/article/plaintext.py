@@ -38,14 +38,30 @@ class Header:
         if boilerplate.is_copyright(text):
             self.copyright_outlet = self.copyright_outlet or outlets.name_of(text)
             return True
-        if boilerplate.is_drop(text):
+        if boilerplate.is_drop(text) or boilerplate.is_caption(text):
             return True
-        found = [self._segment(s) for s in SEPARATORS.split(text) if s.strip(" |•·")]
+        whole = stamps.date_line(text)  # "Oct 23, 2015 | 10:49 AM" is one date split by a separator
+        if whole:
+            self._keep("date", whole)
+            return True
+        found = [f for s in SEPARATORS.split(text) if s.strip(" |•·") for f in self._classify(s)]
         if not found or not all(found):
             return False
         for kind, value in found:
             self._keep(kind, value)
         return True
+
+    def _classify(self, segment: str) -> list:
+        """One segment's header items; [None] when it is not header, two items for "By X on <date>"."""
+        found = self._segment(segment)
+        if found:
+            return [found]
+        split = stamps.split_before_date(segment)
+        if split:
+            parts = [self._segment(split[0]), self._segment(split[1])]
+            if all(parts):
+                return parts
+        return [None]
 
     def _segment(self, segment: str):
         segment = segment.strip(" |•·")

@@ -134,6 +134,19 @@ def _parse(text: str) -> Optional[tuple[Stamp, list[tuple[int, int]]]]:
     return stamp, [span, *_time(rest, stamp)]
 
 
+def split_before_date(segment: str) -> Optional[tuple[str, str]]:
+    """'Written by Kim Min-ji on October 23, 2015' -> ('Written by Kim Min-ji', 'October 23, 2015')."""
+    found = _date(segment)
+    if not found or found[1][0] == 0:
+        return None
+    start = found[1][0]
+    weekday = re.search(r"(?:\b\w+,?\s*)$", segment[:start])
+    if weekday and weekday.group(0).strip(" ,").lower() in _data.load("layouts.yaml")["weekdays"]:
+        start = weekday.start()
+    head = re.sub(r"(?:\s*(?:\bon\b|\bat\b|[,|·•:–—-]))+\s*$", "", segment[:start], flags=re.I).strip()
+    return (head, segment[start:].strip()) if head else None
+
+
 def date_line(segment: str) -> Optional[tuple[str, Stamp]]:
     """('published' | 'updated' | 'date', stamp) when the segment is a date line and nothing else."""
     pats = _patterns()
