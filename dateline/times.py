@@ -543,7 +543,8 @@ def _weekday_date(weekday: int, rel: str, ctx: Context, start: int, end: int) ->
 
 def _with_part_of_day(day: dt.date, pod: Optional[str], ctx: Context) -> Result:
     if pod and ctx.lex.get("part_of_day_in_value", True):
-        return Result(f"{day.isoformat()}T{ctx.lex['parts_of_day'][_key(pod)]}", "TIME")
+        # TimeBank types "Friday night" DATE; TIME is kept for clock times.
+        return Result(f"{day.isoformat()}T{ctx.lex['parts_of_day'][_key(pod)]}", "DATE")
     return Result(day.isoformat())
 
 

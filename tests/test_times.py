@@ -52,7 +52,7 @@ def test_day_range_is_the_day_itself():
 
 def test_tonight_is_a_time_on_the_anchor_day():
     t = one("A rally is planned tonight.")
-    assert (t.value, t.type) == ("2015-10-23TNI", "TIME")
+    assert (t.value, t.type) == ("2015-10-23TNI", "DATE")
     assert t.range == DateRange("2015-10-23", "2015-10-23", "day")
 
 
