@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 import yaml
+
 from .errors import ConfigError
 from .model import DateRange, TimeExpr
 from .nlp import component
@@ -46,6 +47,7 @@ class Grammar:
     lex: dict
     rules: list[Rule]
     keys: re.Pattern  # a digit or a time word: every match contains one, so rules only run near them
+    cues: tuple[re.Pattern, re.Pattern]  # future and past tense cues
 
 
 def _alternation(words, abbreviations: bool = False) -> str:
@@ -123,9 +125,12 @@ def _windows(text: str, keys: re.Pattern, reach: int = 60) -> list[tuple[int, in
 
 
 def _compile(pattern: str, macros: dict[str, str], name: str) -> re.Pattern:
-    expanded = re.sub(r"%([A-Z]+)%", lambda m: macros[m.group(1)], pattern)
     try:
+        expanded = re.sub(r"%([A-Z]+)%", lambda m: macros[m.group(1)], pattern)
         return re.compile(rf"(?<!\w)(?:{expanded})(?!\w)", re.I)
+    except KeyError as exc:
+        raise ConfigError(f"time rule {name!r} uses an unknown %{exc.args[0]}%",
+                          fix=f"use one of: {', '.join('%' + k + '%' for k in sorted(macros))}") from exc
     except re.error as exc:
         raise ConfigError(f"time rule {name!r} is not a valid regular expression: {exc}",
                           fix="correct its pattern in dateline/data/time/rules.yaml") from exc
@@ -147,7 +152,7 @@ def grammar(data_dir: Path = DATA) -> Grammar:
             raise ConfigError(f"time rule {r['name']!r} names an unknown handler {r['handler']!r}",
                               fix=f"use one of: {', '.join(sorted(HANDLERS))}")
         rules.append(Rule(r["name"], r["handler"], _compile(r["pattern"], macros, r["name"]), i))
-    return Grammar(lex, rules, _key_words(lex))
+    return Grammar(lex, rules, _key_words(lex), _tense_patterns(lex))
 
 
 # ---------------------------------------------------------------------------------------------- context
@@ -166,6 +171,7 @@ class Context:
     text: str
     anchor: Optional[dt.date]
     lex: dict
+    cues: tuple[re.Pattern, re.Pattern]
     ref: Optional[tuple[dt.date, str]] = None  # (first day, granularity) of the last resolved date
     quarter: Optional[tuple[int, int]] = None  # (year, quarter) last mentioned
     probing: bool = False  # choosing matches: the last date is not known yet
@@ -175,27 +181,20 @@ class Context:
         """"future", "past" or None for the clause of [start, end): the tense cue nearest before it in
         its sentence (lexicon `tense_cues`), else the nearest one just after it."""
         if start not in self._tense:
-            self._tense[start] = _tense(self.text, start, end, _tense_patterns(id(self.lex), self.lex))
+            self._tense[start] = _tense(self.text, start, end, self.cues)
         return self._tense[start]
 
     def future(self, start: int, end: int) -> bool:
         return self.tense(start, end) == "future"
 
-    def past(self, start: int, end: int) -> bool:
-        return self.tense(start, end) == "past"
 
-
-_TENSE_CACHE: dict[int, tuple[re.Pattern, re.Pattern]] = {}
-
-
-def _tense_patterns(key: int, lex: dict) -> tuple[re.Pattern, re.Pattern]:
-    if key not in _TENSE_CACHE:
-        cues = lex["tense_cues"]
-        future = "|".join(cues["future"])
-        past = "|".join(cues["past"] + [_alternation(cues["past_verbs"])])
-        _TENSE_CACHE[key] = (re.compile(rf"(?<![\w'])(?:{future})(?!\w)", re.I),
-                             re.compile(rf"(?<![\w'])(?<!be )(?<!to )(?:{past})(?!\w)", re.I))  # not "be held"
-    return _TENSE_CACHE[key]
+def _tense_patterns(lex: dict) -> tuple[re.Pattern, re.Pattern]:
+    cues = lex["tense_cues"]
+    future = "|".join(cues["future"])
+    past = "|".join(cues["past"] + [_alternation(cues["past_verbs"])])
+    # A participle after "be"/"to" is no past ("will be held", "to be signed").
+    return (re.compile(rf"(?<![\w'])(?:{future})(?!\w)", re.I),
+            re.compile(rf"(?<![\w'])(?<!be )(?<!to )(?:{past})(?!\w)", re.I))
 
 
 def _nearest_cue(window: str, patterns, last: bool) -> Optional[str]:
@@ -220,10 +219,6 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
         lo = m.end()
     m = _SENTENCE_END.search(text, end)
     return lo, (m.start() + 1 if m else len(text))
-
-
-def _word(text: str) -> str:
-    return re.sub(r"[^\w'’&-]+", " ", text).strip().lower()
 
 
 def _key(text: str) -> str:
@@ -297,7 +292,10 @@ _VALUE_FORMS = [
     (re.compile(r"^(\d{2})$"), "century"),
 ]
 
-_SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (12, 14)}
+def _season_months(code: str) -> tuple[int, int]:
+    """First and last month of a season (lexicon `season_months`; winter runs into the next year)."""
+    first, last = grammar().lex["season_months"][code]
+    return first, last
 
 
 def _span(first: dt.date, last: dt.date, precision: str) -> DateRange:
@@ -334,7 +332,7 @@ _FORM_RANGES: dict[str, Callable[..., DateRange]] = {
     "week": _week_range,
     "quarter": lambda y, q: _span(*_month_span(int(y), 3 * int(q) - 2, 3 * int(q)), "month"),
     "half": lambda y, h: _span(*_month_span(int(y), 6 * int(h) - 5, 6 * int(h)), "month"),
-    "season": lambda y, s: _span(*_month_span(int(y), *_SEASON_MONTHS[s]), "month"),
+    "season": lambda y, s: _span(*_month_span(int(y), *_season_months(s)), "month"),
     "month": lambda y, m: _span(*_month_span(int(y), int(m), int(m)), "month"),
     "year": lambda y: _span(dt.date(int(y), 1, 1), dt.date(int(y), 12, 31), "year"),
     "decade": lambda d: _span(dt.date(int(d) * 10, 1, 1), dt.date(int(d) * 10 + 9, 12, 31), "decade"),
@@ -637,11 +635,6 @@ _SEASON_INTRO = {"in", "during", "since", "until", "till", "by", "through", "ove
                  "next", "early", "late", "of", "throughout", "before", "after"}
 
 
-def _season_occurrences(code: str, year: int) -> tuple[dt.date, dt.date]:
-    first, last = _month_span(year, *_SEASON_MONTHS[code])
-    return first, last
-
-
 def h_season(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
     code = ctx.lex["seasons"][_key(m.group("season"))]
     if _g(m, "year"):
@@ -655,7 +648,7 @@ def h_season(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result
         return None
     a = ctx.anchor
     years = range(a.year - 2, a.year + 2)
-    spans = [(y, *_season_occurrences(code, y)) for y in years]
+    spans = [(y, *_month_span(y, *_season_months(code))) for y in years]
     if rel in ("last", "this past"):
         year = max(y for y, first, last in spans if last < a)
     elif rel == "next":
@@ -910,7 +903,7 @@ def _select(found: list[_Candidate], ctx: Context) -> list[_Candidate]:
     """Longest matches first; a match whose handler rejects it leaves its words to shorter ones."""
     taken: list[tuple[int, int]] = []
     chosen = []
-    probe = Context(ctx.text, ctx.anchor, ctx.lex, probing=True)
+    probe = Context(ctx.text, ctx.anchor, ctx.lex, ctx.cues, probing=True)
     for c in found:
         if any(c.start < e and s < c.end for s, e in taken):
             continue
@@ -940,7 +933,7 @@ def resolve(text: str, anchor=None, data_dir: Path = DATA) -> list[TimeExpr]:
     elif not isinstance(anchor, dt.date):
         anchor = parse_anchor(anchor)
     g = grammar(data_dir)
-    ctx = Context(text, anchor, g.lex)
+    ctx = Context(text, anchor, g.lex, g.cues)
     out = []
     for c in _select(_candidates(text, g), ctx):
         result = _apply(c, ctx)
