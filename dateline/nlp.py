@@ -90,6 +90,12 @@ def load(model: Optional[str] = None, stages: Optional[tuple[str, ...]] = None):
     return nlp
 
 
+def stage_names(nlp) -> list[str]:
+    """Names of dateline's stages in this pipeline, in order."""
+    ours = {spacy_name(f) for f, _ in STAGES}
+    return [name for name, _ in nlp.pipeline if nlp.get_pipe_meta(name).factory in ours]
+
+
 def blank():
     """An English blank pipeline with dateline's extensions, for tests that build Docs by hand."""
     import spacy

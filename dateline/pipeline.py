@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -246,8 +249,10 @@ def _init_worker(model: Optional[str]) -> None:
 
 
 def _run_batch(chunk: list[Prepared]) -> list[object]:
-    """One batch through the pipeline; a component that raises on one article fails only that article."""
-    from .nlp import make_doc
+    """One batch through the pipeline. The statistical spaCy stages run batched; dateline's rule stages then
+    run article by article under a time limit, so one article that makes a stage raise or run too long is
+    failed with its reason and the rest of the batch goes on."""
+    from .nlp import make_doc, stage_names
 
     nlp = _WORKER_NLP
     failures: dict[str, str] = {}
@@ -257,16 +262,48 @@ def _run_batch(chunk: list[Prepared]) -> list[object]:
             failures[d._.doc_id] = f"stage {name} failed: {type(exc).__name__}: {exc}"
 
     nlp.default_error_handler = on_error  # function components report here; set_error_handler fails on Cython pipes
+    ours = stage_names(nlp)
+    limit = settings.get("article_timeout")
     by_id = {p.id: p for p in chunk}
     docs = ((make_doc(nlp, p.article.text, p.article.published, p.id), p.id) for p in chunk)
     done: dict[str, Document] = {}
-    for doc, doc_id in nlp.pipe(docs, as_tuples=True, batch_size=len(chunk)):
+    for doc, doc_id in nlp.pipe(docs, as_tuples=True, batch_size=len(chunk), disable=ours):
+        stage = "record"
         try:
-            done[doc_id] = to_document(doc, by_id[doc_id])
-        except Exception as exc:  # a bug in assembling one record must not sink the batch
-            failures[doc_id] = f"building the record failed: {type(exc).__name__}: {exc}"
+            with time_limit(limit):
+                for stage in ours:
+                    doc = nlp.get_pipe(stage)(doc)
+                stage = "record"
+                done[doc_id] = to_document(doc, by_id[doc_id])
+        except ArticleTimeout:
+            failures[doc_id] = f"took longer than {limit:g} s (in stage {stage})"
+        except Exception as exc:  # one article's failure must not sink the batch; the reason is kept
+            failures[doc_id] = f"stage {stage} failed: {type(exc).__name__}: {exc}"
     return [done[p.id] if p.id in done else (p.raw.source, failures.get(p.id, "the NLP stages returned no result"))
             for p in chunk]
+
+
+class ArticleTimeout(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise ArticleTimeout in this block after `seconds` (a no-op off the main thread or for 0)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ArticleTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _reject(store, summary: IngestSummary, source: str, err: DatelineError, kind: str = "input") -> None:

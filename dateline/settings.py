@@ -32,6 +32,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_bytes", 20_000_000, "Largest input accepted, in bytes; larger inputs are rejected.", int),
     Setting("max_chars", 200_000, "Longest article body accepted, in characters.", int),
     Setting("max_html_depth", 400, "Deepest HTML element nesting accepted.", int),
+    Setting("article_timeout", 60.0, "Seconds one article may spend in dateline's stages before it is failed (0: no limit).", float),
     Setting("languages", "en", "Comma-separated languages accepted; others are rejected with a reason."),
     Setting("default_timezone", "", "UTC offset assumed for outlets with no known offset (empty: none)."),
     Setting("data_dir", "", "Folder with extra knowledge files (actors, triggers, regions) that extend the bundled ones."),

@@ -132,3 +132,75 @@ def test_two_processes_store_exactly_what_one_process_stores(corpus, tmp_path, n
     assert (s1.stored, s1.duplicates, len(s1.rejected)) == (s2.stored, s2.duplicates, len(s2.rejected))
     q = "SELECT id, reading FROM documents ORDER BY id"
     assert open_store(one).query(q) == open_store(two).query(q)
+
+
+def test_an_article_that_runs_too_long_is_failed_and_the_batch_goes_on(corpus, tmp_path, nlp, monkeypatch):
+    import time
+
+    import dateline.times as times
+
+    real = times.resolve
+
+    def slow_on_sanctions(text, anchor):
+        if "sanctions" in text.lower():
+            time.sleep(5)
+        return real(text, anchor)
+
+    monkeypatch.setattr(times, "resolve", slow_on_sanctions)
+    monkeypatch.setenv("DATELINE_ARTICLE_TIMEOUT", "0.5")
+    summary = dateline.ingest([str(corpus / "a.txt"), str(corpus / "sub" / "b.txt")], db=str(tmp_path / "t.db"))
+    assert summary.stored == 1
+    assert len(summary.rejected) == 1
+    assert "longer than 0.5 s (in stage times)" in summary.rejected[0][1]
+
+
+def test_a_dateline_stage_that_raises_fails_one_article(corpus, tmp_path, nlp, monkeypatch):
+    import dateline.times as times
+
+    real = times.resolve
+
+    def broken_on_sanctions(text, anchor):
+        if "sanctions" in text.lower():
+            raise KeyError("bad rule")
+        return real(text, anchor)
+
+    monkeypatch.setattr(times, "resolve", broken_on_sanctions)
+    db = str(tmp_path / "t.db")
+    summary = dateline.ingest([str(corpus / "a.txt"), str(corpus / "sub" / "b.txt")], db=db)
+    assert summary.stored == 1
+    assert "stage times failed: KeyError" in summary.rejected[0][1]
+    assert open_store(db).rejected()[0]["kind"] == "stage"
+
+
+def test_disk_full_is_a_clear_error_and_keeps_what_was_stored(corpus, tmp_path, nlp):
+    from dateline.errors import StoreError
+
+    db = str(tmp_path / "t.db")
+    dateline.ingest([str(corpus / "a.txt")], db=db)
+    store = open_store(db)
+    before = store.query("SELECT id, reading FROM documents")
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages}")  # the file may not grow: a full disk
+    with pytest.raises(StoreError, match="disk full"):
+        dateline.ingest([str(corpus / "sub" / "b.txt")], store=store)
+    store.close()
+    from pathlib import Path
+
+    from dateline.crashtest import check_database
+
+    again = open_store(db)
+    kept = again.query("SELECT id, reading FROM documents")
+    assert [row for row in kept if row["id"] == before[0]["id"]] == before  # what was stored is unchanged
+    assert check_database(Path(db)) == []  # integrity ok, and any document stored is whole
+
+
+def test_read_only_database_is_a_clear_error(corpus, tmp_path, nlp):
+    from dateline.errors import StoreError
+
+    db = str(tmp_path / "t.db")
+    dateline.ingest([str(corpus / "a.txt")], db=db)
+    store = open_store(db)
+    store.conn.execute("PRAGMA query_only = ON")  # as a read-only file would behave (tests run as root)
+    with pytest.raises(StoreError, match="read-only"):
+        dateline.ingest([str(corpus / "sub" / "b.txt")], store=store)
+    assert store.counts()["documents"] == 1

@@ -43,8 +43,8 @@ def _translated(path: str):
         msg = str(exc)
         if "readonly" in msg or "read-only" in msg:
             raise StoreError(f"database {path} is read-only", fix="check the file's permissions or pass --db with a writable path") from exc
-        if "disk" in msg and "full" in msg or "database or disk is full" in msg:
-            raise StoreError(f"disk full while writing {path}; nothing of this batch was stored",
+        if "full" in msg:
+            raise StoreError(f"disk full while writing {path}; the write in progress was rolled back",
                              fix="free space and run the same command again (finished articles are kept)") from exc
         if "locked" in msg:
             raise StoreError(f"database {path} is locked by another writer", fix="wait for the other ingest to finish") from exc
@@ -95,7 +95,8 @@ class Store:
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:  # SQLite has already rolled back after "disk full"
+                    self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
 
