@@ -258,9 +258,17 @@ def _plain(value: Decimal):
 # ---------------------------------------------------------------- quantities
 
 
+def text_of(doc) -> str:
+    """`doc.text`, built once per Doc: spaCy joins every token on each access, which dominates this stage."""
+    key = ("dateline", "text")
+    if key not in doc.user_data:
+        doc.user_data[key] = doc.text
+    return doc.user_data[key]
+
+
 def read(doc) -> list[Quantity]:
     """All quantities in the doc, sorted by offset."""
-    text = doc.text
+    text = text_of(doc)
     starts = [t.idx for t in doc]
     times = [(t.start, t.end) for t in (doc._.times or [])] if doc.has_extension("times") else []
     found = [q for n in find_numbers(text) if (q := _classify(doc, starts, n, times)) is not None]
@@ -273,7 +281,7 @@ def read(doc) -> list[Quantity]:
 
 def _classify(doc, starts: list, n: NumberMatch, times: list) -> Optional[Quantity]:
     """The quantity a number phrase heads: money, percent, measure or a count, or None."""
-    text = doc.text
+    text = text_of(doc)
     if n.vague and lexicon()["numbers"]["vague"][_first_word(n)]["of"] and not re.match(r"\s+of\s", text[n.end:]):
         return None
     return (_money(text, n) or _percent(text, n) or _measure(text, n)
@@ -368,7 +376,7 @@ def _name_part(text: str, start: int) -> bool:
 
 def _count(doc, starts: list, n: NumberMatch) -> Optional[Quantity]:
     """A count of people or things ("15 agents"), with its casualty role when a cue says so."""
-    text = doc.text
+    text = text_of(doc)
     p = patterns()
     of = re.match(r"\s+of\s", text[n.end:]) if n.vague else None
     after = n.end + (of.end() if of else 0)
@@ -461,8 +469,9 @@ def bare_numbers(doc, start: int, end: int) -> list[NumberMatch]:
     """Numbers in doc.text[start:end] that are neither years, nor name parts, nor inside a time expression:
     the values of a reported series ("from eight in 2013 to 18 in 2014")."""
     times = [(t.start, t.end) for t in (doc._.times or [])]
-    return [n for n in find_numbers(doc.text, start, end)
-            if not n.vague and not _year_like(n) and not _not_a_count(doc.text, n, times)]
+    text = text_of(doc)
+    return [n for n in find_numbers(text, start, end)
+            if not n.vague and not _year_like(n) and not _not_a_count(text, n, times)]
 
 
 def quantities_in(doc, start_char: int, end_char: int) -> list[Quantity]:

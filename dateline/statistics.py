@@ -23,8 +23,9 @@ from typing import Optional
 from spacy.language import Language
 
 from . import model, quantities
+from .quantities import text_of
 
-PERIOD = r"\d{4}(?:-(?:\d{2}|Q[1-4]|H[12]))?"  # the TIMEX values a series point may take
+PERIOD = r"\d{4}(?:-(?:\d{2}(?:-\d{2})?|Q[1-4]|H[12]))?"  # the TIMEX values a series point may take
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 
@@ -56,18 +57,19 @@ class Point:
 
 def sentences(doc) -> list[tuple[int, int]]:
     """(start, end) of each sentence, without the white space spaCy leaves at its end."""
+    text = text_of(doc)
     if doc.has_annotation("SENT_START"):
         spans = [(s.start_char, s.end_char) for s in doc.sents]
     else:
-        spans = [(m.start(), m.end()) for m in re.finditer(r"\S.*?(?:[.!?](?=\s|$)|$)", doc.text, re.S)]
-    return [(a, a + len(doc.text[a:b].rstrip())) for a, b in spans if doc.text[a:b].strip()]
+        spans = [(m.start(), m.end()) for m in re.finditer(r"\S.*?(?:[.!?](?=\s|$)|$)", text, re.S)]
+    return [(a, a + len(text[a:b].rstrip())) for a, b in spans if text[a:b].strip()]
 
 
 def values_in(doc, start: int, end: int) -> list[tuple[int, int, float, Optional[str], int]]:
     """(start, end, value, unit, number end) of the quantities and bare numbers of a sentence, in text order."""
     found = []
     for q in quantities.quantities_in(doc, start, end):
-        numbers = quantities.find_numbers(doc.text, q.start, q.end)
+        numbers = quantities.find_numbers(text_of(doc), q.start, q.end)
         if q.value is not None and numbers:
             found.append((q.start, q.end, q.value, q.unit, numbers[0].end))
     for n in quantities.bare_numbers(doc, start, end):
@@ -91,7 +93,7 @@ def _gap(text: str) -> Optional[re.Match]:
 
 
 def _period_after(doc, v_end: int, limit: int) -> Optional[dict]:
-    text = doc.text
+    text = text_of(doc)
     window = text[v_end:min(limit, v_end + 60)]
     for finder in (_relative, _from_times, _fallback):
         found = finder(doc, window, v_end)
@@ -199,7 +201,7 @@ def read(doc) -> list[model.Statistic]:
 
 def statistic(doc, start: int, end: int) -> Optional[model.Statistic]:
     """The series the sentence doc.text[start:end] reports, or None."""
-    text = doc.text
+    text = text_of(doc)
     pts = points(doc, start, end)
     if len(pts) < 2 or not _joined(text, pts):
         return None
@@ -231,7 +233,7 @@ def running(period: str, published: Optional[str]) -> bool:
         return int(part[1]) == (month - 1) // 3 + 1
     if part.startswith("H"):
         return int(part[1]) == (1 if month <= 6 else 2)
-    return not part or int(part) == month
+    return published.startswith(period)
 
 
 def _unit(pts: list[Point]) -> Optional[str]:
@@ -251,7 +253,7 @@ def measure_of(doc, start: int, end: int, pts: list[Point]) -> Optional[str]:
     if phrase is None or phrase[0] <= first.start < phrase[1]:
         # "A total of 1,047 defectors arrived ...": the measure is what the value counts
         phrase = (first.number_end, first.end)
-    measure = _strip(doc.text[phrase[0]:phrase[1]])
+    measure = _strip(text_of(doc)[phrase[0]:phrase[1]])
     return measure if re.search(r"[A-Za-z]{3}", measure) and not _pronoun(measure) else None
 
 
@@ -273,7 +275,7 @@ def _subject_phrase(doc, point: Point) -> Optional[tuple[int, int]]:
 
 def _leading_phrase(doc, start: int, first_value: int) -> Optional[tuple[int, int]]:
     """Without a parse: the words before the first verb of the clause that reports the values."""
-    text = doc.text[start:first_value]
+    text = text_of(doc)[start:first_value]
     report = list(re.finditer(rf"\b(?:{_words('report_cues')})\b(?:\s+that\b)?", text, re.I))
     begin = report[-1].end() if report else 0
     verbs = (r"\b(?:is|are|was|were|has|have|had|will|would|could|may|might|should|can|must|stood|reached|hit|"
@@ -285,6 +287,11 @@ def _leading_phrase(doc, start: int, first_value: int) -> Optional[tuple[int, in
 
 
 def _strip(phrase: str) -> str:
+    """The measure without lead-in words: "Worse still, the number of X, staged as Y" -> "X"."""
+    parts = [p.strip() for p in phrase.split(",")]
+    while len(parts) > 1 and len(parts[0].split()) <= 2 and not re.search(r"(?i)\b(?:of|s)\b", parts[0]):
+        parts = parts[1:]
+    phrase = parts[0] if len(parts) > 1 and len(parts[0].split()) > 1 else phrase
     phrase = phrase.strip(" ,;:")
     strip = sorted(cues()["measure_strip"], key=len, reverse=True)
     changed = True
@@ -316,7 +323,7 @@ def attribution_of(doc, start: int, end: int, pts: list[Point]) -> Optional[mode
 
 
 def _surface_attribution(doc, start: int, end: int) -> Optional[model.Attribution]:
-    text = doc.text[start:end]
+    text = text_of(doc)[start:end]
     cue = _words("report_cues")
     m = (re.match(rf"(?P<src>(?:[A-Z][\w.'’-]*|the|of|and|a|an)(?:\s+(?:[A-Z][\w.'’-]*|of|and|the|for))*)\s+(?P<cue>{cue})\b", text)
          or re.search(rf"(?P<cue>according to)\s+(?P<src>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|of|for|and))*)", text)
@@ -326,12 +333,12 @@ def _surface_attribution(doc, start: int, end: int) -> Optional[model.Attributio
     s0, s1 = start + m.start("src"), start + m.start("src") + len(m.group("src").rstrip("."))
     c0, c1 = start + m.start("cue"), start + m.end("cue")
     return model.Attribution(source=source_participant(doc, s0, s1),
-                             cue=model.Span(text=doc.text[c0:c1], start=c0, end=c1))
+                             cue=model.Span(text=text_of(doc)[c0:c1], start=c0, end=c1))
 
 
 def source_participant(doc, start: int, end: int) -> model.Participant:
     """A source phrase as a participant, with the actor of the entity inside it when the actors stage has one."""
-    out = model.Participant(text=doc.text[start:end], start=start, end=end)
+    out = model.Participant(text=text_of(doc)[start:end], start=start, end=end)
     for ent in doc._.entities or []:
         if start <= ent.start and ent.end <= end and ent.actor is not None:
             actor = ent.actor

@@ -119,3 +119,12 @@ def test_seed_statistics_pass_the_expectation_file(nlp, shared_dir, tmp_path):
                          capture_output=True, text=True, check=True).stdout
     summary = json.loads(out.strip().splitlines()[-1])
     assert summary["sections"]["statistics"] == "7/7"
+
+
+@pytest.mark.parametrize("period, published, expected", [
+    ("2015", "2015-10-23", True), ("2015-10", "2015-10-23T10:49:00+09:00", True), ("2015-Q4", "2015-10-23", True),
+    ("2015-H2", "2015-10-23", True), ("2014", "2015-10-23", False), ("2015-Q3", "2015-10-23", False),
+    ("2015-09", "2015-10-23", False), ("2015-H1", "2015-10-23", False), ("2015", None, False),
+])
+def test_running_period(period, published, expected):
+    assert statistics.running(period, published) is expected
