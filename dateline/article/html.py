@@ -15,8 +15,8 @@ from ..errors import InputError
 from ..model import Article
 from . import boilerplate, bylines, outlets, plaintext, stamps
 
-logging.getLogger("trafilatura").setLevel(logging.ERROR)  # its per-page warnings are not the user's concern
-logging.getLogger("htmldate").setLevel(logging.ERROR)
+logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # its per-page warnings are not the user's concern
+logging.getLogger("htmldate").setLevel(logging.CRITICAL)
 
 # Without comments, otherwise trafilatura's defaults: favor_precision gains 0.003 F1 on the Scrapinghub benchmark
 # but loses 0.013 on trafilatura's own snippet set (dateline eval article-extraction / article-metadata).
@@ -58,10 +58,15 @@ def body_text(text: str) -> list[str]:
             if p.strip() and not boilerplate.is_drop(p) and not boilerplate.is_caption(p)]
 
 
-def _extract(html: str, url: Optional[str], **options):
+def _extract(html: str, url: Optional[str], source: Optional[str] = None, **options):
     import trafilatura  # imported here: loading it costs about a second, needed only for HTML
 
-    return trafilatura.bare_extraction(html, url=url, **{**EXTRACT_OPTIONS, **options})
+    try:
+        return trafilatura.bare_extraction(html, url=url, **{**EXTRACT_OPTIONS, **options})
+    except (AssertionError, AttributeError, IndexError, KeyError, TypeError, ValueError, RecursionError,
+            lxml.etree.LxmlError) as exc:  # trafilatura and htmldate trip on some hostile markup
+        raise InputError(f"the HTML extractor failed on this page ({type(exc).__name__}: {exc})",
+                         fix="check that the file is a well-formed news page", source=source) from exc
 
 
 def _fallback_body(tree) -> str:
@@ -73,10 +78,10 @@ def _fallback_body(tree) -> str:
 def extract(html: str, url: Optional[str] = None, source: Optional[str] = None) -> Article:
     """Body and metadata of one HTML page. Raises InputError when the page has no readable body."""
     tree = parse_tree(html, source)
-    doc = _extract(html, url)
+    doc = _extract(html, url, source)
     text = doc.text if doc is not None and doc.text else ""
     if not text.strip():
-        recall = _extract(html, url, favor_precision=False, favor_recall=True)
+        recall = _extract(html, url, source, favor_precision=False, favor_recall=True)
         text = (recall.text if recall is not None else "") or _fallback_body(tree)
         doc = doc or recall
     pars = body_text(text)
