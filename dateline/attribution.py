@@ -331,11 +331,16 @@ def _verb_frame(tok) -> Optional[Frame]:
     if any(c.dep_ == "neg" for c in tok.children):
         return None
     clausal = any(c.dep_ in ("ccomp", "parataxis") for c in tok.children) or _follows_content(tok)
-    if lemma in _set("reporting", "need_clause") and not clausal:
+    # "say"-like verbs report with a noun object or none ('"...?" Clinton said.'); the others need a clause.
+    noun_object = lemma in _set("reporting", "noun_object") and not any(c.dep_ == "prep" and c.lower_ in (
+        "about", "on", "for") for c in tok.children)
+    if not (clausal or noun_object or _as_saying(tok)):
         return None
     kind = "object" if lemma in _set("reporting", "object_source_verbs") else "verb"
     source = _source_of(tok, kind)
     if source is None and (kind == "object" or not _expletive_passive(tok)):
+        return None
+    if source is not None and source.lower_ in _set("reporting", "speakers"):
         return None
     frame = _make_frame(tok, [tok], source, kind)
     frame.scope = frame.scope - {t.i for t in _as_saying(tok)}
@@ -353,9 +358,11 @@ def _as_saying(tok) -> list:
 def _follows_content(tok) -> bool:
     """ "X happened, officials said": the reporting clause hangs after the content it reports, set off by
     a comma or a closing quote, with no subordinator of its own ("... if the drills continue")."""
-    if tok.i < tok.head.i or tok.head.pos_ not in ("VERB", "AUX"):
+    if tok.head is tok or tok.head.pos_ not in ("VERB", "AUX"):
         return False
-    if tok.dep_ not in ("parataxis", "ccomp", "advcl") or any(c.dep_ == "mark" for c in tok.children):
+    if tok.dep_ == "parataxis":  # also mid-sentence: "Acts of protest, Mr. Obama said, are acts of patriotism"
+        return True
+    if tok.i < tok.head.i or tok.dep_ not in ("ccomp", "advcl") or any(c.dep_ == "mark" for c in tok.children):
         return False
     left = tok.left_edge.i
     return left > 0 and tok.doc[left - 1].text in (",", "\"", "”", "''", "'", "’")
@@ -367,16 +374,20 @@ def _expletive_passive(tok) -> bool:
 
 
 def _source_of(tok, kind: str):
-    for child in tok.children:
-        if kind == "object" and child.dep_ in ("dobj", "pobj"):
-            return child
-        if kind == "verb" and child.dep_ == "nsubj" and child.lower_ not in _set("reporting", "expletives"):
-            return child
-        if kind == "verb" and child.dep_ == "agent":
-            objs = [g for g in child.children if g.dep_ == "pobj"]
-            if objs:
-                return objs[0]
-    return None
+    kids = list(tok.children)
+    if kind == "object":
+        if _passive(tok):  # "he was quoted as saying"
+            return next((c for c in kids if c.dep_ == "nsubjpass"), None)
+        return next((c for c in kids if c.dep_ in ("dobj", "pobj")), None)
+    if _passive(tok):
+        agents = [g for c in kids if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        return agents[0] if agents else None
+    subject = next((c for c in kids if c.dep_ == "nsubj"), None)
+    if subject is None and tok.dep_ in _set("reporting", "borrow_subject_deps") and tok.head is not tok:
+        subject = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
+    if subject is not None and subject.lower_ == "there":
+        return None
+    return subject
 
 
 def _prep_frame(tok) -> Optional[Frame]:
@@ -405,25 +416,47 @@ def _make_frame(cue_tok, cue_toks: list, source, kind: str) -> Frame:
         covered = _subtree_ids(cue_tok) - _outside(cue_tok)
         if _follows_content(cue_tok) or (kind == "object" and cue_tok.dep_ == "advcl"):
             covered |= _subtree_ids(cue_tok.head) - _subtree_ids(cue_tok)
+    covered |= _quote_before(cue_tok)
     covered -= {t.i for t in src} | cue_set
     return Frame(cue_start=min(cue_set), cue_end=max(cue_set) + 1,
                  source_start=src[0].i if src else None, source_end=src[-1].i + 1 if src else None,
                  scope=frozenset(covered), kind=kind)
 
 
+def _quote_before(tok) -> set:
+    """'"We will strike back." KCNA said.': a reporting clause that opens its sentence right after a closing
+    quotation mark reports the quoted sentence before it."""
+    sent = tok.sent
+    words = [t for t in sent if not t.is_space]
+    if sent.start == 0 or not words or tok.left_edge.i > words[0].i or _is_quote(words[0]):
+        return set()
+    prev = tok.doc[sent.start - 1].sent
+    before = [t for t in prev if not t.is_space]
+    if not before or not _is_quote(before[-1]) or _new_paragraph(tok.doc, prev, sent):
+        return set()
+    return {t.i for t in before}
+
+
+def _is_quote(tok) -> bool:
+    return tok.text in ('"', "”", "''", "’", "'")
+
+
 def _source_tokens(head) -> list:
-    """The source phrase: the head's subtree, cut before a comma clause ("Smith, who ...")."""
-    toks = list(head.subtree)
-    out = []
+    """The source phrase: the head's whole noun phrase, within the head's line ("Smith, a spokesman for ...")."""
+    toks = [t for t in head.subtree]
+    line = []
     for t in toks:
-        if t.i > head.i and t.is_punct and t.text in (",", "(", "—", "--", ";", ":"):
+        if t.is_space and "\n" in t.text or "\n" in t.text_with_ws and t.i < head.i:
+            if t.i < head.i:
+                line = []
+                continue
             break
-        out.append(t)
-    while out and (out[-1].is_punct or out[-1].is_space):
-        out.pop()
-    while out and (out[0].is_punct or out[0].is_space):
-        out.pop(0)
-    return out or [head]
+        line.append(t)
+    while line and (line[-1].is_punct or line[-1].is_space):
+        line.pop()
+    while line and (line[0].is_punct or line[0].is_space):
+        line.pop(0)
+    return line or [head]
 
 
 def _subtree_ids(tok) -> set:
@@ -450,7 +483,7 @@ def _covering(doc, trigger, found: list[Frame]) -> Optional[Frame]:
 def _carried(doc, trigger) -> Optional[Frame]:
     """The account of an earlier sentence of the same paragraph that this frameless sentence continues."""
     sent = trigger.sent
-    if frames(doc, sent):
+    if frames(doc, sent) or not _continues(sent):
         return None
     for _ in range(3):
         if sent.start <= 0:
@@ -465,6 +498,15 @@ def _carried(doc, trigger) -> Optional[Frame]:
     return None
 
 
+def _continues(sent) -> bool:
+    """A sentence that goes on with the account before it: a quotation, or a pronoun subject."""
+    words = [t for t in sent if not t.is_space]
+    if words and _is_quote(words[0]) or words and words[0].text in ("“", "‘"):
+        return True
+    subjects = [c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")]
+    return any(c.lower_ in _set("reporting", "continuing_subjects") for c in subjects)
+
+
 def _new_paragraph(doc, prev, sent) -> bool:
     """A line break between the last word of `prev` and the first word of `sent`."""
     words = [t for t in prev if not t.is_space]
@@ -475,12 +517,21 @@ def _new_paragraph(doc, prev, sent) -> bool:
 
 
 def _in_account(doc, trigger) -> bool:
-    return _covering(doc, trigger, frames(doc, trigger.sent)) is not None
+    return _covering(doc, trigger, _nearby_frames(doc, trigger)) is not None
+
+
+def _nearby_frames(doc, trigger) -> list[Frame]:
+    """Frames of the trigger's sentence and of the next one ('"..." KCNA said.' reports the sentence before)."""
+    sent = trigger.sent
+    found = frames(doc, sent)
+    if sent.end < len(doc):
+        found += [f for f in frames(doc, doc[sent.end].sent) if trigger.i in f.scope]
+    return found
 
 
 def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[model.Span]]:
     """(attribution, certainty, hedge span) of the event whose trigger is the token `trigger`."""
-    frame = _covering(doc, trigger, frames(doc, trigger.sent))
+    frame = _covering(doc, trigger, _nearby_frames(doc, trigger))
     if frame is None and not _in_cue(doc, trigger):
         frame = _carried(doc, trigger)
     attribution = to_attribution(doc, frame) if frame is not None else None

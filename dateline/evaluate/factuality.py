@@ -14,7 +14,8 @@ Classes, dateline side: negated when `polarity` is negated; else hedged when `ce
 modality is planned, threatened or hypothetical (the event is not stated as having happened); else asserted
 (an attributed event counts as asserted: both corpora score reported events as the reporter's claim of fact).
 
-By default the dev and test splits are scored (the cue lists were developed by looking at the train splits).
+By default the dev and test splits are scored where present (the shared copy holds train and dev only; the cue
+lists were developed by looking at the train splits, never at dev).
 `limit` caps the sentences read from each file. Figures: accuracy, macro_f1 over the three classes, n
 (predicates); `details` has per-class precision/recall/F1, the confusion table and per-corpus accuracy.
 """

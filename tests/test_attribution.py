@@ -1,0 +1,328 @@
+"""Attribution, certainty, polarity and modality of event triggers, on hand-written sentences parsed by the real
+model, and the factuality and attribution suites on gold data (skipped in a fresh clone)."""
+from __future__ import annotations
+
+import pytest
+
+import dateline.nlp
+from dateline import attribution
+from dateline.evaluate import check_floors
+
+from conftest import gold
+
+PUBLISHED = "2015-10-23T10:49:00+09:00"
+
+
+@pytest.fixture(scope="module")
+def read(nlp):
+    def parse(text):
+        return nlp(dateline.nlp.make_doc(nlp, text, PUBLISHED))
+
+    return parse
+
+
+def trig(doc, word, nth=0):
+    return [t for t in doc if t.text == word][nth]
+
+
+def judge(read, text, word, nth=0):
+    doc = read(text)
+    tok = trig(doc, word, nth)
+    attr, certainty, hedge = attribution.attribute(doc, tok)
+    return doc, attr, certainty, hedge
+
+
+# ------------------------------------------------------------------ attribution
+
+
+@pytest.mark.parametrize("text, word, source, cue", [
+    ("A source in Beijing said one official defected from Africa.", "defected", "A source in Beijing", "said"),
+    ("The army fired two missiles, officials in Seoul said.", "fired", "officials in Seoul", "said"),
+    ("According to Yonhap, the army fired two missiles on Monday.", "fired", "Yonhap", "According to"),
+    ("KCNA reported that the leader inspected a munitions factory.", "inspected", "KCNA", "reported"),
+    ("A defector told reporters that guards beat prisoners.", "beat", "A defector", "told"),
+    ("The ministry claimed that the rebels attacked a convoy.", "attacked", "The ministry", "claimed"),
+    ("The government announced that troops withdrew from the border.", "withdrew", "The government", "announced"),
+    ("KCNA quoted a spokesman as saying the talks collapsed.", "collapsed", "a spokesman", "quoted"),
+    ("The National Intelligence Service says defections rose sharply.", "rose", "The National Intelligence Service",
+     "says"),
+])
+def test_source_and_cue(read, text, word, source, cue):
+    _, attr, certainty, hedge = judge(read, text, word)
+    assert certainty == "attributed" and hedge is None
+    assert attr.source.text == source
+    assert attr.cue.text == cue
+    assert text[attr.source.start:attr.source.end] == source
+    assert text[attr.cue.start:attr.cue.end] == cue
+
+
+def test_source_place_comes_from_a_place_inside_the_phrase(read):
+    _, attr, _, _ = judge(read, "A source in Beijing said one official defected from Africa.", "defected")
+    assert attr.source.place is not None
+    assert attr.source.place.text == "Beijing"
+    assert attr.source.place.country == "CN"
+
+
+def test_reporting_clause_after_the_account(read):
+    text = ("Among dozens of officials who have defected to South Korea are senior staff of the bureau, "
+            "a source said Thursday.")
+    _, attr, certainty, _ = judge(read, text, "defected")
+    assert certainty == "attributed"
+    assert attr.source.text == "a source"
+
+
+def test_the_cue_itself_is_not_attributed_to_its_own_source(read):
+    _, attr, certainty, _ = judge(read, "The official reported valuable intelligence to South Korean authorities.",
+                                  "reported")
+    assert certainty == "asserted" and attr is None
+
+
+def test_plain_statement_is_asserted(read):
+    _, attr, certainty, hedge = judge(read, "Another official defected from a Chinese-speaking country.",
+                                      "defected")
+    assert (attr, certainty, hedge) == (None, "asserted", None)
+
+
+def test_account_carries_to_a_pronoun_sentence_in_the_same_paragraph(read):
+    text = "A defector said guards beat prisoners. They also starved them."
+    _, attr, certainty, _ = judge(read, text, "starved")
+    assert certainty == "attributed" and attr.source.text == "A defector"
+
+
+def test_account_carries_to_a_quotation_that_goes_on(read):
+    text = '"The enemy will pay," the spokesman said. "We will destroy them."'
+    _, attr, certainty, _ = judge(read, text, "destroy")
+    assert certainty == "attributed" and attr.source.text == "the spokesman"
+
+
+def test_account_stops_at_a_new_paragraph(read):
+    text = "A defector said guards beat prisoners.\n\nThey also starved them."
+    _, attr, certainty, _ = judge(read, text, "starved")
+    assert certainty == "asserted" and attr is None
+
+
+def test_account_does_not_carry_to_a_new_subject(read):
+    text = '"We will strike back." KCNA said. The army fired a missile.'
+    doc, attr, certainty, _ = judge(read, text, "fired")
+    assert certainty == "asserted"
+    strike, *_ = attribution.attribute(doc, trig(doc, "strike"))
+    assert strike.source.text == "KCNA"  # the quotation before the reporting clause is its account
+
+
+def test_a_new_source_replaces_the_old_one(read):
+    text = "A source said the official fled. The ministry said he returned."
+    _, attr, _, _ = judge(read, text, "returned")
+    assert attr.source.text == "The ministry"
+
+
+def test_pronoun_source_takes_the_earlier_named_source(read):
+    text = "The foreign ministry said the envoy left Seoul. It said he returned to Pyongyang."
+    doc, attr, _, _ = judge(read, text, "returned")
+    assert attr.source.text == "It"
+    first, _, _ = attribution.attribute(doc, trig(doc, "left"))
+    assert first.source.text == "The foreign ministry"
+    for key in ("actor_id", "name", "kind", "country"):
+        assert getattr(attr.source, key) == getattr(first.source, key)
+
+
+# ------------------------------------------------------------------ certainty
+
+
+@pytest.mark.parametrize("text, word, cue", [
+    ("Some reportedly dealt a blow to the regime by taking millions of dollars.", "taking", "reportedly"),
+    ("The general allegedly ordered the shooting.", "ordered", "allegedly"),
+    ("The regime apparently executed the minister.", "executed", "apparently"),
+    ("He is believed to have defected to China.", "defected", "is believed to"),
+    ("Room 35 has been blamed for blowing up a passenger plane.", "blowing", "has been blamed for"),
+    ("The troops may have crossed the border.", "crossed", "may have"),
+    ("He is suspected of smuggling weapons.", "smuggling", "is suspected of"),
+    ("Some of them have reportedly defected to third countries.", "defected", "reportedly"),
+])
+def test_hedges(read, text, word, cue):
+    _, _, certainty, hedge = judge(read, text, word)
+    assert certainty == "hedged"
+    assert hedge.text == cue
+    assert text[hedge.start:hedge.end] == cue
+
+
+def test_hedge_wins_over_attribution(read):
+    _, attr, certainty, hedge = judge(read, "Officials said the army may have fired a missile.", "fired")
+    assert certainty == "hedged" and hedge.text == "may have"
+    assert attr.source.text == "Officials"
+
+
+def test_unconfirmed_reports_hedge_their_account(read):
+    _, attr, certainty, hedge = judge(read, "Unconfirmed reports say the leader was injured.", "injured")
+    assert certainty == "hedged" and hedge.text == "Unconfirmed"
+
+
+def test_hedge_on_a_relative_clause_does_not_reach_the_main_clause(read):
+    text = "The bureau, which has reportedly smuggled arms, opened an office in Pyongyang."
+    _, _, certainty, _ = judge(read, text, "opened")
+    assert certainty == "asserted"
+
+
+# ------------------------------------------------------------------ polarity
+
+
+@pytest.mark.parametrize("text, word, expected", [
+    ("The army did not fire any missiles.", "fire", "negated"),
+    ("The army never fired any missiles.", "fired", "negated"),
+    ("The rebels failed to capture the town.", "capture", "negated"),
+    ("The delegation refused to attend the talks.", "attend", "negated"),
+    ("He denied that the troops attacked the village.", "attacked", "negated"),
+    ("There was no attack on the base.", "attack", "negated"),
+    ("They fled without paying the smugglers.", "paying", "negated"),
+    ("The army fired two missiles.", "fired", "affirmed"),
+    ("The officials not only take information with them but also money.", "take", "affirmed"),
+    ("The rebels did not fail to capture the town.", "capture", "affirmed"),
+])
+def test_polarity(read, text, word, expected):
+    doc = read(text)
+    assert attribution.polarity(doc, trig(doc, word)) == expected
+
+
+def test_negation_of_the_clause_does_not_reach_an_event_noun(read):
+    doc = read("He has not appeared in public since the announcement.")
+    assert attribution.polarity(doc, trig(doc, "announcement")) == "affirmed"
+    assert attribution.polarity(doc, trig(doc, "appeared")) == "negated"
+
+
+# ------------------------------------------------------------------ modality
+
+
+@pytest.mark.parametrize("text, word, expected", [
+    ("Pyongyang plans to launch a satellite next month.", "launch", "planned"),
+    ("The leader will visit Moscow.", "visit", "planned"),
+    ("The ministry is expected to announce sanctions.", "announce", "planned"),
+    ("The team is set to arrive on Monday.", "arrive", "planned"),
+    ("Officials said the army would send troops next week.", "send", "planned"),
+    ("The North threatened to launch a nuclear strike.", "launch", "threatened"),
+    ("The North vowed to retaliate if the drills continue.", "retaliate", "threatened"),
+    ("The North often holds diplomats' families hostage in Pyongyang.", "holds", "habitual"),
+    ("Guards routinely beat the prisoners.", "beat", "habitual"),
+    ("North Korean craftsmen are famous for building bronze statues.", "building", "habitual"),
+    ("If the talks collapse, the army could invade.", "invade", "hypothetical"),
+    ("If the talks collapse, the army will invade.", "collapse", "hypothetical"),
+    ("The army could invade the south.", "invade", "hypothetical"),
+    ("The army invaded the south.", "invaded", "actual"),
+    ("The rebels managed to capture the town.", "capture", "actual"),
+])
+def test_modality(read, text, word, expected):
+    doc = read(text)
+    assert attribution.modality(doc, trig(doc, word)) == expected
+
+
+# ------------------------------------------------------------------ the seed's readings
+
+
+SEED = (
+    "Among dozens of North Korean officials who have defected from overseas to South Korea are senior staff "
+    "of the Workers Party's notorious Room 39, a source said Thursday.\n\n"
+    "Some reportedly dealt a blow to the valuta-strapped regime by taking millions of U.S. dollars with them.\n\n"
+    "A source in Beijing said one official with Room 39 who defected from Africa, where he had supervised "
+    "workers, fled with part of the payment.\n\n"
+    "Another official also under Room 39 defected from a Chinese-speaking country with millions of dollars.\n\n"
+    "The official reported valuable intelligence to South Korean authorities.\n\n"
+    "Meanwhile, a senior official of the bank absconded in Russia last year.\n\n"
+    "Some of them have reportedly defected to third countries."
+)
+
+
+def test_seed_like_article(read):
+    doc = read(SEED)
+    verdicts = [attribution.attribute(doc, t) for t in doc if t.text in ("defected", "fled", "absconded")]
+    certainties = [c for _, c, _ in verdicts]
+    assert certainties == ["attributed", "attributed", "attributed", "asserted", "asserted", "hedged"]
+    assert verdicts[0][0].source.text == "a source"
+    assert verdicts[1][0].source.text == "A source in Beijing"
+
+
+# ------------------------------------------------------------------ data and frames
+
+
+def test_cue_lists_hold_only_strings():
+    # YAML reads a bare `no` as False: every cue must stay a string.
+    def walk(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            yield from node
+
+    for name, data in attribution.cues().items():
+        bad = [v for v in walk(data) if not isinstance(v, str)]
+        assert not bad, f"{name}.yaml has non-string cues {bad}"
+    assert "no" in attribution._set("negation", "words")
+
+
+def test_user_cues_extend_the_bundled_ones(tmp_path, monkeypatch):
+    (tmp_path / "attribution").mkdir()
+    (tmp_path / "attribution" / "hedges.yaml").write_text("adverbs: [purportedly-ish]\n", encoding="utf-8")
+    monkeypatch.setenv("DATELINE_DATA_DIR", str(tmp_path))
+    attribution.cues.cache_clear()
+    attribution._set.cache_clear()
+    try:
+        adverbs = attribution._set("hedges", "adverbs")
+        assert "purportedly-ish" in adverbs and "reportedly" in adverbs
+    finally:
+        monkeypatch.delenv("DATELINE_DATA_DIR")
+        attribution.cues.cache_clear()
+        attribution._set.cache_clear()
+
+
+def test_frames_list_every_account(read):
+    doc = read("Officials said the army fired. Yonhap reported that troops withdrew. The sun rose.")
+    found = attribution.frames(doc)
+    assert [doc[f.cue_start:f.cue_end].text for f in found] == ["said", "reported"]
+    assert [doc[f.source_start:f.source_end].text for f in found] == ["Officials", "Yonhap"]
+
+
+def test_first_person_inside_a_quotation_is_no_source(read):
+    doc = read('"I think the talks failed," the envoy said.')
+    found = attribution.frames(doc)
+    assert [doc[f.source_start:f.source_end].text for f in found] == ["the envoy"]
+
+
+# ------------------------------------------------------------------ suites on gold data
+
+
+def test_attribution_suite_meets_its_floors():
+    from dateline.evaluate import attribution as suite
+
+    result = suite.run(gold("attribution-polnear/dev"))
+    assert result["n"] > 2000
+    assert not check_floors("attribution", result)
+
+
+def test_factuality_suite_meets_its_floors():
+    from dateline.evaluate import factuality
+
+    result = factuality.run(gold("factuality"))
+    assert result["n"] >= 3553  # MEANTIME dev 195 + UW dev 3,358 predicates (more where test splits exist)
+    assert set(result["details"]["per_class"]) == {"asserted", "hedged", "negated"}
+    assert result["accuracy"] > result["details"]["majority_baseline_accuracy"]
+    assert not check_floors("factuality", result)
+
+
+def test_gold_class_mapping():
+    from dateline.evaluate.factuality import gold_class
+
+    assert [gold_class(v) for v in (-3.0, -1.0, -0.8, 0.0, 2.4, 2.5, 3.0)] == [
+        "negated", "negated", "hedged", "hedged", "hedged", "asserted", "asserted"]
+
+
+def test_polnear_reader_and_matching(tmp_path):
+    from dateline.evaluate import attribution as suite
+
+    ann = tmp_path / "a_x.ann"
+    ann.write_text("T1\tSource 0 5\tSmith\nT2\tCue 6 10\tsaid\nT3\tContent 11 20;25 30\tx\n"
+                   "T4\tAttribution 6 10\tsaid\nE1\tAttribution:T4 Source:T1 Cue:T2 Content:T3\n", encoding="utf-8")
+    gold = suite.read_ann(ann)
+    assert gold.sources == {(0, 5)} and gold.cues == {(6, 10)}
+    assert gold.relations == [((0, 5), (6, 10))]
+    assert suite.match([(0, 5), (0, 3)], [(0, 5)], exact=True) == 1
+    assert suite.match([(0, 3)], [(0, 5)], exact=False) == 1
+    assert suite.match([(0, 3)], [(0, 5)], exact=True) == 0
+    assert suite.match_relations([((1, 4), (6, 9))], gold.relations) == 1
+    assert suite.match_relations([(None, (6, 9))], gold.relations) == 0
