@@ -116,12 +116,16 @@ class _Context:
     countries: Counter = field(default_factory=Counter)
     states: Counter = field(default_factory=Counter)
     points: list[tuple[float, float]] = field(default_factory=list)
+    weak: Counter = field(default_factory=Counter)  # country -> other names that may lie in it
+    mentions: int = 0
 
 
 def _kind_prior(e: Entry) -> float:
     prior = rules().prior
     if e.kind == "city" and e.capital:
         return prior.get("capital", 0.0)
+    if e.kind in ("admin1", "admin2") and e.country == "US":
+        return prior.get("us_" + e.kind, prior.get(e.kind, 0.0))
     return prior.get(e.kind, 0.0)
 
 
@@ -135,8 +139,10 @@ def score(e: Entry, ctx: Optional[_Context] = None, explicit_state: Optional[str
     if ctx is None:
         return s
     if e.country and ctx.countries.get(e.country):
-        s += w.get("same_country", 0.0) * min(1.0, ctx.countries[e.country] / 2)
-    if e.kind in ("city", "admin2") and e.admin1 and ctx.states.get(e.admin1):
+        s += w.get("same_country", 0.0) * min(1.0, ctx.countries[e.country])
+    if e.country and ctx.mentions:
+        s += w.get("weak_country", 0.0) * ctx.weak.get(e.country, 0) / ctx.mentions
+    if e.kind in ("city", "admin2", "admin1") and e.admin1 and ctx.states.get(e.admin1):
         s += w.get("same_admin1", 0.0) * min(1.0, ctx.states[e.admin1] / 2)
     if e.kind in ("city", "admin2") and e.lat is not None and ctx.points:
         s += _nearness(e, ctx.points, w)
@@ -254,32 +260,32 @@ def _state_abbreviation(text: str, start: int, end: int) -> Optional[tuple[int, 
     return (end, code) if code and (text[start:end].endswith(".") or len(text[start:end]) > 2) else None
 
 
-def _entity_mentions(doc) -> list[Mention]:
+def _entity_mentions(doc, text: str) -> list[Mention]:
     labels, scan_labels = rules().labels, rules().scan_labels
     out = []
     for ent in doc._.entities or []:
         if ent.label in labels:
-            start, end = _trim(doc.text, ent.start, ent.end)
-            out.append(Mention(start, end, doc.text[start:end], ent.label, True, ent))
-            if ent.label == "FAC" and not candidates(doc.text[start:end]):
-                out.extend(_inner_mentions(doc, ent))  # "Cottonport Fire Station"
+            start, end = _trim(text, ent.start, ent.end)
+            out.append(Mention(start, end, text[start:end], ent.label, True, ent))
+            if ent.label == "FAC" and not candidates(text[start:end]):
+                out.extend(_inner_mentions(doc, ent, text))  # "Cottonport Fire Station"
         elif ent.label in scan_labels:
-            start, end = _trim(doc.text, ent.start, ent.end)
-            out.append(Mention(start, end, doc.text[start:end], "GPE", False, ent))
+            start, end = _trim(text, ent.start, ent.end)
+            out.append(Mention(start, end, text[start:end], "GPE", False, ent))
             if ent.label != "PERSON":
-                out.extend(_inner_mentions(doc, ent))
+                out.extend(_inner_mentions(doc, ent, text))
     return out
 
 
-def _inner_mentions(doc, ent: Entity) -> list[Mention]:
+def _inner_mentions(doc, ent: Entity, text: str) -> list[Mention]:
     """Place names inside an organisation's or facility's name: "Gainesville Police Department"."""
     span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
     if span is None or len(span) < 2:
         return []
-    return [Mention(s, e, doc.text[s:e], "GPE", False) for s, e in _capitalised_runs(span) if (s, e) != (ent.start, ent.end)]
+    return [Mention(s, e, text[s:e], "GPE", False) for s, e in _capitalised_runs(span, text) if (s, e) != (ent.start, ent.end)]
 
 
-def _capitalised_runs(tokens) -> Iterable[tuple[int, int]]:
+def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
     """Longest capitalised word sequences (up to four words) with a gazetteer entry, left to right."""
     toks = list(tokens)
     i = 0
@@ -290,7 +296,7 @@ def _capitalised_runs(tokens) -> Iterable[tuple[int, int]]:
             if len(part) == n and all(t.text[:1].isupper() or t.text in (".", "-") for t in part) \
                     and part[0].text[:1].isupper() and part[-1].text[:1].isupper() and _namelike(part):
                 s, e = part[0].idx, part[-1].idx + len(part[-1].text)
-                if candidates(part[0].doc.text[s:e]):
+                if candidates(text[s:e]):
                     hit = (s, e, n)
                     break
         if hit:
@@ -308,9 +314,9 @@ def _namelike(tokens) -> bool:
     return not t.is_stop and (t.pos_ == "PROPN" or not t.pos_) and len(t.text) > 2
 
 
-def _free_mentions(doc, taken: list[tuple[int, int]]) -> list[Mention]:
+def _free_mentions(doc, taken: list[tuple[int, int]], text: str) -> list[Mention]:
     """Capitalised names outside every entity (regions, states the model missed, "..., S.C.")."""
-    covered = bytearray(len(doc.text) + 1)
+    covered = bytearray(len(text) + 1)
     for s, e in taken:
         covered[s:e] = b"\x01" * (e - s)
     starts = _sentence_starts(doc)
@@ -332,8 +338,8 @@ def _free_mentions(doc, taken: list[tuple[int, int]]) -> list[Mention]:
     for run in runs:
         if len(run) == 1 and run[0].i in starts and run[0].pos_ != "PROPN":
             continue
-        for s, e in _capitalised_runs(run):
-            out.append(Mention(s, e, doc.text[s:e], "GPE", _listed_region(doc.text, s, e)))
+        for s, e in _capitalised_runs(run, text):
+            out.append(Mention(s, e, text[s:e], "GPE", _listed_region(text, s, e)))
     return out
 
 
@@ -363,8 +369,9 @@ def resolve_mentions(text: str, mentions: list[Mention]) -> None:
             m.found = candidates(m.text, m.label) if m.trusted else _exact(m.text)
         m.state = _explicit_state(text, m.end)
     firm = _firm_readings(mentions)
+    weak = _weak_votes(mentions)
     for m in mentions:
-        ctx = _context(firm, exclude=norm(m.text))
+        ctx = _context(firm, exclude=norm(m.text), weak=weak)
         m.pick = best(m.found, ctx, m.state, m.text)
         contextual = _contextual(m.text, ctx) if m.label != "NORP" else None
         if contextual is not None:
@@ -390,8 +397,23 @@ def _firm_readings(mentions: list[Mention]) -> dict[str, Entry]:
     return firm
 
 
-def _context(firm: dict[str, Entry], exclude: str) -> _Context:
+def _weak_votes(mentions: list[Mention]) -> dict[str, frozenset[str]]:
+    """For each name, the countries it may lie in (by its likelier readings)."""
+    votes = {}
+    for m in mentions:
+        if m.trusted or _admin_named(m):
+            top = ranked(m.found, None, m.state, m.text)[:5]
+            if top:
+                votes[norm(m.text)] = frozenset(e.country for _, e in top if e.country)
+    return votes
+
+
+def _context(firm: dict[str, Entry], exclude: str, weak: Optional[dict[str, frozenset[str]]] = None) -> _Context:
     ctx = _Context()
+    for key, countries in (weak or {}).items():
+        if key != exclude:
+            ctx.mentions += 1
+            ctx.weak.update(countries)
     for key, e in firm.items():
         if key == exclude:
             continue
@@ -448,12 +470,12 @@ def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], person
 
 # ---------------------------------------------------------------------------------------- the component
 
-def widened(doc, ent: Entity) -> Optional[Entity]:
+def widened(text: str, ent: Entity) -> Optional[Entity]:
     """The entity with the admin-unit word after it ("North Phyongan" + "Province"), if it is there."""
-    m = re.match(r"\s+([A-Z][a-z]+)", doc.text[ent.end:ent.end + 20])
+    m = re.match(r"\s+([A-Z][a-z]+)", text[ent.end:ent.end + 20])
     if m and m.group(1) in rules().admin_suffixes:
         end = ent.end + m.end()
-        return Entity(text=doc.text[ent.start:end], start=ent.start, end=end, label=ent.label)
+        return Entity(text=text[ent.start:end], start=ent.start, end=end, label=ent.label)
     return None
 
 
@@ -467,14 +489,15 @@ def _register() -> None:
 @component(FACTORY)
 def places_component(doc):
     _register()
+    text = doc.text  # a Doc rebuilds its text on every access
     if doc._.entities is None:
         doc._.entities = []
-    wide = [w for e in doc._.entities if e.label in ("GPE", "LOC") for w in [widened(doc, e)] if w]
+    wide = [w for e in doc._.entities if e.label in ("GPE", "LOC") for w in [widened(text, e)] if w]
     if wide:
         add_entities(doc, wide, replace_overlaps=True)
-    mentions = _entity_mentions(doc)
-    mentions += _free_mentions(doc, [(e.start, e.end) for e in doc._.entities])
-    resolve_mentions(doc.text, mentions)
+    mentions = _entity_mentions(doc, text)
+    mentions += _free_mentions(doc, [(e.start, e.end) for e in doc._.entities], text)
+    resolve_mentions(text, mentions)
     toponyms, added = [], []
     for m in mentions:
         if not m.trusted and not (m.entity is not None and m.entity.label in rules().labels):
