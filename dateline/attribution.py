@@ -136,7 +136,7 @@ def _passive(tok) -> bool:
 def _span(doc, tokens: Iterable) -> model.Span:
     toks = sorted(tokens, key=lambda t: t.i)
     start, end = toks[0].idx, toks[-1].idx + len(toks[-1])
-    return model.Span(text=doc.text[start:end], start=start, end=end)
+    return model.Span(text=doc[toks[0].i:toks[-1].i + 1].text, start=start, end=end)
 
 
 def _pairs(trigger):
@@ -317,11 +317,27 @@ def frames(doc, sent=None) -> list[Frame]:
     sents = [sent] if sent is not None else list(doc.sents)
     out: list[Frame] = []
     for s in sents:
-        for tok in s:
+        out.extend(_sentence_frames(doc, s.start, s.end))
+    return out
+
+
+# The frames of the last document seen, by sentence: the events stage asks about many triggers of one
+# document in a row. Kept off `doc.user_data` so that documents still serialise.
+_CACHE: dict = {"doc": None, "size": -1, "frames": {}}
+
+
+def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
+    if _CACHE["doc"] is not doc or _CACHE["size"] != len(doc):
+        _CACHE.update(doc=doc, size=len(doc), frames={})
+    key = (start, end)
+    if key not in _CACHE["frames"]:
+        found = []
+        for tok in doc[start:end]:
             frame = _verb_frame(tok) or _prep_frame(tok)
             if frame is not None:
-                out.append(frame)
-    return out
+                found.append(frame)
+        _CACHE["frames"][key] = found
+    return _CACHE["frames"][key]
 
 
 def _verb_frame(tok) -> Optional[Frame]:
@@ -391,6 +407,8 @@ def _source_of(tok, kind: str):
 
 
 def _prep_frame(tok) -> Optional[Frame]:
+    if tok.lower_ not in _first_words():
+        return None
     for phrase in _set("reporting", "prepositions"):
         words = phrase.split()
         if tok.i + len(words) > len(tok.doc):
@@ -403,6 +421,11 @@ def _prep_frame(tok) -> Optional[Frame]:
             return None
         return _make_frame(tok, list(tok.doc[tok.i:tok.i + len(words)]), objs[0], "preposition")
     return None
+
+
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset:
+    return frozenset(p.split()[0] for p in _set("reporting", "prepositions"))
 
 
 def _make_frame(cue_tok, cue_toks: list, source, kind: str) -> Frame:
@@ -513,7 +536,8 @@ def _new_paragraph(doc, prev, sent) -> bool:
     after = [t for t in sent if not t.is_space]
     if not words or not after:
         return True
-    return "\n" in doc.text[words[-1].idx + len(words[-1]):after[0].idx]
+    between = doc[words[-1].i + 1:after[0].i]
+    return "\n" in words[-1].whitespace_ or any("\n" in t.text_with_ws for t in between)
 
 
 def _in_account(doc, trigger) -> bool:
