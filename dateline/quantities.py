@@ -139,7 +139,7 @@ def patterns() -> Patterns:
             rf"\b(?:{_alt(nouns['vague_partitives'])})\s+of\s+"
             r"(?:(?:the|his|her|its|their|our|this|that|these|those|all)\s+)?(?:[\w.-]+(?:'s|’s|s'|’)\s+)?"
             rf"(?:[a-z][\w-]*\s+){{0,2}}?(?:{_alt(nouns['money_nouns'])})\b", re.I),
-        casualty_before={r: re.compile(rf"\b(?:{_alt(c['before'])})\s+(?:the\s+)?$", re.I)
+        casualty_before={r: re.compile(rf"\b(?:{_alt(c['before'])})\s+(?:(?:{_alt(cas['before_between'])})\s+){{0,2}}$", re.I)
                          for r, c in cas["roles"].items() if c.get("before")},
         casualty_after={r: re.compile(rf"^(?:\s+(?:{_alt(cas['between'])}))*\s+(?:{_alt(c['after'])})\b", re.I)
                         for r, c in cas["roles"].items() if c.get("after")},
@@ -190,13 +190,23 @@ def _number(m: re.Match) -> Optional[NumberMatch]:
     if value is None:
         return None
     prefix = (m.group("prefix") or "").lower()
+    start = m.start()
+    if prefix and _particle(m.string, m.start(), prefix):  # "hand over two suspects": no bound
+        prefix, start = "", m.start("symbol") if m.group("symbol") else m.start("num")
     bound = bool(m.group("vague")) or bool(prefix and lex["prefixes"][_canon(prefix, lex["prefixes"])]["lower_bound"])
     symbol = m.group("symbol")
     abbr = (m.group("abbr") or "").lower()
-    return NumberMatch(start=m.start(), end=m.end(), value=value, lower_bound=bound,
+    return NumberMatch(start=start, end=m.end(), value=value, lower_bound=bound,
                        currency=_symbol_code(symbol) if symbol else None, vague=bool(m.group("vague")),
                        money_only=bool(abbr and lex["abbreviations"][abbr].get("money_only")),
-                       text=m.group(0))
+                       text=m.string[start:m.end()])
+
+
+def _particle(text: str, start: int, prefix: str) -> bool:
+    """Whether the prefix word belongs to the verb before it ("hand over", "won over") rather than the number."""
+    verbs = lexicon()["numbers"].get("particle_verbs", {}).get(prefix.split()[0], [])
+    before = re.search(r"([A-Za-z]+)\s+$", text[max(0, start - 30):start])
+    return bool(before) and before.group(1).lower() in verbs
 
 
 def _canon(word: str, table: dict) -> str:

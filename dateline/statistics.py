@@ -81,10 +81,19 @@ def values_in(doc, start: int, end: int) -> list[tuple[int, int, float, Optional
 def points(doc, start: int, end: int) -> list[Point]:
     out = []
     for v_start, v_end, value, unit, number_end in values_in(doc, start, end):
+        if _is_change(text_of(doc), v_start):
+            continue
         period = _period_after(doc, v_end, end)
         if period is not None:
             out.append(Point(v_start, v_end, value, number_end, unit=unit, **period))
     return out
+
+
+def _is_change(text: str, start: int) -> bool:
+    """ "rose 1.7 percent in July", "decreased by $6.9 billion": the value is a change, not a level."""
+    before = text[max(0, start - 40):start]
+    return bool(re.search(rf"\b(?:by|{_words('change_verbs')})(?:\s+(?:a|an|the|revised|another|further|some|about|nearly|around|roughly))*\s+$",
+                          before, re.I))
 
 
 def _gap(text: str) -> Optional[re.Match]:
@@ -267,10 +276,25 @@ def _subject_phrase(doc, point: Point) -> Optional[tuple[int, int]]:
         if subjects and tok.pos_ in ("VERB", "AUX"):
             subtree = list(subjects[0].subtree)
             return subtree[0].idx, subtree[-1].idx + len(subtree[-1].text)
+        if tok.pos_ == "VERB" and tok.dep_ == "conj" and (before := _noun_phrase_before(doc, tok)):
+            return before  # a conjunct the parser left without its subject: "... as the barometer jumped to 60"
         if tok.head is tok:
             return None
         tok = tok.head
     return None
+
+
+def _noun_phrase_before(doc, verb) -> Optional[tuple[int, int]]:
+    """The noun phrase that ends just before the verb ("the group's barometer of manufacturing in the region")."""
+    i = verb.i
+    while i > 0 and doc[i - 1].pos_ in ("DET", "ADJ", "NOUN", "PROPN", "PART", "NUM", "ADP") \
+            and doc[i - 1].lower_ not in ("as", "while", "because", "after", "before", "since", "when", "than", "if"):
+        i -= 1
+    while i < verb.i and doc[i].pos_ == "ADP":
+        i += 1
+    if i >= verb.i or not any(t.pos_ in ("NOUN", "PROPN") for t in doc[i:verb.i]):
+        return None
+    return doc[i].idx, doc[verb.i - 1].idx + len(doc[verb.i - 1].text)
 
 
 def _leading_phrase(doc, start: int, first_value: int) -> Optional[tuple[int, int]]:
@@ -292,6 +316,7 @@ def _strip(phrase: str) -> str:
     while len(parts) > 1 and len(parts[0].split()) <= 2 and not re.search(r"(?i)\b(?:of|s)\b", parts[0]):
         parts = parts[1:]
     phrase = parts[0] if len(parts) > 1 and len(parts[0].split()) > 1 else phrase
+    phrase = re.split(r"\s*,\s+(?:which|who|whose|that|meant|including|excluding|staged|seen)\b", phrase)[0]
     phrase = phrase.strip(" ,;:")
     strip = sorted(cues()["measure_strip"], key=len, reverse=True)
     changed = True

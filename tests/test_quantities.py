@@ -80,6 +80,10 @@ def test_some_of_them_is_not_money(blank_nlp):
     ("one hundred and twenty soldiers marched", "one hundred and twenty soldiers", 120, "soldier", "people", False),
     ("Nearly 300 000 young people volunteered.", "Nearly 300 000 young people", 300_000, "people", "people", False),
     ("The crash caused 46 deaths.", "46 deaths", 46, "people", "killed", False),
+    ("Tripoli refused to hand over two Libyan suspects.", "two Libyan suspects", 2, "suspect", "people", False),
+    ("Over 300 people were killed.", "Over 300 people", 300, "people", "killed", True),
+    ("They said 200 fighter planes were in the Gulf.", "200 fighter planes", 200, "fighter plane", "weapons", False),
+    ("The plane crashed, killing all 141 people on board.", "141 people", 141, "people", "killed", False),
 ])
 def test_counts_and_casualties(blank_nlp, text, span, value, unit, role, bound):
     q = one(blank_nlp, text, span)

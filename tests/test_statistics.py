@@ -73,6 +73,7 @@ def test_counted_noun_is_the_measure_when_the_subject_holds_the_value(blank_nlp)
 
 @pytest.mark.parametrize("text", [
     "He was born in 1990 and moved to Seoul in 2010 with 3 friends.",
+    "Wages decreased by $6.9 billion in July after climbing $45 billion in June.",  # changes, not levels
     "In 2013 he defected; in 2014 he wrote a book about 18 officials.",
     "The ministry said 18 officials defected in 2014.",
     "It rose from eight in 2013 to 18 in 2014.",  # no measure: a pronoun
@@ -106,6 +107,20 @@ def test_real_model_trailing_source(nlp):
     assert "defectors" in stat.measure and "number" not in stat.measure
     assert series(stat) == [("2020", 229, False), ("2021", 63, False)]
     assert "Unification Ministry" in stat.attribution.source.text
+
+
+@pytest.mark.slow
+def test_real_model_subject_of_a_conjunct_verb(nlp):
+    [stat] = stats(nlp, "The report underlined the strength in manufacturing as the group's barometer of "
+                        "manufacturing jumped to 60 in August from 51.2 in July.", published="1996-08-30")
+    assert stat.measure == "the group's barometer of manufacturing"
+    assert series(stat) == [("1996-07", 51.2, False), ("1996-08", 60, True)]
+
+
+def test_relative_clause_is_cut_from_the_measure(blank_nlp):
+    [stat] = stats(blank_nlp, "Spending on durable goods, which includes cars, fell to $626.3 billion in July from "
+                              "$633.6 billion in June.", published="1996-08-30")
+    assert stat.measure == "Spending on durable goods"
 
 
 @pytest.mark.slow
