@@ -191,6 +191,8 @@ def _joined(text: str, pts: list[Point]) -> bool:
         gap = text[a.period_end:b.start]
         if re.search(r"\d", gap) or len(gap.split()) > 5:
             return False
+        if re.fullmatch(r"\s*[,;]\s*", gap):  # a list: "8 in 2013, 18 in 2014 and 20 this year"
+            continue
         if not re.search(rf"(?<![\w])(?:{_words('connectors')})(?![\w])", gap, re.I):
             return False
     return True

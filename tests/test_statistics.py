@@ -82,6 +82,12 @@ def test_no_series(blank_nlp, text):
     assert stats(blank_nlp, text) == []
 
 
+def test_a_listed_series(blank_nlp):
+    [stat] = stats(blank_nlp, "Recorded launches stood at 8 in 2013, 18 in 2014 and 20 this year.")
+    assert series(stat) == [("2013", 8, False), ("2014", 18, False), ("2015", 20, True)]
+    assert stat.measure == "Recorded launches"
+
+
 def test_periods_are_timex_strings_sorted(blank_nlp):
     [stat] = stats(blank_nlp, "Unemployment rose from 3.5% in 2019 to 4.1% in 2020 and 4.4% in 2021.")
     assert [p.period for p in stat.series] == ["2019", "2020", "2021"]
