@@ -394,6 +394,32 @@ def export_(fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", "-f",
         err.print(f"wrote {n} rows to {output}")
 
 
+@app.command()
+def serve(db: Optional[str] = DB, host: str = typer.Option("127.0.0.1", help="Address to bind (loopback by default)."),
+          port: int = typer.Option(8000, help="Port to listen on.")):
+    """Serve the HTTP API (/api/v1, schema at /api/v1/openapi.json) and the web dashboard."""
+    from .server import serve as run_server
+
+    err.print(f"dateline on http://{host}:{port}/ (API schema: /api/v1/openapi.json); Ctrl-C stops it")
+    run_server(db=db, host=host, port=port)
+
+
+@bench_app.command("api")
+def bench_api(events: int = typer.Option(1_000_000, help="Generated events in the temporary store."),
+              requests: int = typer.Option(200, help="Requests per endpoint."),
+              db: Optional[Path] = typer.Option(None, help="Keep the generated store here (default: a temporary file)."),
+              as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")):
+    """p50/p95 latency of the main API endpoints on a generated store (a real server on loopback)."""
+    from .bench_api import run as run_bench
+
+    result = run_bench(events=events, requests=requests, db=db)
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    emit(result["endpoints"], Format.table, f"API latency, {result['events']:,} events, {requests} requests each")
+    out.print(f"generated in {result['generate_s']} s; filtered event queries p95 {result['filtered_events_p95_ms']} ms")
+
+
 def main() -> None:
     try:
         app()

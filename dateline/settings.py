@@ -37,6 +37,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_timezone", "", "UTC offset assumed for outlets with no known offset (empty: none)."),
     Setting("data_dir", "", "Folder with extra knowledge files (actors, triggers, regions) that extend the bundled ones."),
     Setting("progress", True, "Show progress bars on long work.", _bool),
+    Setting("api_token", "", "Token that enables the HTTP API's write endpoint (empty: writes are off)."),
+    Setting("max_request_bytes", 2_000_000, "Largest HTTP request body the API accepts, in bytes (larger: 413).", int),
+    Setting("alert_rules", "", "YAML alert rules the API and dashboard evaluate (empty: the bundled example rules)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
