@@ -106,41 +106,25 @@ class Patterns:
 @lru_cache(maxsize=1)
 def patterns() -> Patterns:
     lex = lexicon()
-    num, cur, units, nouns, cas = (lex[k] for k in ("numbers", "currencies", "units", "nouns", "casualties"))
-    words = list(num["units"]) + list(num["tens"])
-    wordnum = rf"(?:(?:{_alt(num['tens'])})(?:-(?:{_alt(num['units'])}))?|{_alt(words)})"
-    scale = _alt(num["scales"])
-    abbr = _alt(num["abbreviations"])
-    # thousands grouped by commas ("1,047") or, as KCNA and many European outlets write, spaces ("10 000")
-    numeral = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?"
-    more = rf"(?:(?:\s+|-)(?:{wordnum}|{scale})\b|(?<=hundred)\s+and\s+{wordnum}\b)"
-    core = (rf"(?:(?P<numeral>{numeral})(?:\s?(?P<abbr>{abbr})(?![A-Za-z]))?|\b(?:half\s+an?|an?)(?=\s+(?:{scale})\b)"
-            rf"|\b{wordnum}\b)(?:{more})*")
-    vague_words = num["vague"]
-    vague = rf"\b(?P<vague>{_alt(vague_words)})(?:\s+of\s+(?:{_alt(vague_words)}))*(?:\s+(?:{scale})\b)?"
-    prefix = rf"(?:\b(?P<prefix>{_alt(num['prefixes'])})\s+)?"
-    symbols = list(cur["symbols"]) + list(cur["codes"])
-    symbol = rf"(?:(?<![A-Za-z])(?-i:(?P<symbol>{_alt(symbols)}))\s?)?"
-    number = re.compile(rf"{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
+    cur, units, nouns, cas = (lex[k] for k in ("currencies", "units", "nouns", "casualties"))
     mods = [m for w in cur["words"].values() for m in (w.get("modifiers") or {})]
-    currency_words = [w for w in cur["words"]]
-    percent = units["percent"]
-    abbr_units = [u for u in units["measures"] if not re.search(r"[a-z]{2}", u) or "/" in u or u.isupper()]
-    word_units = [u for u in units["measures"] if u not in abbr_units]
+    # units with a capital ("MW", "kW") are matched as written; the others in any case ("KM", "Kilometres")
+    exact_units = [u for u in units["measures"] if u != u.lower()]
+    word_units = [u for u in units["measures"] if u == u.lower()]
     return Patterns(
-        number=number,
-        after_percent=re.compile(rf"(?:\s?%|\s+(?:{_alt([p for p in percent if p != '%'])})\b)", re.I),
+        number=_number_pattern(lex["numbers"], cur),
+        after_percent=re.compile(rf"(?:\s?%|\s+(?:{_alt(p for p in units['percent'] if p != '%')})\b)", re.I),
         after_currency=re.compile(rf"(?P<of>\s+of)?\s+(?:(?P<mod>{_alt(mods)})\s+)?"
-                                  rf"(?P<cur>{_alt(currency_words)})(?:s|es)?\b", re.I),
+                                  rf"(?P<cur>{_alt(cur['words'])})(?:s|es)?\b", re.I),
         after_code=re.compile(rf"\s?(?P<code>{_alt(cur['codes'])})\b"),
         after_measure_word=re.compile(rf"(?:\s?|-)(?P<unit>{_alt(word_units)})(?![A-Za-z])", re.I),
-        after_measure_abbr=re.compile(rf"(?:\s?|-)(?P<unit>{_alt(abbr_units)})(?![A-Za-z0-9])"),
+        after_measure_abbr=re.compile(rf"(?:\s?|-)(?P<unit>{_alt(exact_units)})(?![A-Za-z0-9])"),
         vague_money=re.compile(
             rf"\b(?:{_alt(nouns['vague_partitives'])})\s+of\s+"
             r"(?:(?:the|his|her|its|their|our|this|that|these|those|all)\s+)?(?:[\w.-]+(?:'s|’s|s'|’)\s+)?"
             rf"(?:[a-z][\w-]*\s+){{0,2}}?(?:{_alt(nouns['money_nouns'])})\b", re.I),
-        casualty_before={r: re.compile(rf"\b(?:{_alt(c['before'])})\s+(?:(?:{_alt(cas['before_between'])})\s+){{0,2}}$", re.I)
-                         for r, c in cas["roles"].items() if c.get("before")},
+        casualty_before={r: re.compile(rf"\b(?:{_alt(c['before'])})\s+(?:(?:{_alt(cas['before_between'])})\s+){{0,2}}$",
+                                       re.I) for r, c in cas["roles"].items() if c.get("before")},
         casualty_after={r: re.compile(rf"^(?:\s+(?:{_alt(cas['between'])}))*\s+(?:{_alt(c['after'])})\b", re.I)
                         for r, c in cas["roles"].items() if c.get("after")},
         casualty_nouns={singular(n): r for r, c in cas["roles"].items() for n in c.get("nouns") or []},
@@ -149,6 +133,21 @@ def patterns() -> Patterns:
         stop_words=frozenset(w.lower() for w in nouns["stop_words"]),
         name_words=frozenset(w.lower() for w in nouns["name_words"]),
     )
+
+
+def _number_pattern(num: dict, cur: dict) -> re.Pattern:
+    """[prefix] [currency symbol] (vague amount | numeral [scale] | number words), named groups for each."""
+    wordnum = rf"(?:(?:{_alt(num['tens'])})(?:-(?:{_alt(num['units'])}))?|{_alt([*num['units'], *num['tens']])})"
+    scale = _alt(num["scales"])
+    # thousands grouped by commas ("1,047") or, as KCNA and many European outlets write, spaces ("10 000")
+    numeral = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?"
+    more = rf"(?:(?:\s+|-)(?:{wordnum}|{scale})\b|(?<=hundred)\s+and\s+{wordnum}\b)"
+    core = (rf"(?:(?P<numeral>{numeral})(?:\s?(?P<abbr>{_alt(num['abbreviations'])})(?![A-Za-z]))?"
+            rf"|\b(?:half\s+an?|an?)(?=\s+(?:{scale})\b)|\b{wordnum}\b)(?:{more})*")
+    vague = rf"\b(?P<vague>{_alt(num['vague'])})(?:\s+of\s+(?:{_alt(num['vague'])}))*(?:\s+(?:{scale})\b)?"
+    prefix = rf"(?:\b(?P<prefix>{_alt(num['prefixes'])})\s+)?"
+    symbol = rf"(?:(?<![A-Za-z])(?-i:(?P<symbol>{_alt([*cur['symbols'], *cur['codes']])}))\s?)?"
+    return re.compile(rf"{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
 
 
 def _key(phrase: str) -> str:
@@ -172,6 +171,7 @@ class NumberMatch:
     vague: bool = False
     money_only: bool = False  # its scale ("5m") is only a scale in money
     text: str = ""
+    words: str = ""  # the number itself, without prefix or symbol ("46", "tens of thousands")
 
 
 def find_numbers(text: str, start: int = 0, end: Optional[int] = None) -> list[NumberMatch]:
@@ -199,7 +199,7 @@ def _number(m: re.Match) -> Optional[NumberMatch]:
     return NumberMatch(start=start, end=m.end(), value=value, lower_bound=bound,
                        currency=_symbol_code(symbol) if symbol else None, vague=bool(m.group("vague")),
                        money_only=bool(abbr and lex["abbreviations"][abbr].get("money_only")),
-                       text=m.string[start:m.end()])
+                       text=m.string[start:m.end()], words=m.group("num").lower())
 
 
 def _particle(text: str, start: int, prefix: str) -> bool:
@@ -299,13 +299,7 @@ def _classify(doc, starts: list, n: NumberMatch, times: list) -> Optional[Quanti
 
 
 def _first_word(n: NumberMatch) -> str:
-    return re.match(r"[a-z]+", text_of_num(n)).group(0)
-
-
-def text_of_num(n: NumberMatch) -> str:
-    """The number words of a match, without its prefix and currency symbol."""
-    m = patterns().number.fullmatch(n.text)
-    return m.group("num").lower() if m else n.text.lower()
+    return re.match(r"[a-z]+", n.words).group(0)
 
 
 def _quantity(text: str, n: NumberMatch, end: int, unit, role: str, value=None) -> Quantity:
@@ -387,28 +381,28 @@ def _name_part(text: str, start: int) -> bool:
 def _count(doc, starts: list, n: NumberMatch) -> Optional[Quantity]:
     """A count of people or things ("15 agents"), with its casualty role when a cue says so."""
     text = text_of(doc)
-    p = patterns()
-    of = re.match(r"\s+of\s", text[n.end:]) if n.vague else None
-    after = n.end + (of.end() if of else 0)
     if re.match(r"-[A-Za-z]", text[n.end:n.end + 2]) or _referential(text, n):
         return None  # "a three-dimensional way", "a two-day visit", "the two countries"
-    head = _counted_noun(doc, starts, after)
-    if head is False:
-        return None
-    year = _year_like(n)
-    if head is not None:
-        end, word = head
-        category = p.categories.get(word)
-        role = None
-        if category in ("people", None):
-            role = p.casualty_nouns.get(singular(word.split()[-1])) or _casualty(text, n.start, end)
-        if year and category is None:
-            return None
-        if role:
-            return _quantity(text, n, end, "people" if singular(word) in p.casualty_nouns else word, role)
-        return _quantity(text, n, end, word, category or "objects") if n.value != 1 or n.vague else None
-    role = None if year or n.value == 1 else _casualty(text, n.start, n.end)
-    return _quantity(text, n, n.end, "people", role) if role else None
+    of = re.match(r"\s+of\s", text[n.end:]) if n.vague else None
+    head = _counted_noun(doc, starts, n.end + (of.end() if of else 0))
+    if head is None:  # a bare number counts only as casualties: "killed 46", "12 were injured"
+        role = None if _year_like(n) or n.value == 1 else _casualty(text, n.start, n.end)
+        return _quantity(text, n, n.end, "people", role) if role else None
+    return _counted(text, n, *head) if head else None
+
+
+def _counted(text: str, n: NumberMatch, end: int, noun: str) -> Optional[Quantity]:
+    p = patterns()
+    category = p.categories.get(noun)
+    if category is None and _year_like(n):
+        return None  # "the 2010 sinking"
+    casualty = p.casualty_nouns.get(singular(noun.split()[-1]))
+    role = casualty or (_casualty(text, n.start, end) if category == "people" else None)
+    if role:
+        return _quantity(text, n, end, "people" if casualty else noun, role)
+    if n.value == 1 and not n.vague:
+        return None  # "one official defected": a determiner more often than a count
+    return _quantity(text, n, end, noun, category or "objects")
 
 
 def _referential(text: str, n: NumberMatch) -> bool:
@@ -417,7 +411,7 @@ def _referential(text: str, n: NumberMatch) -> bool:
 
 
 def _year_like(n: NumberMatch) -> bool:
-    return bool(re.fullmatch(r"1\d{3}|20\d{2}|21\d{2}", text_of_num(n))) and n.currency is None
+    return bool(re.fullmatch(r"1\d{3}|20\d{2}|21\d{2}", n.words)) and n.currency is None
 
 
 def _casualty(text: str, start: int, end: int) -> Optional[str]:
