@@ -61,7 +61,7 @@ def _merge(base: dict, more: dict) -> None:
             base[key] = value
 
 
-def _alt(words) -> str:
+def alternation(words) -> str:
     """A regex alternation of literal words, longest first so "US$" wins over "$"."""
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
@@ -113,19 +113,19 @@ def patterns() -> Patterns:
     word_units = [u for u in units["measures"] if u == u.lower()]
     return Patterns(
         number=_number_pattern(lex["numbers"], cur),
-        after_percent=re.compile(rf"(?:\s?%|\s+(?:{_alt(p for p in units['percent'] if p != '%')})\b)", re.I),
-        after_currency=re.compile(rf"(?P<of>\s+of)?\s+(?:(?P<mod>{_alt(mods)})\s+)?"
-                                  rf"(?P<cur>{_alt(cur['words'])})(?:s|es)?\b", re.I),
-        after_code=re.compile(rf"\s?(?P<code>{_alt(cur['codes'])})\b"),
-        after_measure_word=re.compile(rf"(?:\s?|-)(?P<unit>{_alt(word_units)})(?![A-Za-z])", re.I),
-        after_measure_abbr=re.compile(rf"(?:\s?|-)(?P<unit>{_alt(exact_units)})(?![A-Za-z0-9])"),
+        after_percent=re.compile(rf"(?:\s?%|\s+(?:{alternation(p for p in units['percent'] if p != '%')})\b)", re.I),
+        after_currency=re.compile(rf"(?P<of>\s+of)?\s+(?:(?P<mod>{alternation(mods)})\s+)?"
+                                  rf"(?P<cur>{alternation(cur['words'])})(?:s|es)?\b", re.I),
+        after_code=re.compile(rf"\s?(?P<code>{alternation(cur['codes'])})\b"),
+        after_measure_word=re.compile(rf"(?:\s?|-)(?P<unit>{alternation(word_units)})(?![A-Za-z])", re.I),
+        after_measure_abbr=re.compile(rf"(?:\s?|-)(?P<unit>{alternation(exact_units)})(?![A-Za-z0-9])"),
         vague_money=re.compile(
-            rf"\b(?:{_alt(nouns['vague_partitives'])})\s+of\s+"
+            rf"\b(?:{alternation(nouns['vague_partitives'])})\s+of\s+"
             r"(?:(?:the|his|her|its|their|our|this|that|these|those|all)\s+)?(?:[\w.-]+(?:'s|’s|s'|’)\s+)?"
-            rf"(?:[a-z][\w-]*\s+){{0,2}}?(?:{_alt(nouns['money_nouns'])})\b", re.I),
-        casualty_before={r: re.compile(rf"\b(?:{_alt(c['before'])})\s+(?:(?:{_alt(cas['before_between'])})\s+){{0,2}}$",
+            rf"(?:[a-z][\w-]*\s+){{0,2}}?(?:{alternation(nouns['money_nouns'])})\b", re.I),
+        casualty_before={r: re.compile(rf"\b(?:{alternation(c['before'])})\s+(?:(?:{alternation(cas['before_between'])})\s+){{0,2}}$",
                                        re.I) for r, c in cas["roles"].items() if c.get("before")},
-        casualty_after={r: re.compile(rf"^(?:\s+(?:{_alt(cas['between'])}))*\s+(?:{_alt(c['after'])})\b", re.I)
+        casualty_after={r: re.compile(rf"^(?:\s+(?:{alternation(cas['between'])}))*\s+(?:{alternation(c['after'])})\b", re.I)
                         for r, c in cas["roles"].items() if c.get("after")},
         casualty_nouns={singular(n): r for r, c in cas["roles"].items() for n in c.get("nouns") or []},
         categories={_key(n): cat for cat in ("people", "weapons") for n in nouns[cat]},
@@ -137,16 +137,16 @@ def patterns() -> Patterns:
 
 def _number_pattern(num: dict, cur: dict) -> re.Pattern:
     """[prefix] [currency symbol] (vague amount | numeral [scale] | number words), named groups for each."""
-    wordnum = rf"(?:(?:{_alt(num['tens'])})(?:-(?:{_alt(num['units'])}))?|{_alt([*num['units'], *num['tens']])})"
-    scale = _alt(num["scales"])
+    wordnum = rf"(?:(?:{alternation(num['tens'])})(?:-(?:{alternation(num['units'])}))?|{alternation([*num['units'], *num['tens']])})"
+    scale = alternation(num["scales"])
     # thousands grouped by commas ("1,047") or, as KCNA and many European outlets write, spaces ("10 000")
     numeral = r"(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?"
     more = rf"(?:(?:\s+|-)(?:{wordnum}|{scale})\b|(?<=hundred)\s+and\s+{wordnum}\b)"
-    core = (rf"(?:(?P<numeral>{numeral})(?:\s?(?P<abbr>{_alt(num['abbreviations'])})(?![A-Za-z]))?"
+    core = (rf"(?:(?P<numeral>{numeral})(?:\s?(?P<abbr>{alternation(num['abbreviations'])})(?![A-Za-z]))?"
             rf"|\b(?:half\s+an?|an?)(?=\s+(?:{scale})\b)|\b{wordnum}\b)(?:{more})*")
-    vague = rf"\b(?P<vague>{_alt(num['vague'])})(?:\s+of\s+(?:{_alt(num['vague'])}))*(?:\s+(?:{scale})\b)?"
-    prefix = rf"(?:\b(?P<prefix>{_alt(num['prefixes'])})\s+)?"
-    symbol = rf"(?:(?<![A-Za-z])(?-i:(?P<symbol>{_alt([*cur['symbols'], *cur['codes']])}))\s?)?"
+    vague = rf"\b(?P<vague>{alternation(num['vague'])})(?:\s+of\s+(?:{alternation(num['vague'])}))*(?:\s+(?:{scale})\b)?"
+    prefix = rf"(?:\b(?P<prefix>{alternation(num['prefixes'])})\s+)?"
+    symbol = rf"(?:(?<![A-Za-z])(?-i:(?P<symbol>{alternation([*cur['symbols'], *cur['codes']])}))\s?)?"
     return re.compile(rf"{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
 
 

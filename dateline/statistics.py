@@ -35,7 +35,7 @@ def cues() -> dict:
 
 
 def _words(key: str) -> str:
-    return quantities._alt(cues()[key])
+    return quantities.alternation(cues()[key])
 
 
 @dataclass
@@ -116,7 +116,7 @@ def _period_after(doc, v_end: int, limit: int) -> Optional[dict]:
 
 def _relative(doc, window: str, offset: int) -> Optional[dict]:
     table = cues()["relative_periods"]
-    m = re.search(rf"\b({quantities._alt(table)})\b", window, re.I)
+    m = re.search(rf"\b({quantities.alternation(table)})\b", window, re.I)
     if not m:
         return None
     unit, shift = table[next(k for k in table if k.lower() == m.group(1).lower())]
