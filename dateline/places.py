@@ -287,7 +287,9 @@ def _inner_mentions(doc, ent: Entity, text: str) -> list[Mention]:
 
 def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
     """Longest capitalised word sequences (up to four words) with a gazetteer entry, left to right."""
-    toks = list(tokens)
+    toks = [t for t in tokens]
+    if toks and toks[0].lower_ == "the":
+        toks = toks[1:]  # "The DPRK": the name is "DPRK"
     i = 0
     while i < len(toks):
         hit = None
@@ -296,7 +298,7 @@ def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
             if len(part) == n and all(t.text[:1].isupper() or t.text in (".", "-") for t in part) \
                     and part[0].text[:1].isupper() and part[-1].text[:1].isupper() and _namelike(part):
                 s, e = part[0].idx, part[-1].idx + len(part[-1].text)
-                if candidates(text[s:e]):
+                if _exact(text[s:e]):
                     hit = (s, e, n)
                     break
         if hit:

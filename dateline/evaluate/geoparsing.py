@@ -4,8 +4,9 @@ Data: LGL (`lgl.xml`: `<toponym>` with `<start>`, `<end>`, `<gaztag>` GeoNames i
 (`GeoVirus.xml`: `<location>` with `<start>`, `<end>`, `<lat>`, `<lon>`); the format is read from the file.
 
 Scoring, the same for dateline and for every peer output in `peer-output-lgl/` beside the LGL file:
-- gold toponyms are those with coordinates (as in the peers' `lgl_gold.txt`); a predicted toponym is an
-  entity carrying a `place` record; a match is an exact character span, each gold toponym matched once;
+- gold toponyms are those with coordinates (as in the peers' `lgl_gold.txt`); dateline's predicted toponyms
+  are `doc._.toponyms` (every place name the places stage found, with its own span); a match is an exact
+  character span, each gold toponym matched once;
 - `precision`, `recall`, `f1` of toponym finding;
 - `acc_161`: of matched toponyms, the share resolved within 161 km of the gold coordinates (a predicted place
   without coordinates counts as wrong), the measure reported in the geoparsing literature.
@@ -132,8 +133,7 @@ def predict(texts: list[str], batch_size: int = 32) -> list[list[Toponym]]:
     pipeline = nlp_stage.load(stages=STAGES)
     out = []
     for doc, _ in nlp_stage.pipe(pipeline, ((t, None, i) for i, t in enumerate(texts)), batch_size=batch_size):
-        out.append([Toponym(e.start, e.end, e.place.lat, e.place.lon)
-                    for e in doc._.entities or [] if e.place is not None])
+        out.append([Toponym(e.start, e.end, e.place.lat, e.place.lon) for e in doc._.toponyms or []])
     return out
 
 

@@ -1,0 +1,185 @@
+"""The places stage: the resolver, the component on hand-built documents, the seed on the real model, and
+the geoparsing suite on LGL against its pinned floors."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SHARED, gold
+from dateline import nlp as nlp_stage
+from dateline import places
+from dateline.model import Entity
+
+
+def doc_with(blank_nlp, text: str, ents: list[tuple[str, str]]):
+    """A blank-model Doc whose entities are the first occurrence of each (text, label)."""
+    doc = nlp_stage.make_doc(blank_nlp, text)
+    found, at = [], 0
+    for words, label in ents:
+        start = text.index(words, at)
+        found.append(Entity(text=words, start=start, end=start + len(words), label=label))
+        at = start + len(words)
+    doc._.entities = found
+    return places.places_component(doc)
+
+
+def place_of(doc, text: str):
+    return next(e.place for e in doc._.entities if e.text == text)
+
+
+def toponym(doc, text: str):
+    return next((e.place for e in doc._.toponyms if e.text == text), None)
+
+
+# ------------------------------------------------------------------------------------------ resolve()
+
+def test_resolve_prefers_the_country_to_a_small_town():
+    angola = places.resolve("Angola")
+    assert (angola.country, angola.feature, angola.place_id) == ("AO", "country", "3351879")
+
+
+def test_resolve_reads_georgia_by_the_countries_around_it():
+    assert places.resolve("Georgia", ["RU"]).feature == "country"
+    us = places.resolve("Georgia", ["US"])
+    assert (us.country, us.feature) == ("US", "admin")
+
+
+def test_the_north_is_north_korea_only_in_a_korea_story():
+    assert places.resolve("the North", ["KR"]).country == "KP"
+    assert places.resolve("the South", ["KP"]).country == "KR"
+    north = places.resolve("the North", ["US"])
+    assert north is None or north.country != "KP"
+
+
+def test_resolve_unknown_name_is_none():
+    assert places.resolve("Qwxzyville") is None
+
+
+def test_capital_city_and_news_sense():
+    beijing = places.resolve("Beijing")
+    assert (beijing.country, beijing.feature) == ("CN", "city")  # the city, not the municipality
+    washington = places.resolve("Washington")
+    assert (washington.feature, washington.place_id) == ("city", "4140963")
+
+
+# ---------------------------------------------------------------------------------- the component
+
+def test_state_after_a_comma_picks_the_town(blank_nlp):
+    doc = doc_with(blank_nlp, "Police in Paris, Tenn. arrested a man on Tuesday.",
+                   [("Paris", "GPE"), ("Tenn.", "GPE")])
+    paris = place_of(doc, "Paris")
+    assert (paris.country, paris.feature) == ("US", "city")
+    assert abs(paris.lat - 36.3) < 0.5
+    tenn = place_of(doc, "Tenn.")
+    assert (tenn.name, tenn.feature) == ("Tennessee", "admin")
+
+
+def test_document_context_decides_georgia(blank_nlp):
+    caucasus = doc_with(blank_nlp, "Russian tanks rolled into Georgia, and Tbilisi called for help.",
+                        [("Russian", "NORP"), ("Georgia", "GPE"), ("Tbilisi", "GPE")])
+    assert place_of(caucasus, "Georgia").feature == "country"
+    south = doc_with(blank_nlp, "Georgia lawmakers met in Atlanta, and Alabama and Florida sent observers.",
+                     [("Georgia", "GPE"), ("Atlanta", "GPE"), ("Alabama", "GPE"), ("Florida", "GPE")])
+    assert (place_of(south, "Georgia").country, place_of(south, "Georgia").feature) == ("US", "admin")
+
+
+def test_demonym_is_a_country_and_other_norp_is_not_a_place(blank_nlp):
+    doc = doc_with(blank_nlp, "North Korean officials and Buddhist monks met.",
+                   [("North Korean", "NORP"), ("Buddhist", "NORP")])
+    assert place_of(doc, "North Korean").country == "KP"
+    assert place_of(doc, "Buddhist") is None
+
+
+def test_missed_region_is_added_as_an_entity(blank_nlp):
+    doc = doc_with(blank_nlp, "Another diplomat defected from the Caribbean last year.", [])
+    (caribbean,) = [e for e in doc._.entities if e.text == "Caribbean"]
+    assert (caribbean.label, caribbean.place.feature, caribbean.place.place_id) == ("LOC", "region",
+                                                                                   "region:caribbean")
+
+
+def test_admin_suffix_widens_the_entity(blank_nlp):
+    doc = doc_with(blank_nlp, "The launch took place in North Phyongan Province on Monday.",
+                   [("North Phyongan", "GPE")])
+    province = place_of(doc, "North Phyongan Province")
+    assert (province.country, province.feature) == ("KP", "admin")
+
+
+def test_place_inside_an_organisation_name_is_a_toponym(blank_nlp):
+    doc = doc_with(blank_nlp, "The Ohio Department of Health said cases rose in Columbus and Dayton.",
+                   [("The Ohio Department of Health", "ORG"), ("Columbus", "GPE"), ("Dayton", "GPE")])
+    ohio = toponym(doc, "Ohio")
+    assert (ohio.country, ohio.feature) == ("US", "admin")
+    assert place_of(doc, "The Ohio Department of Health") is None  # the organisation keeps no place
+    assert place_of(doc, "Columbus").country == "US"  # near Dayton, in Ohio: not Columbus, Georgia's rival
+    assert abs(place_of(doc, "Columbus").lat - 39.96) < 0.5
+
+
+def test_person_name_is_not_taken_for_a_town(blank_nlp):
+    doc = doc_with(blank_nlp, "Sheriff John Ripley said Ripley would retire in Ohio.",
+                   [("John Ripley", "PERSON"), ("Ripley", "PERSON"), ("Ohio", "GPE")])
+    assert toponym(doc, "Ripley") is None
+
+
+def test_toponym_spans_leave_out_the_and_possessives(blank_nlp):
+    doc = doc_with(blank_nlp, "Aid reached the United States' allies and Boone County's schools.",
+                   [("the United States'", "GPE"), ("Boone County's", "GPE")])
+    assert {e.text for e in doc._.toponyms} >= {"United States", "Boone County"}
+    assert place_of(doc, "the United States'").country == "US"
+
+
+def test_unknown_gpe_keeps_an_empty_place_record(blank_nlp):
+    doc = doc_with(blank_nlp, "He lives in Qwxzyville now.", [("Qwxzyville", "GPE")])
+    unknown = place_of(doc, "Qwxzyville")
+    assert unknown is not None and unknown.place_id is None and unknown.feature is None
+
+
+# -------------------------------------------------------------------------------- the real model
+
+def test_seed_places_with_the_real_pipeline(nlp):
+    expected = json.loads((SHARED / "examples" / "seed.expected.json").read_text(encoding="utf-8")) \
+        if (SHARED / "examples").is_dir() else pytest.skip("../shared is absent")
+    document = SHARED / expected["document"] if "document" in expected else SHARED / "seed" / \
+        "000_b532e9020f82f185.txt"
+    text = document.read_text(encoding="utf-8")
+    doc = nlp(nlp_stage.make_doc(nlp, text, "2015-10-23T10:49:00+09:00"))
+    for want in expected["places"]:
+        found = [e.place for e in doc._.entities if e.text == want["text"] and e.place is not None]
+        assert found, f"no place for {want['text']}"
+        for key in ("country", "feature"):
+            if key in want:
+                assert any(getattr(p, key) == want[key] for p in found), (want, found)
+
+
+def test_kcna_spellings_with_the_real_model(nlp):
+    text = ("Pyongyang, May 27 (KCNA) -- The satellite was launched from the Sohae Satellite Launching "
+            "Ground in Cholsan County, North Phyongan Province.")
+    doc = nlp(nlp_stage.make_doc(nlp, text, "2024-05-27"))
+    got = {e.text: e.place for e in doc._.toponyms}
+    assert (got["Pyongyang"].country, got["Pyongyang"].feature) == ("KP", "city")
+    assert (got["North Phyongan Province"].country, got["North Phyongan Province"].feature) == ("KP", "admin")
+    assert got["Cholsan County"].country == "KP"
+
+
+# ---------------------------------------------------------------------------------- gold data
+
+def test_geoparsing_suite_on_lgl_holds_its_floors():
+    from dateline import evaluate
+
+    data = gold("geoparsing/lgl.xml")
+    result = evaluate.run("geoparsing", data)
+    assert evaluate.check_floors("geoparsing", result) == []
+    peers = result["peers"]
+    assert result["f1"] > max(p["f1"] for p in peers.values())
+    assert result["acc_161"] > max(p["acc_161"] for p in peers.values())
+
+
+def test_scoring_matches_spans_exactly_and_measures_distance():
+    from dateline.evaluate.geoparsing import Article, Toponym, score
+
+    gold_art = Article("x", [Toponym(0, 5, 40.0, -83.0), Toponym(10, 15, 48.85, 2.35), Toponym(20, 25, None, None)])
+    pred = [Toponym(0, 5, 40.5, -83.0), Toponym(10, 14, 48.85, 2.35), Toponym(30, 35, 0.0, 0.0)]
+    result = score([gold_art], [pred])
+    assert (result["precision"], result["recall"]) == (round(1 / 3, 4), 0.5)  # gold without coordinates left out
+    assert result["acc_161"] == 1.0  # 55 km off is within 161 km
+    assert result["details"]["overlap"]["recall"] == 1.0
