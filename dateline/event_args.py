@@ -96,11 +96,12 @@ def _noun_reports(tok, entry, lex) -> bool:
     verb = governing_verb(tok)
     if verb is not None and verb.lemma_.lower() in lex.light_verbs and tok.dep_ in ("dobj", "attr", "nsubjpass"):
         return True
-    if tok.tag_ in ("NNS", "NNPS") and tok.lemma_.lower() not in ("talk", "negotiation", "sanction", "consultation"):
-        return False
     if verb is not None and verb.lemma_.lower() == "be":
         return False
     kids = {c.dep_ for c in tok.children} | {c.lower_ for c in tok.children if c.dep_ == "prep"}
+    if tok.tag_ in ("NNS", "NNPS") and tok.lemma_.lower() not in ("talk", "negotiation", "sanction", "consultation"):
+        # A bare plural names a kind ("such defections"); with its own argument or verb it reports events.
+        return bool(kids & {"poss", "of"}) or (tok.dep_ == "nsubj" and verb is not None)
     if entry.extras or kids & {"poss", "of", "by", "on", "against", "with", "between"}:
         return True
     return tok.dep_ in ("nsubj", "nsubjpass") and verb is not None
@@ -189,6 +190,11 @@ def acting_subject(tok, lex):
             return _relative_head(subj)
         if node.dep_ == "relcl" and not _passive(node):
             return _person_head(node.head)
+        if node.dep_ == "xcomp":
+            # Object control: "forcing the police to open fire" - the police open fire.
+            obj = next((c for c in node.head.children if c.dep_ == "dobj"), None)
+            if obj is not None:
+                return _relative_head(obj)
         if node.dep_ in SUBJECT_LINKS and node.head.pos_ in ("VERB", "AUX"):
             node = node.head
             if _passive(node):
@@ -283,7 +289,8 @@ def noun_roles(tok, entry, lex):
     for child in tok.children:
         if child.dep_ == "poss":
             actor = child
-        elif child.dep_ == "compound" and child.ent_type_ in ORG_LABELS | {"GPE"} | {"PERSON"}:
+        elif child.dep_ == "compound" and (child.ent_type_ in ORG_LABELS | {"GPE"} | {"PERSON"} or
+                                           child.lemma_.lower() in lex.agent_nouns):
             actor = child
     actor = actor or _first(_prep_objects(tok, {"by"}))
     verb = governing_verb(tok)
@@ -702,6 +709,8 @@ def _factuality(doc, tok, entry, event) -> None:
     anchor = anchor if anchor is not None and anchor.lemma_.lower() != "be" else tok
     event.attribution, event.certainty, event.hedge = attribution.attribute(doc, tok)
     event.polarity = attribution.polarity(doc, anchor)
+    if entry.pos == "noun" and any(c.dep_ == "det" and c.lower_ in ("no", "zero") for c in tok.children):
+        event.polarity = "negated"  # "no arrests have been made"
     event.modality = attribution.modality(doc, anchor)
 
 

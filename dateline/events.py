@@ -111,6 +111,7 @@ class Lexicon:
     hedge_passives: frozenset
     place_nouns: frozenset
     taken_nouns: frozenset
+    agent_nouns: frozenset = frozenset()
 
 
 def _word(x) -> str:
@@ -146,7 +147,7 @@ def _lexicon_data() -> dict:
     if extra:
         more = _read_yaml(extra)
         _merge_types(data.setdefault("types", {}), more.get("types") or {})
-        for key in ("light_verbs", "hedge_passives", "place_nouns", "taken_nouns"):
+        for key in ("light_verbs", "hedge_passives", "place_nouns", "taken_nouns", "agent_nouns"):
             data[key] = list(data.get(key) or []) + list(more.get(key) or [])
     return data
 
@@ -166,7 +167,7 @@ def lexicon() -> Lexicon:
             table[head].sort(key=lambda e: (-e.specificity, _tie_rank(e.type)))
     as_set = lambda k: frozenset(str(x).lower() for x in data.get(k) or [])  # noqa: E731
     return Lexicon(verbs, nouns, as_set("light_verbs"), as_set("hedge_passives"), as_set("place_nouns"),
-                   as_set("taken_nouns"))
+                   as_set("taken_nouns"), as_set("agent_nouns"))
 
 
 def near_lemmas(tok) -> set:

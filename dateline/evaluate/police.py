@@ -5,12 +5,13 @@ of its questions are event types of ours:
 
     ARREST  "Did police arrest someone?"           a COERCE event of mode arrest
     FORCE   "Did police use force or violence?"    an ASSAULT event by a security force (or, with nobody
-                                                   named, one only a security force commits: firing
-                                                   rounds, tear gas, a lathi-charge)
+                                                   named, in a sentence that names what only a security
+                                                   force uses: firing rounds, tear gas, a lathi-charge)
     KILL    "Did police kill someone?"             FORCE, in a sentence that reports deaths
 
-An arrest needs no named actor ("50 persons were arrested"): arrests are police work. Negated events do not
-count. A document is positive for a class when any of its sentences is. Figures: sentence-level precision,
+An arrest needs no named actor ("50 persons were arrested"): arrests are police work. Negated and planned
+events do not count, nor arrests that may happen ("likely to be arrested"); force that "had to" be used
+does. A document is positive for a class when any of its sentences is. Figures: sentence-level precision,
 recall and F1, micro-averaged over the three classes; per-class and document-level figures in `details`.
 
 The full set is 674 documents; `limit` takes the first N documents by id (the CI test uses 120).
@@ -79,17 +80,15 @@ def _is_force(participant) -> bool:
 
 
 def _state_only(doc, event) -> bool:
-    if event.mode not in _forces()["state_force_modes"]:
-        return False
-    sent = doc.text[event.sentence.start:event.sentence.end].lower()
-    return any(w in sent for w in _forces()["state_force_words"])
+    words = set(re.findall(r"[a-z][a-z'-]*", doc.text[event.sentence.start:event.sentence.end].lower()))
+    return bool(words & _forces()["state_force_words"])
 
 
 def event_classes(doc, event) -> set:
-    if event.polarity == "negated" or event.modality in ("planned", "hypothetical", "threatened"):
+    if event.polarity == "negated" or event.modality in ("planned", "threatened"):
         return set()
     if event.type == "COERCE" and event.mode == "arrest":
-        return {"ARREST"}
+        return {"ARREST"} if event.modality != "hypothetical" else set()
     if event.type == "ASSAULT" and (_is_force(event.actor) or (event.actor is None and _state_only(doc, event))):
         return {"FORCE"}
     return set()
