@@ -333,7 +333,7 @@ def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
     if key not in _CACHE["frames"]:
         found = []
         for tok in doc[start:end]:
-            frame = _verb_frame(tok) or _prep_frame(tok)
+            frame = _verb_frame(tok) or _prep_frame(tok) or _label_frame(tok)
             if frame is not None:
                 found.append(frame)
         _CACHE["frames"][key] = found
@@ -344,9 +344,12 @@ def _verb_frame(tok) -> Optional[Frame]:
     lemma = tok.lemma_.lower()
     if tok.pos_ not in ("VERB", "AUX") or lemma not in _set("reporting", "verbs"):
         return None
-    if any(c.dep_ == "neg" for c in tok.children):
+    kids = list(tok.children)
+    # "did not say", "daring him to say", "Let's say": no account is given.
+    if any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in kids) or tok.head.lemma_ == "let":
         return None
-    clausal = any(c.dep_ in ("ccomp", "parataxis") for c in tok.children) or _follows_content(tok)
+    clausal = any(c.dep_ in ("ccomp", "parataxis") for c in kids) or _follows_content(tok) or (
+        any(c.dep_ == "xcomp" for c in kids) and any(c.dep_ in ("dobj", "dative") for c in kids))  # "told X to"
     # "say"-like verbs report with a noun object or none ('"...?" Clinton said.'); the others need a clause.
     noun_object = lemma in _set("reporting", "noun_object") and not any(c.dep_ == "prep" and c.lower_ in (
         "about", "on", "for") for c in tok.children)
@@ -399,11 +402,75 @@ def _source_of(tok, kind: str):
         agents = [g for c in kids if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
         return agents[0] if agents else None
     subject = next((c for c in kids if c.dep_ == "nsubj"), None)
-    if subject is None and tok.dep_ in _set("reporting", "borrow_subject_deps") and tok.head is not tok:
-        subject = next((c for c in tok.head.children if c.dep_ == "nsubj"), None)
+    if subject is None:
+        subject = _borrowed_subject(tok)
+    if subject is not None and subject.lower_ in ("who", "that") and tok.dep_ == "relcl":
+        subject = tok.head  # "a staffer who told his subordinates ..."
     if subject is not None and subject.lower_ == "there":
         return None
     return subject
+
+
+def _borrowed_subject(tok):
+    """The subject of the verb a participle or conjunct hangs on: "..., adding that ...", "began by saying"."""
+    head = tok.head
+    if tok.dep_ == "pcomp" and head.dep_ == "prep":
+        head = head.head
+    elif tok.dep_ not in _set("reporting", "borrow_subject_deps"):
+        return None
+    if head is tok:
+        return None
+    return next((c for c in head.children if c.dep_ == "nsubj"), None)
+
+
+def _label_frame(tok) -> Optional[Frame]:
+    """ "Yonhap: North fires missile" (a name and a colon opening a line) and '"..." ― Name' (a dash after a
+    closing quotation mark, then a name)."""
+    doc = tok.doc
+    if tok.text in _set("reporting", "label_colons"):
+        line = _line_before(tok)
+        if line and len(line) <= 5 and all(t.pos_ == "PROPN" or t.is_title or t.is_upper for t in line):
+            rest = [t for t in doc[tok.i + 1:tok.sent.end] if not t.is_space]
+            if rest:
+                return _label(tok, line, {t.i for t in rest})
+    if tok.text in _set("reporting", "label_dashes") and tok.i > 0 and _is_quote(doc[tok.i - 1]):
+        name = []
+        for t in doc[tok.i + 1:min(len(doc), tok.i + 6)]:
+            if t.pos_ != "PROPN" and not (t.is_space and not name and "\n" not in t.text):
+                break
+            if not t.is_space:
+                name.append(t)
+        if name:
+            return _label(tok, name, _quote_tokens_before(tok))
+    return None
+
+
+def _line_before(tok) -> list:
+    out = []
+    for t in reversed(tok.doc[max(0, tok.i - 6):tok.i]):
+        if "\n" in t.text_with_ws:
+            break
+        out.insert(0, t)
+    else:
+        if tok.i - 6 > 0:
+            return []
+    out = [t for t in out if not t.is_space and not _is_quote(t) and t.text not in ("“", "(")]
+    return out
+
+
+def _quote_tokens_before(tok) -> set:
+    """The quotation that ends right before `tok`, back to its opening mark."""
+    out = set()
+    for t in reversed(tok.doc[max(0, tok.i - 200):tok.i - 1]):
+        if t.text in ("“", '"', "''", "``"):
+            break
+        out.add(t.i)
+    return out
+
+
+def _label(cue, source_toks: list, covered: set) -> Frame:
+    return Frame(cue_start=cue.i, cue_end=cue.i + 1, source_start=source_toks[0].i,
+                 source_end=source_toks[-1].i + 1, scope=frozenset(covered), kind="label")
 
 
 def _prep_frame(tok) -> Optional[Frame]:
