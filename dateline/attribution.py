@@ -415,6 +415,8 @@ def _borrowed_subject(tok):
     """The subject of the verb a participle or conjunct hangs on: "..., adding that ...", "began by saying"."""
     head = tok.head
     if tok.dep_ == "pcomp" and head.dep_ == "prep":
+        if head.lower_ == "as":  # "quoted X as saying": part of the quoting verb's cue
+            return None
         head = head.head
     elif tok.dep_ not in _set("reporting", "borrow_subject_deps"):
         return None
