@@ -99,7 +99,8 @@ def _exact(text: str) -> tuple[Entry, ...]:
     name = _POSSESSIVE.sub("", text.strip())
     if norm(name) in rules().generic:
         return ()
-    return tuple(e for e in gazetteer.lookup(name) if e.how in ("name", "alt", "short"))
+    return tuple(e for e in gazetteer.lookup(name)
+                 if e.how == "name" or e.how == "alt" and e.kind in STRONG_KINDS or e.how == "short" and " " in name)
 
 
 def _without_admin_suffix(name: str) -> tuple[Entry, ...]:
@@ -383,6 +384,8 @@ def resolve_mentions(text: str, mentions: list[Mention]) -> None:
     for m in mentions:
         if not m.trusted:
             m.trusted = m.pick is not None and _vouched(m, firm, trusted_names, persons)
+        elif m.pick is not None and m.pick.kind not in STRONG_KINDS and norm(m.text) in persons:
+            m.pick = None  # "Ripley" where the article names Sheriff John Ripley
 
 
 def _firm_readings(mentions: list[Mention]) -> dict[str, Entry]:
@@ -449,8 +452,9 @@ def _region_members(e: Entry) -> list[str]:
 
 
 def _person_words(mentions: list[Mention]) -> set[str]:
+    # Words of full personal names only: a lone "Gainesville" read as a person is the town.
     return {w for m in mentions if m.entity is not None and m.entity.label == "PERSON"
-            for w in norm(m.entity.text).split()}
+            and len(m.entity.text.split()) > 1 for w in norm(m.entity.text).split()}
 
 
 def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], persons: set[str]) -> bool:
@@ -464,6 +468,9 @@ def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], person
         return True
     if key in trusted_names:
         return True
+    if m.entity is not None and e.kind == "city" and e.how == "name" and \
+            e.population >= rules().context.get("vouch_population", math.inf):
+        return True  # a town of some size named by a whole entity ("Gainesville" read as a person)
     ctx = _context(firm, exclude=key)
     w = rules().context
     near = e.lat is not None and ctx.points and _nearness(e, ctx.points, w) >= w.get("close_bonus", 0.0)
@@ -504,8 +511,8 @@ def places_component(doc):
     for m in mentions:
         if not m.trusted and not (m.entity is not None and m.entity.label in rules().labels):
             continue
-        if m.pick is None and m.label not in ("GPE", "LOC"):
-            continue
+        if m.pick is None:
+            continue  # a name the gazetteer does not hold: mostly not a place at all ("Saakashvili")
         place = to_place(m.text, m.pick)
         if m.entity is not None and m.entity.place is None:
             m.entity.place = place

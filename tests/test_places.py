@@ -128,10 +128,10 @@ def test_toponym_spans_leave_out_the_and_possessives(blank_nlp):
     assert place_of(doc, "the United States'").country == "US"
 
 
-def test_unknown_gpe_keeps_an_empty_place_record(blank_nlp):
-    doc = doc_with(blank_nlp, "He lives in Qwxzyville now.", [("Qwxzyville", "GPE")])
-    unknown = place_of(doc, "Qwxzyville")
-    assert unknown is not None and unknown.place_id is None and unknown.feature is None
+def test_name_outside_the_gazetteer_gets_no_place(blank_nlp):
+    doc = doc_with(blank_nlp, "He met Saakashvili in Tbilisi.", [("Saakashvili", "GPE"), ("Tbilisi", "GPE")])
+    assert place_of(doc, "Saakashvili") is None
+    assert [e.text for e in doc._.toponyms] == ["Tbilisi"]
 
 
 # -------------------------------------------------------------------------------- the real model
