@@ -148,7 +148,7 @@ def sort_of(value: Optional[str], table: dict[str, Sort], default: str) -> tuple
 
 
 def page(store, source: str, where: list[str], params: list, sort: Sort, desc: bool, key: str, limit: int,
-         cursor: Optional[str], total: bool = False) -> dict:
+         cursor: Optional[str], total: bool = False, keep_key: bool = False) -> dict:
     """One keyset page of `SELECT ... FROM source WHERE where ORDER BY sort, key`. `source` must select the
     sort value as `_k` and the unique key as `_id`. NULL sort values form their own section (first when
     ascending, last when descending, as SQLite orders them), each section read through the index."""
@@ -179,7 +179,7 @@ def page(store, source: str, where: list[str], params: list, sort: Sort, desc: b
             break
     more = len(items) > limit
     items = items[:limit]
-    out = {"items": [_public(r) for r in items], "next": encode_cursor(items[-1]["_k"], items[-1]["_id"]) if more else None,
+    out = {"items": items if keep_key else [_public(r) for r in items], "next": encode_cursor(items[-1]["_k"], items[-1]["_id"]) if more else None,
            "limit": limit}
     if total:
         out["total"] = store.query(f"SELECT COUNT(*) AS n FROM ({source}) WHERE {' AND '.join(where) or '1'}",
@@ -318,7 +318,8 @@ _TARGET_ID = "json_extract(e.record, '$.target.actor_id')"
 def event_filters(*, type=None, country=None, actor_country=None, target_country=None, place_country=None,
                   actor=None, certainty=None, modality=None, polarity=None, historical=None, since=None,
                   until=None, doc_id=None, mode=None) -> tuple[list[str], list]:
-    """WHERE clauses and parameters for the event filters (every value a parameter)."""
+    """WHERE clauses and parameters for the event filters (every value a parameter). `country` (any side)
+    and `actor` (either participant) are looked up in `event_keys`."""
     clauses, params = [], []
 
     def any_of(column: str, value, upper: bool = False):
@@ -335,12 +336,9 @@ def event_filters(*, type=None, country=None, actor_country=None, target_country
     any_of("e.certainty", certainty)
     any_of("e.modality", modality)
     any_of("e.polarity", polarity)
-    for code in values_of(country, upper=True)[:1]:
-        clauses.append("(e.actor_country = ? OR e.target_country = ? OR e.place_country = ?)")
-        params += [code] * 3
-    for ident in values_of(actor)[:1]:
-        clauses.append(f"({_ACTOR_ID} = ? OR {_TARGET_ID} = ?)")
-        params += [ident, ident]
+    for key in side_keys(country, actor):
+        clauses.append("e.id IN (SELECT event_id FROM event_keys WHERE key = ?)")
+        params.append(key)
     hist = bool_of(historical)
     if hist is not None:
         clauses.append("e.historical = ?")
@@ -357,15 +355,45 @@ def event_filters(*, type=None, country=None, actor_country=None, target_country
     return clauses, params
 
 
+def side_keys(country=None, actor=None) -> list[str]:
+    """The `event_keys` keys of the any-side filters: 'c:' + a country code, 'a:' + an actor id."""
+    keys = [f"c:{c}" for c in values_of(country, upper=True)[:1]]
+    return keys + [f"a:{a}" for a in values_of(actor)[:1]]
+
+
 def events(store, *, sort=None, limit=None, cursor=None, total=False, **filters) -> dict:
-    """Event mentions, filtered (see `event_filters`), newest first by default."""
+    """Event mentions, filtered (see `event_filters`), newest first by default. The page is chosen on keys
+    alone, through the indexes; names, sentences and sources are read for the page's rows only. With an
+    any-side filter and the date order, the page is read from that key's range of `event_keys`."""
     name, how, desc = sort_of(sort, EVENT_SORTS, "-date")
-    clauses, params = event_filters(**filters)
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    source = (f"SELECT {EVENT_COLUMNS}, {how.expr} AS _k, e.id AS _id FROM events e "
-              f"LEFT JOIN documents d ON d.id = e.doc_id LEFT JOIN story_mentions m ON m.event_id = e.id {where}")
-    return {"sort": name, **page(store, source, [], params, Sort("_k", how.nullable), desc, "_id", limit_of(limit),
-                                 cursor, total)}
+    keys = side_keys(filters.get("country"), filters.get("actor"))
+    if keys and name.lstrip("-") == "date":
+        rest = dict(filters, country=None, actor=None)
+        clauses, params = event_filters(**rest)
+        clauses = [c.replace("e.date_start", "k.date_start") for c in clauses]
+        extra = [f"e.id IN (SELECT event_id FROM event_keys WHERE key = ?)" for _ in keys[1:]]
+        where = " AND ".join(["k.key = ?"] + clauses + extra)
+        source = f"SELECT k.date_start AS _k, k.event_id AS _id FROM event_keys k JOIN events e ON e.id = k.event_id WHERE {where}"
+        params = [keys[0]] + params + keys[1:]
+    else:
+        clauses, params = event_filters(**filters)
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        source = f"SELECT {how.expr} AS _k, e.id AS _id FROM events e {where}"
+    result = page(store, source, [], params, Sort("_k", how.nullable), desc, "_id", limit_of(limit), cursor, total,
+                  keep_key=True)
+    result["items"] = event_rows(store, [r["_id"] for r in result["items"]])
+    return {"sort": name, **result}
+
+
+def event_rows(store, ids: list[str]) -> list[dict]:
+    """The listed events with their names, sentence and source, in the order given."""
+    if not ids:
+        return []
+    rows = store.query(f"SELECT {EVENT_COLUMNS} FROM events e LEFT JOIN documents d ON d.id = e.doc_id "
+                       f"LEFT JOIN story_mentions m ON m.event_id = e.id WHERE e.id IN ({','.join('?' * len(ids))})",
+                       tuple(ids))
+    by_id = {r["id"]: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 EVENT_COLUMNS = (
