@@ -6,7 +6,12 @@ with its exact character span, on `doc._.quantities` (a sorted list of `model.Qu
     "part of the payment"        value None,    unit None,  role "money"  (a vague amount of money)
     "two Nodong missiles"        value 2,       unit "missile", role "weapons"
     "46 sailors were killed"     "46 sailors":  value 46, unit "sailor", role "killed"
+    "dozens of officials"        value 24,      unit "official", role "people", lower_bound True
     "240 mm", "67 km"            role "measure";  "5%"  unit "%", role "percent"
+
+Vague amounts record a floor and set lower_bound: plural powers of ten floor at one unit of their scale
+("millions" >= 1,000,000, "tens of thousands" >= 10,000), plural group words at two groups ("dozens" >= 24,
+"scores" >= 40); the table is `numbers.yaml`, `vague`.
 
 Numbers are read from the text with patterns built from the lexicons in `dateline/data/quantities/`
 (extended by `<data_dir>/quantities/*.yaml`), so any tokenisation works; the parse, when the pipeline has
@@ -122,7 +127,7 @@ def patterns() -> Patterns:
         vague_money=re.compile(
             rf"\b(?:{alternation(nouns['vague_partitives'])})\s+of\s+"
             r"(?:(?:the|his|her|its|their|our|this|that|these|those|all)\s+)?(?:[\w.-]+(?:'s|’s|s'|’)\s+)?"
-            rf"(?:[a-z][\w-]*\s+){{0,2}}?(?:{alternation(nouns['money_nouns'])})\b", re.I),
+            rf"(?:[a-z][\w.-]*\s+){{0,2}}?(?:{alternation([*nouns['money_nouns'], *cur['words']])})s?\b", re.I),
         casualty_before={r: re.compile(rf"\b(?:{alternation(c['before'])})\s+(?:(?:{alternation(cas['before_between'])})\s+){{0,2}}$",
                                        re.I) for r, c in cas["roles"].items() if c.get("before")},
         casualty_after={r: re.compile(rf"^(?:\s+(?:{alternation(cas['between'])}))*\s+(?:{alternation(c['after'])})\b", re.I)

@@ -55,6 +55,8 @@ def test_money_value_currency_and_bound(blank_nlp, text, span, value, unit, boun
     ("He absconded taking some of the bank’s assets with him.", "some of the bank’s assets"),
     ("Much of the money went missing.", "Much of the money"),
     ("They took all of his savings.", "all of his savings"),
+    ("He fled with a large amount of cash.", "a large amount of cash"),
+    ("He carried suitcases of U.S. dollars.", "suitcases of U.S. dollars"),
 ])
 def test_vague_money_has_no_value_or_unit(blank_nlp, text, span):
     q = one(blank_nlp, text, span)
