@@ -40,6 +40,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("api_token", "", "Token that enables the HTTP API's write endpoint (empty: writes are off)."),
     Setting("max_request_bytes", 2_000_000, "Largest HTTP request body the API accepts, in bytes (larger: 413).", int),
     Setting("alert_rules", "", "YAML alert rules the API and dashboard evaluate (empty: the bundled example rules)."),
+    Setting("fetch_timeout", 10.0, "Seconds `dateline watch` waits to connect, or between bytes, before a fetch times out.", float),
+    Setting("fetch_deadline", 60.0, "Seconds one response body may take to arrive in full.", float),
+    Setting("fetch_retries", 3, "Retries of a fetch after a timeout, network error, 429 or 5xx.", int),
+    Setting("fetch_backoff", 1.0, "Seconds before the first retry; each later retry waits twice as long.", float),
+    Setting("fetch_max_bytes", 5_000_000, "Largest feed or page fetched, in bytes after decompression; larger ones are abandoned.", int),
+    Setting("fetch_max_redirects", 5, "Redirects followed per fetch, each hop re-checked.", int),
+    Setting("fetch_host_interval", 1.0, "Least seconds between two requests to the same host.", float),
+    Setting("user_agent", "dateline/0.1 (news reader; obeys robots.txt)", "User-Agent of `dateline watch`; its first word is the robots.txt agent."),
+    Setting("allow_hosts", "", "Comma-separated hosts `dateline watch` may fetch even though they resolve to private or loopback addresses."),
+    Setting("watch_interval", 900.0, "Seconds between two polls of the feeds by `dateline watch`.", float),
+    Setting("watch_max_items", 100, "Most new items taken from one feed in one poll.", int),
+    Setting("watch_item_attempts", 3, "Polls on which a feed item whose page failed to fetch is tried before it is given up.", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
