@@ -265,10 +265,10 @@ def _format(d: dt.date, gran: str) -> str:
         return d.isoformat()
     if gran == "week":
         year, week, _ = d.isocalendar()
-        return f"{year}-W{week:02d}"
+        return f"{year:04d}-W{week:02d}"
     if gran == "weekend":
         year, week, _ = d.isocalendar()
-        return f"{year}-W{week:02d}-WE"
+        return f"{year:04d}-W{week:02d}-WE"
     if gran == "month":
         return f"{d.year:04d}-{d.month:02d}"
     if gran == "quarter":
@@ -753,7 +753,7 @@ def h_shifted(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Resul
     if ctx.anchor is None or unit is None or n is None:
         return None
     base, gran = ctx.anchor, _GRANULARITY.get(unit, "day")
-    if direction in ("earlier", "later") and ctx.ref:
+    if direction in ("earlier", "later") and ctx.ref and _FINENESS.index(ctx.ref[1]) <= _FINENESS.index(gran):
         base, ref_gran = ctx.ref
         gran = ref_gran if ref_gran in ("year", "quarter", "month") and gran == "year" else gran
     elif unit == "year" and ctx.quarter and "quarter" in ctx.text[max(0, start - 200):end + 40].lower():
@@ -761,6 +761,9 @@ def h_shifted(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Resul
     if gran == "weekend":
         gran = "week"
     return Result(_format(_shift(base, -n if back else n, unit), gran))
+
+
+_FINENESS = ["day", "week", "weekend", "month", "quarter", "half", "season", "year", "decade", "century"]
 
 
 def h_duration(m: re.Match, ctx: Context, start: int, end: int) -> Optional[Result]:
@@ -896,7 +899,10 @@ def _candidates(text: str, g: Grammar) -> list[_Candidate]:
 
 def _apply(c: _Candidate, ctx: Context):
     start, end = c.extent
-    return HANDLERS[c.rule.handler](c.match, ctx, start, end)
+    try:
+        return HANDLERS[c.rule.handler](c.match, ctx, start, end)
+    except (ValueError, OverflowError):
+        return None  # a date the calendar cannot hold ("next year" in 9999): no value rather than a crash
 
 
 def _select(found: list[_Candidate], ctx: Context) -> list[_Candidate]:

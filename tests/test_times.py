@@ -327,3 +327,28 @@ def test_timex_suite_on_tempeval3_holds_its_floors():
     result = timex.run(Path(data))
     assert result["n"] > 1800
     assert check_floors("timex", result) == []
+
+
+# ------------------------------------------------------------------------------------------- robustness
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+WORDS = ["on", "Thursday", "last", "year", "in", "the", "1980s", "May", "27", "Oct.", "8", ",", "2015", "ago",
+         "two", "weeks", "Juche", "113", "(2024)", "quarter", "third", "a", "day", "night", "Room", "39", "-"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=14), st.dates(), st.booleans())
+def test_resolve_never_fails_and_offsets_hold(words, anchor, with_anchor):
+    text = " ".join(words)
+    for t in times.resolve(text, anchor if with_anchor else None):
+        assert text[t.start:t.end] == t.text and t.value
+        if t.range:
+            assert t.range.start <= t.range.end
+
+
+def test_dates_beyond_the_calendar_give_no_value_rather_than_an_error():
+    import datetime as dt
+
+    got = found("next year, last year, a century ago", dt.date(9999, 12, 31))
+    assert got == {"last year": "9998", "a century ago": "98"}
