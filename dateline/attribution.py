@@ -314,6 +314,8 @@ def _conditional(nodes) -> bool:
 
 def frames(doc, sent=None) -> list[Frame]:
     """Every reporting frame in the sentence (or in the whole document when `sent` is None)."""
+    if not doc.has_annotation("DEP"):  # no parse, no frames: a blank pipeline's Doc
+        return []
     sents = [sent] if sent is not None else list(doc.sents)
     out: list[Frame] = []
     for s in sents:
@@ -615,6 +617,8 @@ def _in_account(doc, trigger) -> bool:
 
 def _nearby_frames(doc, trigger) -> list[Frame]:
     """Frames of the trigger's sentence and of the next one ('"..." KCNA said.' reports the sentence before)."""
+    if not doc.has_annotation("DEP"):
+        return []
     sent = trigger.sent
     found = frames(doc, sent)
     if sent.end < len(doc):
@@ -625,7 +629,7 @@ def _nearby_frames(doc, trigger) -> list[Frame]:
 def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[model.Span]]:
     """(attribution, certainty, hedge span) of the event whose trigger is the token `trigger`."""
     frame = _covering(doc, trigger, _nearby_frames(doc, trigger))
-    if frame is None and not _in_cue(doc, trigger):
+    if frame is None and doc.has_annotation("DEP") and not _in_cue(doc, trigger):
         frame = _carried(doc, trigger)
     attribution = to_attribution(doc, frame) if frame is not None else None
     hedged = hedge(doc, trigger) or (_source_hedge(doc, frame) if frame is not None else None)

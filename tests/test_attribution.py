@@ -326,3 +326,28 @@ def test_polnear_reader_and_matching(tmp_path):
     assert suite.match([(0, 3)], [(0, 5)], exact=True) == 0
     assert suite.match_relations([((1, 4), (6, 9))], gold.relations) == 1
     assert suite.match_relations([(None, (6, 9))], gold.relations) == 0
+
+
+def test_an_unparsed_doc_gives_the_defaults(blank_nlp):
+    doc = dateline.nlp.make_doc(blank_nlp, "Officials said the army reportedly did not fire.", PUBLISHED)
+    tok = doc[5]
+    assert attribution.attribute(doc, tok) == (None, "asserted", None)
+    assert attribution.polarity(doc, tok) == "affirmed"
+    assert attribution.modality(doc, tok) == "actual"
+    assert attribution.frames(doc) == []
+
+
+def test_every_token_of_awkward_text_gets_an_answer(read):
+    text = ('"\n\n" ― \nYonhap: --\n\n‘ ” said, said. According to, according to nobody. "I think." '
+            'It was reported. Not. If. Will? \n- • 39 % ; could have . ” ― ')
+    doc = read(text)
+    for tok in doc:
+        attr, certainty, hedge = attribution.attribute(doc, tok)
+        assert certainty in ("asserted", "attributed", "hedged")
+        assert (certainty == "hedged") == (hedge is not None)
+        assert attribution.polarity(doc, tok) in ("affirmed", "negated")
+        assert attribution.modality(doc, tok) in ("actual", "planned", "threatened", "habitual", "hypothetical")
+        if attr is not None and attr.source is not None:
+            assert text[attr.source.start:attr.source.end] == attr.source.text
+        if attr is not None:
+            assert text[attr.cue.start:attr.cue.end] == attr.cue.text
