@@ -366,8 +366,8 @@ def _not_a_count(text: str, n: NumberMatch, times: list) -> bool:
     """A number that only money or a unit could make a quantity: a glued suffix ("1980s", "3rd"), a clock
     time, a name part ("Room 39", "Oct. 8", "Malligyong-1"), a number inside a time expression."""
     after = text[n.end:n.end + 2]
-    if n.money_only or re.match(r"[A-Za-z]|[:/]\d", after):
-        return True
+    if n.money_only or re.match(r"[A-Za-z]|[:/]\d", after) or re.search(r"\d[ -]?$|[+#]$", text[max(0, n.start - 2):n.start]):
+        return True  # glued, a clock time, or one group of a phone or code number ("171 542 8982")
     if any(s <= n.start and n.end <= e for s, e in times):
         return True
     return n.currency is None and _name_part(text, n.start)
