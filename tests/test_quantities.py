@@ -109,6 +109,7 @@ def test_measures_are_not_counted_objects(blank_nlp, text, span, value, unit):
     ("Output rose 5% last year.", "5%", 5, "%"),
     ("registering 120 percent of its plan", "120 percent", 120, "%"),
     ("up 2.5 percentage points", "2.5 percentage points", 2.5, "pp"),
+    ("yields fell 11 basis points", "11 basis points", 11, "bp"),
 ])
 def test_percentages(blank_nlp, text, span, value, unit):
     q = one(blank_nlp, text, span)
@@ -127,6 +128,9 @@ def test_percentages(blank_nlp, text, span, value, unit):
     "One official defected to the South.",
     "The project moved in a three-dimensional way.",
     "the vhp programme of march 15 went ahead",
+    "Austria drew with Scotland in World Cup group four qualifier on Saturday.",
+    "Call Tel +44 171 542 8982 Fax +44 171 542 5017 for details.",
+    "Azerbaijan beat Switzerland 2-1 in 12 minutes of play.",
 ])
 def test_non_quantities(blank_nlp, text):
     assert read(blank_nlp, text) == []
