@@ -575,15 +575,17 @@ def _covering(doc, trigger, found: list[Frame]) -> Optional[Frame]:
 
 
 def _carried(doc, trigger) -> Optional[Frame]:
-    """The account of an earlier sentence of the same paragraph that this frameless sentence continues."""
+    """The account of an earlier sentence of the same paragraph that this frameless sentence continues; a
+    quotation that opens the next paragraph continues the sentence just before it."""
     sent = trigger.sent
     if frames(doc, sent) or not _continues(sent):
         return None
-    for _ in range(3):
+    quoted = _opens_quote(sent)
+    for step in range(3):
         if sent.start <= 0:
             return None
         prev = doc[sent.start - 1].sent
-        if _new_paragraph(doc, prev, sent):
+        if _new_paragraph(doc, prev, sent) and not (quoted and step == 0):
             return None
         found = frames(doc, prev)
         if found:
@@ -594,11 +596,15 @@ def _carried(doc, trigger) -> Optional[Frame]:
 
 def _continues(sent) -> bool:
     """A sentence that goes on with the account before it: a quotation, or a pronoun subject."""
-    words = [t for t in sent if not t.is_space]
-    if words and _is_quote(words[0]) or words and words[0].text in ("“", "‘"):
+    if _opens_quote(sent):
         return True
     subjects = [c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")]
     return any(c.lower_ in _set("reporting", "continuing_subjects") for c in subjects)
+
+
+def _opens_quote(sent) -> bool:
+    words = [t for t in sent if not t.is_space]
+    return bool(words) and (_is_quote(words[0]) or words[0].text in ("“", "‘", "``"))
 
 
 def _new_paragraph(doc, prev, sent) -> bool:

@@ -351,3 +351,9 @@ def test_every_token_of_awkward_text_gets_an_answer(read):
             assert text[attr.source.start:attr.source.end] == attr.source.text
         if attr is not None:
             assert text[attr.cue.start:attr.cue.end] == attr.cue.text
+
+
+def test_a_quotation_opening_the_next_paragraph_continues_the_account(read):
+    text = '"The enemy will pay," the spokesman said.\n\n"We will destroy their bases."'
+    _, attr, certainty, _ = judge(read, text, "destroy")
+    assert certainty == "attributed" and attr.source.text == "the spokesman"
