@@ -134,6 +134,31 @@ def throughput(articles: int = 200, processes: int = 1, model: Optional[str] = N
             "bare_spacy": bare, "dateline": full, "ratio": round(full["articles_per_s"] / bare["articles_per_s"], 3)}
 
 
+def dask_scaling(articles: int = 200, workers: tuple[int, ...] = (1, 2), model: Optional[str] = None,
+                 corpus: Optional[Path] = None) -> dict:
+    """The Dask path on a local cluster with 1 and then 2 workers, same input: articles/s and speed-up."""
+    from .scale import run_dask
+
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="dateline-bench-") as tmp:
+        folder = Path(tmp) / "in"
+        folder.mkdir()
+        records = kcna_corpus(corpus, articles) if corpus else generate(articles)
+        per_file = max(1, len(records) // 16)  # several files, so there is something to partition
+        for i in range(0, len(records), per_file):
+            (folder / f"part{i:06d}.jsonl").write_text("\n".join(json.dumps(r) for r in records[i:i + per_file]) + "\n")
+        for n in workers:
+            start = time.perf_counter()
+            result = run_dask([str(folder)], str(Path(tmp) / f"shards{n}"), workers=n, model=model)
+            seconds = time.perf_counter() - start
+            runs.append({"workers": n, "seconds": round(seconds, 2), "documents": result["documents"],
+                         "articles_per_s": round(len(records) / seconds, 2)})
+    base = runs[0]["articles_per_s"]
+    for r in runs:
+        r["speedup"] = round(r["articles_per_s"] / base, 2)
+    return {"articles": len(records), "engine": "dask", "runs": runs, "ratio": runs[-1]["speedup"]}
+
+
 if __name__ == "__main__":
     kind, corpus_path, procs, model_name, db_path = sys.argv[1:6]
     print(json.dumps(run_phase(kind, Path(corpus_path), int(procs), model_name or None, db_path or None)))

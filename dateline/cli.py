@@ -206,10 +206,18 @@ def bench_throughput(articles: int = typer.Option(200, help="Articles in the gen
                      processes: int = typer.Option(1, help="Processes for both runs."),
                      corpus: Optional[Path] = typer.Option(None, help="KCNA archive folder to use instead of the generated corpus."),
                      model: Optional[str] = typer.Option(None, help="spaCy pipeline."),
+                     engine: str = typer.Option("local", help="local (bare spaCy vs dateline) or dask (1 vs 2 workers)."),
                      as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")):
     """Bare spaCy nlp.pipe against the whole dateline ingest on the same input: articles/s, words/s, peak memory, ratio."""
-    from .bench import throughput
+    from .bench import dask_scaling, throughput
 
+    if engine == "dask":
+        result = dask_scaling(articles=articles, model=model, corpus=corpus)
+        if as_json:
+            sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        else:
+            emit(result["runs"], Format.table, f"Dask local cluster, {result['articles']} articles")
+        return
     result = throughput(articles=articles, processes=processes, model=model, corpus=corpus)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
@@ -418,6 +426,45 @@ def bench_api(events: int = typer.Option(1_000_000, help="Generated events in th
         return
     emit(result["endpoints"], Format.table, f"API latency, {result['events']:,} events, {requests} requests each")
     out.print(f"generated in {result['generate_s']} s; filtered event queries p95 {result['filtered_events_p95_ms']} ms")
+
+
+@app.command()
+def watch(feeds_file: Optional[Path] = typer.Argument(None, help="YAML or plain file of feed URLs (see dateline/data/feeds.example.yaml)."),
+          interval: Optional[float] = typer.Option(None, help="Seconds between polls (setting `watch_interval`)."),
+          once: bool = typer.Option(False, "--once", help="Poll every feed once, then stop."),
+          allow_host: List[str] = typer.Option([], "--allow-host", help="Host that may be fetched even on a private or loopback address (repeatable)."),
+          failures: bool = typer.Option(False, "--failures", help="List the recorded fetch failures and stop."),
+          feeds: bool = typer.Option(False, "--feeds", help="List the polled feeds with their state and stop."),
+          limit: int = typer.Option(100, help="Rows for --failures."),
+          model: Optional[str] = typer.Option(None, help="spaCy pipeline to use."),
+          db: Optional[str] = DB, fmt: Format = FMT):
+    """Poll RSS/Atom feeds and read the articles they link to into the store (Ctrl-C stops)."""
+    from . import watch as watching
+
+    if failures or feeds:
+        from .store import open_store
+
+        store = open_store(db)
+        rows = watching.failures(store, limit) if failures else watching.feed_status(store)
+        emit(rows, fmt, "fetch failures" if failures else "feeds")
+        return
+    if feeds_file is None:
+        raise typer.BadParameter("give a FEEDS_FILE, or --failures / --feeds")
+
+    def report(summary):
+        line = summary.to_dict()
+        if fmt is Format.json:
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            err.print(f"polled {line['feeds']} feeds: {line['new_items']} new items, {line['stored']} stored, "
+                      f"{line['duplicates']} duplicates, {line['rejected']} rejected, {line['not_modified']} unchanged, "
+                      f"{line['deferred']} deferred, {len(line['failures'])} failed fetches", highlight=False)
+
+    try:
+        watching.watch(feeds_file, db=db, interval=interval, once=once, allow_hosts=allow_host, model=model, on_poll=report)
+    except KeyboardInterrupt:
+        err.print("stopped")
 
 
 def main() -> None:
