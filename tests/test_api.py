@@ -84,6 +84,9 @@ def test_event_filters_and_cursor_over_http(client):
         cursor = page["next"]
     assert len(seen) == len(set(seen)) == 31
     assert client.get("/api/v1/events", params={"country": "KR"}).json()["items"][0]["id"] == "b2b2b2b2b2b2b2b2-e1"
+    # a filter form sends empty values for "any": no filter, not an error
+    empty = client.get("/api/v1/events?type=&historical=&since=&country=KR&limit=5")
+    assert empty.status_code == 200 and [e["id"] for e in empty.json()["items"]] == ["b2b2b2b2b2b2b2b2-e1"]
 
 
 def test_document_has_offsets_highlights_and_stories(client):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from urllib.parse import parse_qsl, urlencode
 
 log = logging.getLogger("dateline.server")
 
@@ -46,7 +47,7 @@ class Guard:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             return await _send_error(send, 413, "too_large", f"the request body is over {self.max_body:,} bytes",
                                      "send a smaller article, or raise the server's max_request_bytes setting")
-        scope = _twin(scope)
+        scope = _without_empty_parameters(_twin(scope))
         started = False
         seen = 0
 
@@ -88,6 +89,15 @@ def _twin(scope: dict) -> dict:
             new = pattern.sub(target, path)
             return {**scope, "path": new, "raw_path": new.encode("utf-8")}
     return scope
+
+
+def _without_empty_parameters(scope: dict) -> dict:
+    """`?type=&since=` (what a filter form sends for "any") means no filter, not an invalid value."""
+    raw = scope.get("query_string", b"")
+    if b"=&" not in raw + b"&" and not raw.endswith(b"="):
+        return scope
+    pairs = [(k, v) for k, v in parse_qsl(raw.decode("latin-1"), keep_blank_values=True) if v != ""]
+    return {**scope, "query_string": urlencode(pairs).encode("latin-1")}
 
 
 async def _send_error(send, status: int, code: str, message: str, fix: str) -> None:
