@@ -358,7 +358,7 @@ def test_implausible_author_fields_are_dropped():
 @pytest.mark.parametrize("value, iso", [
     ("2024-05-27", "2024-05-27"), ("May 27, 2024 10:00 KST", "2024-05-27T10:00:00+09:00"),
     (1703376000000, "2023-12-24T00:00:00+00:00"), (1703376000, "2023-12-24T00:00:00+00:00"),
-    ("sometime last spring", "sometime last spring"),
+    ("sometime last spring", None),  # unreadable: dropped, never kept raw
 ])
 def test_record_published_values_become_iso(value, iso):
     assert article.published_value(value) == iso
@@ -409,3 +409,13 @@ def test_header_layouts(header, title, authors, published):
 def test_footer_layouts(footer):
     got = plaintext.parse(f"Missile fired\n\n{ENGLISH}\n\nThe ministry said it would respond.\n\n{footer}")
     assert got.text == f"{ENGLISH}\n\nThe ministry said it would respond."
+
+
+def test_record_published_values_in_layouts_only_dateparser_knows():
+    from dateline.article import published_value
+
+    assert published_value("23 octobre 2015") == "2015-10-23"
+    assert published_value("Fri, 23 Oct 2015 10:49:00 +0900") == "2015-10-23T10:49:00+09:00"
+    assert published_value("1445564940000") == "2015-10-23T01:49:00+00:00"
+    assert published_value("yesterday") is None  # never relative to the day of reading
+    assert published_value("no date here") is None

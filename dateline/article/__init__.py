@@ -11,6 +11,8 @@ Knowledge (outlets, byline and date layouts, boilerplate, languages) lives in da
 """
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -75,15 +77,31 @@ def reload() -> None:
         cached.cache_clear()
 
 
-def published_value(value) -> str:
-    """A record's publication time as ISO 8601: epoch seconds or milliseconds (UTC) and date-time strings in
-    the layouts the reader knows are converted; anything else is kept as given."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
+def published_value(value) -> Optional[str]:
+    """A record's publication time as ISO 8601: epoch seconds or milliseconds (UTC), date-time strings in
+    the layouts the reader knows, then anything dateparser can read ("23 octobre 2015", RFC 2822). A value
+    nothing can read is dropped (None) rather than kept: it would anchor relative dates wrongly."""
     text = str(value).strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) or re.fullmatch(r"\d{9,13}(\.\d+)?", text):
+        number = float(value)
+        seconds = number / 1000 if number > 1e11 else number
+        return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
     dated = stamps.date_line(text)
-    return dated[1].iso() if dated else text
+    return dated[1].iso() if dated else _dateparser(text)
+
+
+def _dateparser(text: str) -> Optional[str]:
+    import dateparser  # loaded only for layouts the reader's own rules do not know
+
+    parsed = dateparser.parse(text, settings={"STRICT_PARSING": True, "RETURN_AS_TIMEZONE_AWARE": False,
+                                              "PREFER_DAY_OF_MONTH": "first",
+                                              "PARSERS": ["custom-formats", "absolute-time"]})  # never relative to today
+    if parsed is None:
+        return None
+    if parsed.tzinfo is not None:
+        return parsed.isoformat()
+    has_time = bool(re.search(r"\d{1,2}:\d{2}", text))
+    return parsed.isoformat() if has_time else parsed.date().isoformat()
 
 
 def _str(value) -> Optional[str]:
