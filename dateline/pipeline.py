@@ -129,19 +129,26 @@ def ingest(paths: Iterable[str], *, db: Optional[str] = None, model: Optional[st
 
     own_store = store is None
     store = store or open_store(db)
-    summary = IngestSummary()
-    size = settings.get("batch_size", batch_size)
     try:
-        batch: list[Document] = []
-        for item in process(iter_inputs(paths), store, summary, model=model, batch_size=size,
-                            processes=processes, on_progress=on_progress):
-            batch.append(item)
-            if len(batch) >= size:
-                _flush(store, batch, summary)
-        _flush(store, batch, summary)
+        return ingest_raw(iter_inputs(paths), store, model=model, batch_size=batch_size, processes=processes,
+                          on_progress=on_progress)
     finally:
         if own_store:
             store.close()
+
+
+def ingest_raw(raws: Iterable[RawInput], store, *, model: Optional[str] = None, batch_size: Optional[int] = None,
+               processes: Optional[int] = None, on_progress=None) -> IngestSummary:
+    """Raw inputs from any reader (files, feeds) into an open store, one transaction per batch."""
+    summary = IngestSummary()
+    size = settings.get("batch_size", batch_size)
+    batch: list[Document] = []
+    for item in process(raws, store, summary, model=model, batch_size=size, processes=processes,
+                        on_progress=on_progress):
+        batch.append(item)
+        if len(batch) >= size:
+            _flush(store, batch, summary)
+    _flush(store, batch, summary)
     return summary
 
 
