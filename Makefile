@@ -21,6 +21,7 @@ run: install
 	$(BIN)/dateline ingest examples/articles --db $(DB)
 	$(BIN)/dateline documents --db $(DB)
 	$(BIN)/dateline events --db $(DB) --limit 30
+	$(BIN)/dateline stories --db $(DB) --limit 15
 
 test: install browser web-assets
 	$(BIN)/python -m pytest -q -p no:cacheprovider
