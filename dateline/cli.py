@@ -18,7 +18,7 @@ from .errors import DatelineError
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Read news articles into a record of events: who did what to whom, where, when, how much, "
                        "according to whom, and how sure.")
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 160)  # piped output: wide tables, not wrapped cells
 err = Console(stderr=True)
 
 
