@@ -11,6 +11,7 @@ Scoring, the same for dateline and for every peer output in `peer-output-lgl/` b
 - `acc_161`: of matched toponyms, the share resolved within 161 km of the gold coordinates (a predicted place
   without coordinates counts as wrong), the measure reported in the geoparsing literature.
 `details` adds mean and median error (km) and the same figures with overlapping (not exact) spans.
+GeoVirus offsets are mostly one character off; each is moved onto the nearest occurrence of its name.
 With these rules the anchors come out as published: GeoTxt F1 0.674, Edinburgh acc_161 0.756.
 """
 from __future__ import annotations
@@ -62,10 +63,22 @@ def _article(a: ET.Element) -> Article:
         lat = _float(tag.findtext("lat")) if tag is not None else None
         lon = _float(tag.findtext("lon")) if tag is not None else None
         gold.append(Toponym(int(t.findtext("start")), int(t.findtext("end")), lat, lon))
+    text = a.findtext("text") or ""
     for t in a.iter("location"):  # GeoVirus
-        gold.append(Toponym(int(t.findtext("start")), int(t.findtext("end")),
-                            _float(t.findtext("lat")), _float(t.findtext("lon"))))
-    return Article(a.findtext("text") or "", gold)
+        start, end = _aligned(text, t.findtext("name") or "", int(t.findtext("start")), int(t.findtext("end")))
+        gold.append(Toponym(start, end, _float(t.findtext("lat")), _float(t.findtext("lon"))))
+    return Article(text, gold)
+
+
+def _aligned(text: str, name: str, start: int, end: int, reach: int = 50) -> tuple[int, int]:
+    """GeoVirus offsets are mostly one character past the name: move them onto the nearest occurrence."""
+    if not name or text[start:end] == name:
+        return start, end
+    hits = [i for i in range(max(0, start - reach), start + reach) if text.startswith(name, i)]
+    if not hits:
+        return start, end
+    best = min(hits, key=lambda i: abs(i - start))
+    return best, best + len(name)
 
 
 def _float(s: Optional[str]) -> Optional[float]:
