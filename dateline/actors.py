@@ -71,6 +71,7 @@ class Lexicon:
     demonyms: dict = field(default_factory=dict)  # norm(demonym) -> ISO
     capitals: dict = field(default_factory=dict)  # capital name -> ISO
     short_forms: list = field(default_factory=list)  # (norm text, ISO, context words)
+    short_actors: list = field(default_factory=list)  # (norm text, actor id, context words)
     institutions: dict = field(default_factory=dict)  # norm(noun phrase) -> institution dict
     person_roles: set = field(default_factory=set)
     group_words: set = field(default_factory=set)
@@ -78,6 +79,14 @@ class Lexicon:
     org_kinds: dict = field(default_factory=dict)
     vessel_nouns: dict = field(default_factory=dict)  # norm(noun phrase) -> "vessel" | "aircraft"
     matchers: dict = field(default_factory=dict)  # id(vocab) -> (lower matcher, exact matcher)
+    _first_words: Optional[set] = None
+
+    def starts_name(self, token) -> bool:
+        """Whether a dictionary name, demonym or class noun can begin at this token (a cheap pre-check)."""
+        if self._first_words is None:
+            keys = [*self.names, *self.demonyms, *self.institutions, *self.vessel_nouns]
+            self._first_words = {k.split(" ")[0] for k in keys if k}
+        return norm(token.text).split(" ")[0] in self._first_words
 
     def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
         return self.actors.get(actor_id) if actor_id else None
@@ -97,13 +106,18 @@ class Lexicon:
 # ---------------------------------------------------------------- loading
 
 
+_DASHES = re.compile(r"[-\u2010-\u2013]")
+_SPACES = re.compile(r"\s+")
+_POSSESSIVE = re.compile(r"\s*'s$")
+
+
 def norm(text: str) -> str:
     """Key for dictionary look-ups: lower case, plain apostrophes, hyphens as spaces, no leading "the"."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
-    text = re.sub(r"[-\u2010-\u2013]", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"^the ", "", text)
-    return re.sub(r"\s*'s$", "", text)
+    text = _SPACES.sub(" ", _DASHES.sub(" ", text)).strip()
+    if text.startswith("the "):
+        text = text[4:]
+    return _POSSESSIVE.sub("", text)
 
 
 def slug(text: str) -> str:
@@ -160,6 +174,8 @@ def _load_named(lex: Lexicon, folders: list[Path]) -> None:
                     raise ConfigError(f"actor entry {row!r} in {path} lacks {exc}",
                                       fix="give every actor at least id, name and kind") from exc
                 lex.actors.pop(entry.actor_id, None)
+                for short in row.get("short") or []:
+                    lex.short_actors.insert(0, (norm(short["text"]), entry.actor_id, tuple(short.get("context") or ())))
                 _add_entry(lex, entry, (entry.name, *entry.aliases))
                 for alias in (entry.name, *entry.aliases):  # a user's file overrides the bundled meaning
                     lex.names[norm(alias)] = entry.actor_id
@@ -358,10 +374,20 @@ def _tidy(doc, lex: Lexicon) -> None:
     doc._.entities = out
 
 
-def _phrase_at(tokens, table: dict, start: int, longest: int = 4) -> Optional[tuple]:
+def text_of(tokens) -> str:
+    """The text a run of tokens covers, spacing as written ("Workers' Party", not "Workers ' Party")."""
+    if not tokens:
+        return ""
+    first, last = tokens[0], tokens[-1]
+    return first.doc[first.i:last.i + 1].text
+
+
+def _phrase_at(tokens, table: dict, start: int, lex: Lexicon, longest: int = 4) -> Optional[tuple]:
     """The longest phrase of `table` beginning at tokens[start]: (end index, value)."""
+    if start >= len(tokens) or not lex.starts_name(tokens[start]):
+        return None
     for n in range(min(longest, len(tokens) - start), 0, -1):
-        key = norm(" ".join(t.text for t in tokens[start:start + n]))
+        key = norm(text_of(tokens[start:start + n]))
         if key in table:
             return start + n, table[key]
     return None
@@ -370,8 +396,10 @@ def _phrase_at(tokens, table: dict, start: int, longest: int = 4) -> Optional[tu
 def _country_in(tokens, lex: Lexicon) -> Optional[str]:
     """The first country named in a run of tokens, by name, demonym or a resolved entity."""
     for i in range(len(tokens)):
-        for n in range(min(5, len(tokens) - i), 0, -1):
-            text = " ".join(t.text for t in tokens[i:i + n])
+        if not lex.starts_name(tokens[i]):
+            continue
+        for n in range(min(7, len(tokens) - i), 0, -1):
+            text = text_of(tokens[i:i + n])
             iso = lex.country_of(text)
             if iso:
                 return iso
@@ -384,7 +412,7 @@ def _vessel_entities(doc, lex: Lexicon, resolved: dict, countries: dict) -> None
     for sent in sentences(doc):
         toks = list(sent)
         for i in range(len(toks)):
-            hit = _phrase_at(toks, lex.vessel_nouns, i, longest=2)
+            hit = _phrase_at(toks, lex.vessel_nouns, i, lex, longest=2)
             if hit is None:
                 continue
             end, kind = hit
@@ -418,7 +446,7 @@ def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
                 i += 1
                 continue
             after, iso = hit
-            inst = _phrase_at(toks, lex.institutions, after, longest=5)
+            inst = _phrase_at(toks, lex.institutions, after, lex, longest=5)
             if inst is None or not all(t.text[:1].isupper() for t in toks[after:inst[0]]):
                 i += 1
                 continue
@@ -431,10 +459,10 @@ def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
 
 def _country_prefix(toks, i: int, lex: Lexicon) -> Optional[tuple]:
     """(index after, ISO) when tokens from i name a country or its people, possibly with "'s"."""
-    if toks[i].lower_ in ("the", "a", "an"):
+    if toks[i].lower_ in ("the", "a", "an") or not lex.starts_name(toks[i]):
         return None
     for n in range(min(4, len(toks) - i), 0, -1):
-        iso = lex.country_of(" ".join(t.text for t in toks[i:i + n]))
+        iso = lex.country_of(text_of(toks[i:i + n]))
         if iso:
             after = i + n
             if after < len(toks) and toks[after].lower_ in ("'s", "\u2019s"):
@@ -456,12 +484,29 @@ def institution_entry(lex: Lexicon, iso: str, inst: dict) -> Entry:
 # ---------------------------------------------------------------- resolving entities to actors
 
 
+def _mentions_any(doc, words) -> bool:
+    # Doc.text rebuilds the string on every call; keep one copy per document.
+    text = doc.user_data.get("dateline.actors.text")
+    if text is None:
+        text = doc.user_data["dateline.actors.text"] = doc.text
+    return any(word in text for word in words)
+
+
 def _short_form(doc, text: str, lex: Lexicon) -> Optional[str]:
     key = norm(text)
     for form, iso, context in lex.short_forms:
         if norm(form) in (key, "the " + key) or form == "the " + key:
-            if any(word in doc.text for word in context):
+            if _mentions_any(doc, context):
                 return iso
+    return None
+
+
+def _short_actor(doc, text: str, lex: Lexicon) -> Optional[Entry]:
+    """A named actor's context-bound short form ("the Party" in a story that names the WPK)."""
+    key = norm(text)
+    for form, actor_id, context in lex.short_actors:
+        if form == key and _mentions_any(doc, context):
+            return lex.entry(actor_id)
     return None
 
 
@@ -481,11 +526,27 @@ def _org_actor(doc, ent: Entity, lex: Lexicon) -> Optional[Actor]:
     if span is None:
         return None
     toks = list(span)
-    iso = _country_in(toks, lex)
+    inner = inner_actor(toks, lex)
+    iso = inner.country if inner is not None else _country_in(toks, lex)
     after = doc[span.end:min(span.end + 4, sentence_of(span).end)]
     if iso is None and len(after) > 1 and after[0].lower_ == "of":
         iso = _country_in(list(after[1:]), lex)
     return Actor(actor_id="org:" + slug(ent.text), name=ent.text, kind=org_kind(ent.text, lex), country=iso)
+
+
+def inner_actor(tokens, lex: Lexicon) -> Optional[Entry]:
+    """The longest named actor inside a longer name ("Eighth Central Committee of the Workers' Party of
+    Korea" holds the Workers' Party of Korea), so "Korea" alone does not decide its country."""
+    best = None
+    for i in range(len(tokens)):
+        if not lex.starts_name(tokens[i]):
+            continue
+        for n in range(min(10, len(tokens) - i), 0, -1):
+            entry = lex.lookup(text_of(tokens[i:i + n]))
+            if entry is not None and entry.kind != "country" and (best is None or n > best[0]):
+                best = (n, entry)
+                break
+    return best[1] if best else None
 
 
 def _capital_subject(doc, ent: Entity, lex: Lexicon) -> Optional[Actor]:
@@ -506,6 +567,9 @@ def resolve_entity(doc, ent: Entity, lex: Lexicon, resolved: dict, countries: di
     if isinstance(known, tuple):  # a vessel found by its class noun
         return Actor(actor_id=known[0], name=ent.text, kind=known[1], country=countries.get(ent.start))
     entry = lex.entry(known) or (lex.lookup(ent.text) if ent.label in ACTOR_LABELS else None)
+    if entry is not None and entry.kind == "country" and ent.label == "PERSON":
+        entry = None  # "Jordan" the player is not Jordan the country
+    entry = entry or (_short_actor(doc, ent.text, lex) if ent.label in ACTOR_LABELS - {"PERSON"} else None)
     if entry is not None:
         return entry.actor()
     if ent.label == "PERSON":
@@ -592,7 +656,8 @@ def person_context(doc, span, lex: Lexicon) -> tuple:
                    len(right))
         right_role = _role_in([norm(t.text) for t in right[:cut]], lex)
         if right_role:
-            role = role or " ".join(t.lower_ for t in right[:cut] if t.lower_ not in ("the", "a", "an"))
+            words = [t for t in right[:cut] if t.lower_ not in ("the", "a", "an")]
+            role = role or text_of(words).lower()
             orgs = _entity_actors(doc, right[0].idx, right[-1].idx + len(right[-1]))
     if left:
         orgs = orgs + _entity_actors(doc, left[0].idx, left[-1].idx + len(left[-1]))

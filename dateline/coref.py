@@ -13,6 +13,7 @@ noun phrase needs the same head noun, unless its head is generic ("the official"
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -61,7 +62,26 @@ def _chunks(doc) -> list:
 def _sent_index(doc) -> dict:
     from .actors import sentences
 
-    return {tok.i: n for n, sent in enumerate(sentences(doc)) for tok in sent}
+    return _cached(doc, "sents", len(doc),
+                   lambda d: {tok.i: n for n, sent in enumerate(sentences(d)) for tok in sent})
+
+
+_CACHE: "OrderedDict" = OrderedDict()
+
+
+def _cached(doc, name: str, key, compute):
+    """Per-document results for the few documents in hand. Kept off the Doc so that pickled Docs stay
+    small; the Doc itself is held so its id is not reused while cached."""
+    slot = (id(doc), name)
+    hit = _CACHE.get(slot)
+    if hit is not None and hit[0] is doc and hit[1] == key:
+        _CACHE.move_to_end(slot)
+        return hit[2]
+    value = compute(doc)
+    _CACHE[slot] = (doc, key, value)
+    while len(_CACHE) > 16:
+        _CACHE.popitem(last=False)
+    return value
 
 
 def _role_kind(token, lex) -> Optional[tuple]:
@@ -134,7 +154,12 @@ def _org_head(chunk, lex) -> bool:
 
 
 def mentions(doc) -> list:
-    """Every mention that can be an antecedent, in text order."""
+    """Every mention that can be an antecedent, in text order (kept per document until entities change)."""
+    key = tuple((e.start, e.end, e.actor is not None) for e in doc._.entities or [])
+    return _cached(doc, "mentions", key, _find_mentions)
+
+
+def _find_mentions(doc) -> list:
     index = _sent_index(doc)
     lex = _lex()
     found = _entity_mentions(doc, index) + _chunk_mentions(doc, index, lex)
@@ -192,8 +217,7 @@ def antecedent(doc, x: SpanLike):
     ana = _anaphor(doc, span, lex)
     if ana is None:
         return None
-    index = _sent_index(doc)
-    here = index[span.start]
+    here = _sent_index(doc)[span.start]
     cands = [m for m in mentions(doc)
              if m.span.end_char <= span.start_char and here - m.sent <= MAX_SENTENCES_BACK and _compatible(ana, m)
              and not (m.span.start <= span.start < m.span.end)]
@@ -338,11 +362,11 @@ def _describe_phrase(doc, span, head, lex) -> dict:
 
 
 def _short_form_in(doc, tokens, lex) -> Optional[str]:
-    from .actors import _short_form
+    from .actors import _short_form, text_of
 
     text = " ".join(t.text for t in tokens if t.lower_ not in ("'s", "\u2019s"))
     for n in range(len(tokens)):
-        iso = _short_form(doc, " ".join(t.text for t in tokens[n:n + 2]), lex)
+        iso = _short_form(doc, text_of(tokens[n:n + 2]), lex)
         if iso:
             return iso
     return _short_form(doc, text, lex) if text else None
