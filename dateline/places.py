@@ -68,10 +68,15 @@ def rules() -> _Rules:
         generic=frozenset(norm(w) for w in feats.get("generic_words", [])),
         contextual={norm(a["name"]): (a["country"], frozenset(a.get("when_any", [])))
                     for a in aliases.get("contextual", [])},
-        states={norm(a): code for code, abbrs in (aliases.get("us_state_abbreviations") or {}).items() for a in abbrs},
+        states={_abbr_key(a): code for code, abbrs in (aliases.get("us_state_abbreviations") or {}).items() for a in abbrs},
         preferred={norm(k): str(v) for k, v in (aliases.get("preferred") or {}).items()},
         scan=frozenset(n.casefold() for n in [*(n for r in regions for n in r["names"]), *feats.get("continents", [])]),
     )
+
+
+def _abbr_key(abbreviation: str) -> str:
+    # Case counts ("MS" is Mississippi, "Ms." is not); spacing and the final period do not.
+    return abbreviation.replace(" ", "").rstrip(".")
 
 
 # ------------------------------------------------------------------------------------------- candidates
@@ -243,7 +248,7 @@ def _explicit_state(text: str, end: int) -> Optional[str]:
     if not m:
         return None
     words = m.group(1)
-    code = rules().states.get(norm(words))
+    code = rules().states.get(_abbr_key(words))
     if code:
         return code
     found = [e for e in gazetteer.lookup(words) if e.kind == "admin1" and e.country == "US" and e.how == "name"]
@@ -260,10 +265,10 @@ def _state_abbreviation(text: str, start: int, end: int) -> Optional[tuple[int, 
     if not after_comma and not _DOTTED.match(text[start:end + 1].rstrip()):
         return None
     if end < len(text) and text[end] == "." and not text[start:end].endswith("."):
-        code = rules().states.get(norm(text[start:end + 1]))
+        code = rules().states.get(_abbr_key(text[start:end + 1]))
         if code and "." in text[start:end]:
             return end + 1, code
-    code = rules().states.get(norm(text[start:end]))
+    code = rules().states.get(_abbr_key(text[start:end]))
     return (end, code) if code and (text[start:end].endswith(".") or len(text[start:end]) > 2) else None
 
 
@@ -382,16 +387,29 @@ def _listed_region(text: str, start: int, end: int) -> bool:
 
 def resolve_mentions(text: str, mentions: list[Mention]) -> None:
     for m in mentions:
-        abbr = _state_abbreviation(text, m.start, m.end)
-        if abbr:
-            m.end, code = abbr
-            m.text = text[m.start:m.end]
-            state = gazetteer.get().state(code)
-            m.found = (state,) if state else ()
-        else:
-            m.found = candidates(m.text, m.label) if m.trusted else _exact(m.text)
-        m.state = _explicit_state(text, m.end)
+        _gather(text, m)
     firm = _firm_readings(mentions)
+    _pick_all(mentions, firm)
+    _vouch_all(mentions, firm)
+    # Second round: names vouched for, and readings the first round made clear, sharpen the context.
+    firm = _firm_readings([m for m in mentions if m.trusted], firm)
+    _pick_all(mentions, firm)
+    _vouch_all(mentions, firm)
+
+
+def _gather(text: str, m: Mention) -> None:
+    abbr = _state_abbreviation(text, m.start, m.end)
+    if abbr:
+        m.end, code = abbr
+        m.text = text[m.start:m.end]
+        state = gazetteer.get().state(code)
+        m.found = (state,) if state else ()
+    else:
+        m.found = candidates(m.text, m.label) if m.trusted else _exact(m.text)
+    m.state = _explicit_state(text, m.end)
+
+
+def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
     weak = _weak_votes(mentions)
     for m in mentions:
         ctx = _context(firm, exclude=norm(m.text), weak=weak)
@@ -399,6 +417,9 @@ def resolve_mentions(text: str, mentions: list[Mention]) -> None:
         contextual = _contextual(m.text, ctx) if m.label != "NORP" else None
         if contextual is not None:
             m.pick = gazetteer.get().country(contextual.country)
+
+
+def _vouch_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
     persons = _person_words(mentions)
     trusted_names = {norm(m.text) for m in mentions if m.trusted and m.pick is not None}
     for m in mentions:
@@ -408,15 +429,18 @@ def resolve_mentions(text: str, mentions: list[Mention]) -> None:
             m.pick = None  # "Ripley" where the article names Sheriff John Ripley
 
 
-def _firm_readings(mentions: list[Mention]) -> dict[str, Entry]:
-    """Names whose reading is clear without context: one candidate, or a wide lead over the next."""
+def _firm_readings(mentions: list[Mention], before: Optional[dict[str, Entry]] = None) -> dict[str, Entry]:
+    """Names whose reading is clear: one candidate, or a wide lead over the next (in the context of the
+    readings that were clear `before`, when given)."""
     margin = rules().context.get("firm_margin", 3.0)
+    weak = _weak_votes(mentions) if before is not None else None
     firm = {}
     for m in mentions:
         if not m.trusted and not any(e.kind in STRONG_KINDS and e.how in ("name", "alt") for e in m.found) \
                 and not _admin_named(m):
             continue
-        top = ranked(m.found, None, m.state, m.text)
+        ctx = _context(before, exclude=norm(m.text), weak=weak) if before is not None else None
+        top = ranked(m.found, ctx, m.state, m.text)
         if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin):
             firm[norm(m.text)] = top[0][1]
     return firm
