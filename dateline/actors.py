@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,14 @@ class Lexicon:
     vessel_nouns: dict = field(default_factory=dict)  # norm(noun phrase) -> "vessel" | "aircraft"
     matchers: dict = field(default_factory=dict)  # id(vocab) -> (lower matcher, exact matcher)
     _first_words: Optional[set] = None
+    _role_words: Optional[set] = None
+
+    @property
+    def role_words(self) -> set:
+        """Single words of role phrases, to tell a title's lower-case words ("leader") from others."""
+        if self._role_words is None:
+            self._role_words = {w for r in self.person_roles | self.role_modifiers for w in r.split()}
+        return self._role_words
 
     def starts_name(self, token) -> bool:
         """Whether a dictionary name, demonym or class noun can begin at this token (a cheap pre-check)."""
@@ -484,20 +493,34 @@ def institution_entry(lex: Lexicon, iso: str, inst: dict) -> Entry:
 # ---------------------------------------------------------------- resolving entities to actors
 
 
+_CACHE: OrderedDict = OrderedDict()
+
+
+def doc_cache(doc, name: str, key, compute):
+    """Per-document results for the few documents in hand. Kept off the Doc so that pickled Docs stay
+    small; the Doc itself is held so that its id is not reused while cached."""
+    slot = (id(doc), name)
+    hit = _CACHE.get(slot)
+    if hit is not None and hit[0] is doc and hit[1] == key:
+        _CACHE.move_to_end(slot)
+        return hit[2]
+    value = compute(doc)
+    _CACHE[slot] = (doc, key, value)
+    while len(_CACHE) > 16:
+        _CACHE.popitem(last=False)
+    return value
+
+
 def _mentions_any(doc, words) -> bool:
-    # Doc.text rebuilds the string on every call; keep one copy per document.
-    text = doc.user_data.get("dateline.actors.text")
-    if text is None:
-        text = doc.user_data["dateline.actors.text"] = doc.text
+    text = doc_cache(doc, "text", len(doc), lambda d: d.text)  # Doc.text is rebuilt on every access
     return any(word in text for word in words)
 
 
 def _short_form(doc, text: str, lex: Lexicon) -> Optional[str]:
     key = norm(text)
     for form, iso, context in lex.short_forms:
-        if norm(form) in (key, "the " + key) or form == "the " + key:
-            if _mentions_any(doc, context):
-                return iso
+        if form == key and _mentions_any(doc, context):
+            return iso
     return None
 
 
@@ -611,7 +634,7 @@ def _entity_actors(doc, start: int, end: int) -> list:
     return [e for e in doc._.entities or [] if e.actor is not None and start <= e.start and e.end <= end]
 
 
-def _left_title(doc, span) -> list:
+def _left_title(doc, span, lex: Lexicon) -> list:
     """Tokens of a title before a name: "North Korean Foreign Minister", "China's leader"."""
     toks, i = [], span.start - 1
     while i >= sentence_of(span).start and len(toks) < 8:
@@ -619,17 +642,11 @@ def _left_title(doc, span) -> list:
         ok = t.text[:1].isupper() or t.lower_ in ("'s", "\u2019s", "of", "-", ".") or t.is_lower and t.is_alpha
         if not ok or t.ent_type_ in ("DATE", "CARDINAL") or t.lower_ in ("the", "a", "an", "and", "said"):
             break
-        if t.is_lower and t.lower_ not in ("of",) and norm(t.text) not in _role_words():
+        if t.is_lower and t.lower_ != "of" and norm(t.text) not in lex.role_words:
             break
         toks.insert(0, t)
         i -= 1
     return toks
-
-
-@lru_cache(maxsize=1)
-def _role_words() -> frozenset:
-    lex = lexicon()
-    return frozenset(w for r in lex.person_roles | lex.role_modifiers for w in r.split())
 
 
 def _apposition(doc, span) -> list:
@@ -639,8 +656,8 @@ def _apposition(doc, span) -> list:
         return []
     toks = []
     for t in doc[i + 1:sentence_of(span).end]:
-        if t.text in (",", ";", "(", ")", "--") or (t.lower_ == "and" and t.nbor(1).ent_type_ == "PERSON"
-                                                    if t.i + 1 < len(doc) else False):
+        next_is_name = t.i + 1 < len(doc) and doc[t.i + 1].ent_type_ == "PERSON"
+        if t.text in (",", ";", "(", ")", "--") or (t.lower_ == "and" and next_is_name):
             break
         toks.append(t)
     return toks
@@ -648,7 +665,7 @@ def _apposition(doc, span) -> list:
 
 def person_context(doc, span, lex: Lexicon) -> tuple:
     """(role, org entities, country) of a named person from a title before the name or an apposition after it."""
-    left, right = _left_title(doc, span), _apposition(doc, span)
+    left, right = _left_title(doc, span, lex), _apposition(doc, span)
     role = _role_in([norm(t.text) for t in left], lex)
     orgs = []
     if right:
@@ -666,10 +683,6 @@ def person_context(doc, span, lex: Lexicon) -> tuple:
 
 
 # ---------------------------------------------------------------- the component
-
-
-def _first_pass_persons_last(ents: list) -> list:
-    return sorted(ents, key=lambda e: e.label == "PERSON")
 
 
 def _propagate_names(doc) -> None:
@@ -699,7 +712,8 @@ def actors_component(doc):
     _add_dictionary_entities(doc, lex, resolved)
     _institution_entities(doc, lex, resolved)
     _vessel_entities(doc, lex, resolved, countries)
-    for ent in _first_pass_persons_last(doc._.entities):
+    # persons last: their role patterns read the actors of the organisations around them
+    for ent in sorted(doc._.entities, key=lambda e: e.label == "PERSON"):
         ent.actor = resolve_entity(doc, ent, lex, resolved, countries)
     _propagate_names(doc)
     doc._.corefs = coref.resolve(doc)

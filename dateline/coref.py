@@ -13,7 +13,6 @@ noun phrase needs the same head noun, unless its head is generic ("the official"
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -60,28 +59,12 @@ def _chunks(doc) -> list:
 
 
 def _sent_index(doc) -> dict:
-    from .actors import sentences
+    from .actors import doc_cache, sentences
 
-    return _cached(doc, "sents", len(doc),
+    return doc_cache(doc, "sents", len(doc),
                    lambda d: {tok.i: n for n, sent in enumerate(sentences(d)) for tok in sent})
 
 
-_CACHE: "OrderedDict" = OrderedDict()
-
-
-def _cached(doc, name: str, key, compute):
-    """Per-document results for the few documents in hand. Kept off the Doc so that pickled Docs stay
-    small; the Doc itself is held so its id is not reused while cached."""
-    slot = (id(doc), name)
-    hit = _CACHE.get(slot)
-    if hit is not None and hit[0] is doc and hit[1] == key:
-        _CACHE.move_to_end(slot)
-        return hit[2]
-    value = compute(doc)
-    _CACHE[slot] = (doc, key, value)
-    while len(_CACHE) > 16:
-        _CACHE.popitem(last=False)
-    return value
 
 
 def _role_kind(token, lex) -> Optional[tuple]:
@@ -156,7 +139,9 @@ def _org_head(chunk, lex) -> bool:
 def mentions(doc) -> list:
     """Every mention that can be an antecedent, in text order (kept per document until entities change)."""
     key = tuple((e.start, e.end, e.actor is not None) for e in doc._.entities or [])
-    return _cached(doc, "mentions", key, _find_mentions)
+    from .actors import doc_cache
+
+    return doc_cache(doc, "mentions", key, _find_mentions)
 
 
 def _find_mentions(doc) -> list:
