@@ -232,34 +232,54 @@ def _negates(child) -> bool:
 def modality(doc, trigger) -> str:
     """actual | planned | threatened | habitual | hypothetical: threatened first, then hypothetical, planned,
     habitual; an infinitive that nothing marks as realised ("offered to help") is hypothetical."""
+    return modality_cue(doc, trigger)[0]
+
+
+def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
+    """(modality, the words that set it, how: "governor" | "condition" | "modal" | "adverb" | "infinitive" | "").
+    "will" and "plans to" are both planned; callers that weigh them apart (the factuality suite) read `how`."""
     nodes = chain(trigger)
-    lemmas = {upper.lemma_.lower() for upper, lower in _pairs(trigger) if lower.dep_ in _GOVERNED}
+    inner = [upper for upper, lower in _pairs(trigger) if lower.dep_ in _GOVERNED]
     top = outer(trigger)
-    outer_lemma = top.lemma_.lower() if top is not None else ""
-    conditional = _conditional(nodes)
-    threats = _set("modality", "threatened", "governors")
-    if lemmas & threats or outer_lemma in threats:
-        return "threatened"
-    if conditional and lemmas & _set("modality", "threatened", "conditional_governors"):
-        return "threatened"
-    if conditional or (lemmas | {outer_lemma}) & _set("modality", "hypothetical", "governors"):
-        return "hypothetical"
-    modals = {c.lower_ for n in nodes for c in n.children if c.dep_ == "aux"}
-    hypothetical_modals = modals & _set("modality", "hypothetical", "modals")
-    if hypothetical_modals and not (hypothetical_modals <= {"would"} and _reported_would(doc, trigger)):
-        return "hypothetical"
-    if hypothetical_modals or modals & _set("modality", "planned", "modals"):
-        return "planned"
-    if any(_plans(upper.lemma_.lower(), upper) for upper, lower in _pairs(trigger) if lower.dep_ in _GOVERNED):
-        return "planned"
-    if any(c.dep_ in ("advmod", "npadvmod") and c.lower_ in _set("modality", "habitual", "adverbs")
-           for n in nodes for c in n.children):
-        return "habitual"
-    if lemmas & _set("modality", "habitual", "governors"):
-        return "habitual"
+    governors = inner + ([top] if top is not None else [])
+
+    def pick(words: frozenset, among=None):
+        return next((g for g in (governors if among is None else among) if g.lemma_.lower() in words), None)
+
+    def out(value, toks, how):
+        return value, (_span(doc, toks) if toks else None), how
+
+    conditional = _condition_marker(nodes)
+    found = pick(_set("modality", "threatened", "governors"))
+    if found is None and conditional is not None:
+        found = pick(_set("modality", "threatened", "conditional_governors"))
+    if found is not None:
+        return out("threatened", [found], "governor")
+    if conditional is not None:
+        return out("hypothetical", [conditional], "condition")
+    found = pick(_set("modality", "hypothetical", "governors"))
+    if found is not None:
+        return out("hypothetical", [found], "governor")
+    modals = [c for n in nodes for c in n.children if c.dep_ == "aux"]
+    hypothetical = [c for c in modals if c.lower_ in _set("modality", "hypothetical", "modals")]
+    if hypothetical and not (all(c.lower_ == "would" for c in hypothetical) and _reported_would(doc, trigger)):
+        return out("hypothetical", hypothetical[:1], "modal")
+    planned = hypothetical or [c for c in modals if c.lower_ in _set("modality", "planned", "modals")]
+    if planned:
+        return out("planned", planned[:1], "modal")
+    found = next((g for g in inner if _plans(g.lemma_.lower(), g)), None)
+    if found is not None:
+        return out("planned", [found], "governor")
+    adverbs = [c for n in nodes for c in n.children
+               if c.dep_ in ("advmod", "npadvmod") and c.lower_ in _set("modality", "habitual", "adverbs")]
+    if adverbs:
+        return out("habitual", adverbs[:1], "adverb")
+    found = pick(_set("modality", "habitual", "governors"), inner)
+    if found is not None:
+        return out("habitual", [found], "governor")
     if _unrealized(trigger):
-        return "hypothetical"
-    return "actual"
+        return out("hypothetical", [trigger.head], "infinitive")
+    return "actual", None, ""
 
 
 # The links by which a governor takes the trigger as its complement ("plans -xcomp-> launch").
@@ -296,17 +316,29 @@ def _plans(lemma: str, tok) -> bool:
     return True
 
 
-def _conditional(nodes) -> bool:
-    """Inside a condition ("if the talks collapse"), at any depth, or the main clause of one."""
+def _condition_marker(nodes):
+    """The "if" (or "unless", "whether") of a condition or an indirect question the trigger is in, at any
+    depth, or of a condition on the trigger's own clause; else None."""
     markers = _set("modality", "hypothetical", "markers")
+
+    def marker(clause):
+        if clause.dep_ not in ("advcl", "ccomp"):
+            return None
+        found = next((c for c in clause.children if c.dep_ == "mark" and c.lower_ in markers), None)
+        # "if"/"whether" on a complement clause is an indirect question ("asked whether he fled").
+        return found if clause.dep_ == "advcl" or (found is not None and found.lower_ in ("if", "whether")) else None
+
     for clause in [nodes[0]] + list(nodes[0].ancestors):
-        if clause.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in markers for c in clause.children):
-            return True
+        found = marker(clause)
+        if found is not None:
+            return found
     for node in nodes:
         for child in node.children:
-            if child.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in markers for g in child.children):
-                return True
-    return False
+            if child.dep_ == "advcl":
+                found = marker(child)
+                if found is not None:
+                    return found
+    return None
 
 
 # ---------------------------------------------------------------- attribution

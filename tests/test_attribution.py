@@ -357,3 +357,19 @@ def test_a_quotation_opening_the_next_paragraph_continues_the_account(read):
     text = '"The enemy will pay," the spokesman said.\n\n"We will destroy their bases."'
     _, attr, certainty, _ = judge(read, text, "destroy")
     assert certainty == "attributed" and attr.source.text == "the spokesman"
+
+
+@pytest.mark.parametrize("text, word, expected", [
+    ("The leader will visit Moscow.", "visit", ("planned", "will", "modal")),
+    ("Pyongyang plans to launch a satellite.", "launch", ("planned", "plans", "governor")),
+    ("The North threatened to launch a strike.", "launch", ("threatened", "threatened", "governor")),
+    ("Reporters asked whether the envoy had defected.", "defected", ("hypothetical", "whether", "condition")),
+    ("Guards routinely beat the prisoners.", "beat", ("habitual", "routinely", "adverb")),
+    ("The army invaded the south.", "invaded", ("actual", None, "")),
+])
+def test_modality_cue_names_its_words(read, text, word, expected):
+    doc = read(text)
+    value, span, how = attribution.modality_cue(doc, trig(doc, word))
+    assert (value, span.text if span else None, how) == expected
+    if span is not None:
+        assert text[span.start:span.end] == span.text

@@ -10,9 +10,10 @@ Classes, gold side (`--option neg=-1 --option pos=2.5` to move the cut points):
     negated  score <= -1.0
     hedged   -1.0 < score < 2.5
     asserted score >= 2.5
-Classes, dateline side: negated when `polarity` is negated; else hedged when `certainty` is hedged or the
-modality is planned, threatened or hypothetical (the event is not stated as having happened); else asserted
-(an attributed event counts as asserted: both corpora score reported events as the reporter's claim of fact).
+Classes, dateline side: negated when `polarity` is negated; else hedged when `certainty` is hedged, or the
+modality is threatened or hypothetical, or planned by a governing verb ("plans to", "wants to": an intention);
+else asserted. An attributed event counts as asserted (both corpora score a reported event as the reporter's
+claim of fact), and so does a future with "will" (both score "X will visit" near +3).
 
 By default the dev and test splits are scored where present (the shared copy holds train and dev only; the cue
 lists were developed by looking at the train splits, never at dev).
@@ -79,7 +80,8 @@ def predicted_class(doc, token) -> str:
     if attribution.polarity(doc, token) == "negated":
         return "negated"
     _, certainty, _ = attribution.attribute(doc, token)
-    if certainty == "hedged" or attribution.modality(doc, token) in NOT_ACTUAL:
+    value, _, how = attribution.modality_cue(doc, token)
+    if certainty == "hedged" or value in NOT_ACTUAL or (value == "planned" and how == "governor"):
         return "hedged"
     return "asserted"
 
