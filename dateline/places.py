@@ -125,6 +125,8 @@ class _Context:
     points: list[tuple[float, float]] = field(default_factory=list)
     weak: Counter = field(default_factory=Counter)  # country -> other names that may lie in it
     mentions: int = 0
+    pairs: Optional["_Cells"] = None  # where the other names' readings may lie
+    exclude: str = ""
 
 
 def _kind_prior(e: Entry) -> float:
@@ -153,7 +155,32 @@ def score(e: Entry, ctx: Optional[_Context] = None, explicit_state: Optional[str
         s += w.get("same_admin1", 0.0) * min(1.0, ctx.states[e.admin1] / 2)
     if e.kind in ("city", "admin2") and e.lat is not None and ctx.points:
         s += _nearness(e, ctx.points, w)
+    if e.kind in ("city", "admin2") and e.lat is not None and ctx.pairs is not None \
+            and ctx.pairs.near(e.lat, e.lon, w.get("pair_km", 0.0), ctx.exclude):
+        s += w.get("pair_bonus", 0.0)
     return s
+
+
+class _Cells:
+    """Readings of the document's names bucketed by one-degree cell: "Paris" and "Henry County" both have
+    a reading in Tennessee, 30 km apart, and so support each other."""
+
+    def __init__(self, mentions: list["Mention"], per_name: int = 12):
+        self.cells: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
+        seen = set()
+        for m in mentions:
+            key = norm(m.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            for _, e in ranked(m.found, None, m.state, m.text)[:per_name]:
+                if e.kind in ("city", "admin2") and e.lat is not None:
+                    self.cells.setdefault((int(e.lat // 1), int(e.lon // 1)), []).append((key, e.lat, e.lon))
+
+    def near(self, lat: float, lon: float, km: float, exclude: str) -> bool:
+        cy, cx = int(lat // 1), int(lon // 1)
+        return any(key != exclude and distance_km(lat, lon, la, lo) <= km
+                   for dy in (-1, 0, 1) for dx in (-1, 0, 1) for key, la, lo in self.cells.get((cy + dy, cx + dx), ()))
 
 
 def _nearness(e: Entry, points: list[tuple[float, float]], w: dict) -> float:
@@ -411,8 +438,10 @@ def _gather(text: str, m: Mention) -> None:
 
 def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
     weak = _weak_votes(mentions)
+    cells = _Cells([m for m in mentions if m.trusted or _admin_named(m)])
     for m in mentions:
         ctx = _context(firm, exclude=norm(m.text), weak=weak)
+        ctx.pairs, ctx.exclude = cells, norm(m.text)
         m.pick = best(m.found, ctx, m.state, m.text)
         contextual = _contextual(m.text, ctx) if m.label != "NORP" else None
         if contextual is not None:
