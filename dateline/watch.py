@@ -9,7 +9,7 @@ unchanged feed costs one 304); items whose URL was taken before are skipped; eac
 through `dateline.fetch` (address checks, robots.txt, rate limit, size cap, retries) and goes through the
 same path as `dateline ingest` (`pipeline.ingest_raw`). Every failed fetch is recorded in `fetch_failures`.
 A page that failed for a passing reason (timeout, 5xx) is tried again on later polls, up to
-`watch_item_attempts`; a feed that keeps failing is polled less often (the wait doubles per failure). The
+`watch_item_attempts`; a feed that keeps failing is polled less often (the rest doubles per failure). The
 feed's validators are saved only after its items are done, so a crash mid-poll re-reads the feed next time
 and the item table keeps anything already taken from being fetched twice.
 """
@@ -125,14 +125,17 @@ class WatchState:
                 "last_ok=excluded.last_ok, failures=0, next_poll=NULL",
                 (spec.url, spec.name, response.etag, response.last_modified, _iso(at), _iso(at)))
 
-    def feed_failed(self, spec: FeedSpec, at: datetime, interval: float) -> None:
+    def feed_failed(self, spec: FeedSpec, at: datetime, interval: float, back_off: bool = True) -> None:
         failures = ((self.feed(spec.url) or {}).get("failures") or 0) + 1
-        wait = min(timedelta(seconds=interval * (2 ** min(failures - 1, 20) - 1)), MAX_BACKOFF)
+        # After k failures in a row the feed rests interval * (2^(k-1) - 1/2): the first failure costs no
+        # round, each later one doubles the rest; the half interval absorbs jitter in when rounds start.
+        wait = min(timedelta(seconds=interval * (2 ** min(failures - 1, 20) - 0.5)), MAX_BACKOFF)
+        next_poll = _iso(at + wait) if back_off else None
         with self.store.transaction() as conn:
             conn.execute(
                 "INSERT INTO feeds(url, name, last_polled, failures, next_poll) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(url) DO UPDATE SET last_polled=excluded.last_polled, failures=excluded.failures, "
-                "next_poll=excluded.next_poll", (spec.url, spec.name, _iso(at), failures, _iso(at + wait)))
+                "next_poll=excluded.next_poll", (spec.url, spec.name, _iso(at), failures, next_poll))
 
     def items(self, urls: list[str]) -> dict[str, dict]:
         known: dict[str, dict] = {}
@@ -200,8 +203,10 @@ class Watcher:
             response = self.fetcher.get(spec.url, "feed", etag=state.get("etag"), last_modified=state.get("last_modified"))
             items = [] if response.not_modified else parse_feed(response.body, response.url)
         except InputError as err:
-            self._failed(spec.url, None, getattr(err, "kind", "feed"), err, summary)
-            self.state.feed_failed(spec, self.now(), self.interval)
+            kind = getattr(err, "kind", "feed")
+            self._failed(spec.url, None, kind, err, summary)
+            # a refused address sent nothing to anyone: no server to spare, and allowing it should work at once
+            self.state.feed_failed(spec, self.now(), self.interval, back_off=kind != "blocked")
             return
         if response.not_modified:
             summary.not_modified += 1

@@ -55,12 +55,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(status, b"", "", {"Location": location})
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up on purpose (size caps, timeouts) are the point of these tests
+
+
 class Server:
     """A threaded HTTP server on a free loopback port. `routes` maps a path to a function of the handler."""
 
     def __init__(self, routes: dict):
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(("127.0.0.1", 0), Handler)
         self.httpd.routes = routes
         self.httpd.hits = Counter()
         self.base = f"http://127.0.0.1:{self.httpd.server_port}"

@@ -74,3 +74,33 @@ def test_huge_single_line_is_bounded():
     start = time.perf_counter()
     check("text", b"word " * 400_000)  # 2 MB, over max_chars: rejected quickly
     assert time.perf_counter() - start < LIMIT_S
+
+
+feed_fragments = st.lists(st.sampled_from([
+    '<?xml version="1.0" encoding="utf-8"?>', '<?xml version="1.0" encoding="no-such"?>', "<rss version='2.0'>",
+    "</rss>", "<channel>", "</channel>", "<item>", "</item>", "<title>Talks</title>", "<link>https://n.example/a</link>",
+    "<link>javascript:x</link>", "<link>/rel</link>", "<pubDate>Tue, 03 Mar 2026 19:30:00 +0900</pubDate>",
+    "<pubDate>not a date</pubDate>", '<feed xmlns="http://www.w3.org/2005/Atom">', "</feed>", "<entry>", "</entry>",
+    '<link href="https://n.example/b"/>', "<updated>9999-99-99T99:99:99Z</updated>", "<![CDATA[", "]]>", "&amp;",
+    "&nosuch;", "&#0;", "&#xD800;", "<!DOCTYPE rss [", "]>", '<!ENTITY a "&b;&b;">', '<!ENTITY b SYSTEM "file:///etc/passwd">',
+    '<!ENTITY % p SYSTEM "http://x/">', "&a;", "<", "\x00", "\ufeff", "<script>alert(1)</script>", "é", "<b" * 3,
+]), max_size=60).map("".join)
+
+
+@FUZZ
+@given(feed_fragments, st.sampled_from(["utf-8", "utf-16", "latin-1", "euc-kr"]))
+def test_feed_reader_on_tag_soup(xml, encoding):
+    timed("feed", xml.encode(encoding, "ignore"))
+
+
+@FUZZ
+@given(st.binary(max_size=3000))
+def test_feed_reader_on_any_bytes(data):
+    timed("feed", data)
+    timed("feed", b'<?xml version="1.0"?><rss version="2.0"><channel><item>' + data)
+
+
+def test_feed_entity_bomb_is_refused_not_expanded():
+    laughs = b'<!ENTITY a0 "lol">' + b"".join(b'<!ENTITY a%d "%s">' % (n, b"&a%d;" % (n - 1) * 10) for n in range(1, 10))
+    timed("feed", b'<?xml version="1.0"?><!DOCTYPE rss [' + laughs + b']><rss version="2.0"><channel><item><title>&a9;'
+                  b"</title></item></channel></rss>")
