@@ -306,8 +306,9 @@ def _entity_mentions(doc, text: str) -> list[Mention]:
         if ent.label in labels:
             start, end = _trim(text, ent.start, ent.end)
             out.append(Mention(start, end, text[start:end], ent.label, True, ent))
-            if ent.label == "FAC" and not candidates(text[start:end]):
-                out.extend(_inner_mentions(doc, ent, text))  # "Cottonport Fire Station"
+            if ent.label != "NORP" and not candidates(text[start:end]):
+                # "Cottonport Fire Station", "South Philadelphia": the place inside the name
+                out.extend(_inner_mentions(doc, ent, text))
         elif ent.label in scan_labels:
             start, end = _trim(text, ent.start, ent.end)
             out.append(Mention(start, end, text[start:end], "GPE", False, ent))
@@ -316,12 +317,12 @@ def _entity_mentions(doc, text: str) -> list[Mention]:
     return out
 
 
-def _inner_mentions(doc, ent: Entity, text: str) -> list[Mention]:
+def _inner_mentions(doc, ent: Entity, text: str, trusted: bool = False) -> list[Mention]:
     """Place names inside an organisation's or facility's name: "Gainesville Police Department"."""
     span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
     if span is None or len(span) < 2:
         return []
-    return [Mention(s, e, text[s:e], _inner_label(text[s:e]), False) for s, e in _capitalised_runs(span, text)
+    return [Mention(s, e, text[s:e], _inner_label(text[s:e]), trusted) for s, e in _capitalised_runs(span, text)
             if (s, e) != (ent.start, ent.end) and not _head_noun(span, s, e)]
 
 
