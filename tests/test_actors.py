@@ -226,3 +226,20 @@ def test_ner_suite_holds_its_floors_and_beats_the_plain_model():
     assert check_floors("ner", result) == []
     assert result["f1"] >= result["peers"]["spacy-plain"]["f1"]
     assert json.dumps(result)  # serialisable for `dateline eval --json`
+
+
+def test_settings_data_dir_feeds_the_stage(tmp_path, monkeypatch):
+    named = tmp_path / "actors" / "named"
+    named.mkdir(parents=True)
+    (named / "mine.yaml").write_text("- {id: XX-ORCA, name: Orca Shipping Line, kind: company, country: SG}\n")
+    monkeypatch.setenv("DATELINE_DATA_DIR", str(tmp_path))
+    assert actors.lexicon().lookup("Orca Shipping Line").country == "SG"
+    monkeypatch.delenv("DATELINE_DATA_DIR")
+    assert actors.lexicon().lookup("Orca Shipping Line") is None
+
+
+def test_short_form_needs_its_context(blank_nlp):
+    kcna = _blank_doc(blank_nlp, "Pyongyang, May 1 (KCNA) -- The Party congratulated them.", [("Party", "ORG")])
+    assert _actor(kcna, "Party").actor_id == "KP-WPK"
+    other = _blank_doc(blank_nlp, "In Berlin the Party congratulated them.", [("Party", "ORG")])
+    assert _actor(other, "Party").actor_id == "org:party"
