@@ -360,12 +360,13 @@ def test_requests_to_one_host_are_spaced(server):
 
 
 def test_dns_rebinding_is_caught_at_connect(server):
-    """The name resolves to a public address when checked, then to loopback when the socket connects."""
+    """The name resolves to a public address when checked, then to loopback when the socket connects.
+    (Were the connect-time check gone, httpx would resolve localhost itself and reach the server.)"""
     answers = iter([["93.184.216.34"], ["127.0.0.1"]])
     resolve = lambda host, port: next(answers)  # noqa: E731
     transport = guarded_transport(frozenset(), resolve)
     with Fetcher(policy(allow_hosts=frozenset(), robots=False), transport=transport, resolve=resolve) as f:
-        err = fetch_error(f, f"http://rebind.test:{server.httpd.server_port}/a.html")
+        err = fetch_error(f, f"http://localhost:{server.httpd.server_port}/a.html")
     assert err.kind == "blocked" and "loopback" in str(err)
     assert server.hits["/a.html"] == 0
 
