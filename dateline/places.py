@@ -395,8 +395,20 @@ def _free_mentions(doc, taken: list[tuple[int, int]], text: str) -> list[Mention
         if len(run) == 1 and run[0].i in starts and run[0].pos_ != "PROPN":
             continue
         for s, e in _capitalised_runs(run, text):
-            out.append(Mention(s, e, text[s:e], "GPE", _listed_region(text, s, e)))
+            out.append(Mention(s, e, text[s:e], "GPE", _listed_region(text, s, e) or _dateline(text, s, e)))
     return out
+
+
+_DATELINE_AFTER = re.compile(r"(?:,\s*[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)?\s*(?:\(|—|–|--|-\s)")
+
+
+def _dateline(text: str, start: int, end: int) -> bool:
+    """ "BEIRUT (AP) --", "COLUMBUS, Ohio —": a capitalised place name that opens a story or paragraph."""
+    name = text[start:end]
+    if not name.isupper() or len(name) < 3:
+        return False
+    before = text[max(0, start - 2):start]
+    return (start == 0 or "\n" in before or before.endswith(". ")) and bool(_DATELINE_AFTER.match(text, end))
 
 
 def _sentence_starts(doc) -> set[int]:
@@ -542,9 +554,9 @@ def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], person
         return True
     if key in trusted_names:
         return True
-    if m.entity is not None and e.kind == "city" and e.how == "name" and \
-            e.population >= rules().context.get("vouch_population", math.inf):
-        return True  # a town of some size named by a whole entity ("Gainesville" read as a person)
+    if m.entity is not None and e.kind == "city" and e.how == "name" and max(
+            c.population for c in m.found if c.kind == "city") >= rules().context.get("vouch_population", math.inf):
+        return True  # a name of a town of some size, as a whole entity ("Gainesville" read as a person)
     ctx = _context(firm, exclude=key)
     w = rules().context
     near = e.lat is not None and ctx.points and _nearness(e, ctx.points, w) >= w.get("close_bonus", 0.0)
