@@ -126,9 +126,10 @@ def check_url(url: str, allow: frozenset, resolve: Resolver = system_resolver) -
     """Raise FetchError unless `url` is http(s) and its host is allowed or resolves only to public addresses.
     Returns (host, port)."""
     try:
+        httpx.URL(url)  # what httpx would refuse later, refused here with the rest
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
+    except (httpx.InvalidURL, ValueError) as exc:  # UnicodeError (IDNA) is a ValueError
         raise FetchError(f"malformed URL ({exc})", kind="blocked", url=url, fix="correct the URL") from exc
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"scheme {parts.scheme or '(none)'!r} is not fetched", kind="blocked", url=url,
@@ -233,25 +234,24 @@ class Fetcher:
                 raise FetchError("robots.txt of this site disallows fetching it", kind="robots", url=url,
                                  fix="respect the site's wishes, or remove the URL from the feeds file")
             response = self._send(url, headers, kind)
-            if response is not None:
+            if isinstance(response, Response):
                 return response
-            url = self._next_hop
+            url = response
             if url in seen:
                 raise FetchError("redirect loop", kind="redirect", url=url, fix="report the broken redirect to the site")
             seen.add(url)
         raise FetchError(f"more than {self.policy.max_redirects} redirects", kind="redirect", url=url,
                          fix="report the redirect chain to the site")
 
-    def _send(self, url: str, headers: dict, kind: str) -> Optional[Response]:
-        """One request. Returns the response, or None after setting `_next_hop` for a redirect."""
+    def _send(self, url: str, headers: dict, kind: str) -> Response | str:
+        """One request: the response, or for a redirect the URL it points to."""
         self._wait_turn(urlsplit(url).hostname or "")
         self.requests += 1
         start = self.clock()
         try:
             with self.client.stream("GET", url, headers=headers) as r:
                 if r.status_code in (301, 302, 303, 307, 308) and r.headers.get("location"):
-                    self._next_hop = urljoin(url, r.headers["location"].strip())
-                    return None
+                    return urljoin(url, r.headers["location"].strip())
                 if r.status_code == 304:
                     return Response(url, 304, etag=r.headers.get("etag"), last_modified=r.headers.get("last-modified"))
                 _check_status(r, url)
@@ -265,6 +265,8 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise FetchError(f"network error: {type(exc).__name__}: {exc}", kind="network", url=url,
                              fix="check the URL; the site may be down", retry=True) from exc
+        except (httpx.InvalidURL, UnicodeError) as exc:  # a name httpx or IDNA cannot encode
+            raise FetchError(f"malformed URL ({exc})", kind="blocked", url=url, fix="correct the URL") from exc
 
     def _read_capped(self, r: httpx.Response, url: str, start: float, kind: str) -> bytes:
         cap = min(self.policy.max_bytes, ROBOTS_MAX_BYTES) if kind == "robots" else self.policy.max_bytes

@@ -12,6 +12,7 @@ from collections import Counter
 
 import httpx
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from dateline.errors import InputError
 from dateline.fetch import (Fetcher, FetchError, GuardedBackend, Policy, check_url, guarded_transport,
@@ -433,3 +434,16 @@ def test_guarded_backend_refuses_unix_sockets():
 
     with pytest.raises(httpcore.ConnectError):
         GuardedBackend(frozenset()).connect_unix_socket("/var/run/docker.sock")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.builds(lambda s: "http://" + s, st.text(max_size=60)),
+                 st.builds(lambda s: "https://news.example/" + s, st.text(max_size=60))))
+def test_any_url_gives_a_response_or_a_fetch_error(url):
+    ok = lambda request: httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<p>x</p>")  # noqa: E731
+    with Fetcher(policy(allow_hosts=frozenset(), retries=0), transport=httpx.MockTransport(ok),
+                 resolve=lambda host, port: ["93.184.216.34"]) as f:
+        try:
+            f.get(url)
+        except FetchError:
+            pass
