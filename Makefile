@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DB     ?= dateline-examples.db
 
-.PHONY: install run test clean browser web-assets
+.PHONY: install run test clean browser web-assets postgres
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,7 @@ run: install
 	$(BIN)/dateline events --db $(DB) --limit 30
 	$(BIN)/dateline stories --db $(DB) --limit 15
 
-test: install browser web-assets
+test: install browser web-assets postgres
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # What the dashboard's browser tests need: Debian's Chromium (never a browser download of Playwright's own).
@@ -44,5 +44,12 @@ web-assets:
 		|| echo "note: npm install failed; the map shows points without country outlines"; \
 	else echo "note: npm is missing; the map shows points without country outlines"; fi
 
+# A local PostgreSQL server for the PostgreSQL store's tests: Debian's postgresql (installed when missing and
+# we are root), a cluster under .pg/, on 127.0.0.1; the URL lands in .pg/url. Never fails the build: where
+# PostgreSQL cannot be installed, .pg/unavailable says why and those tests skip with that reason.
+postgres:
+	@bash scripts/postgres.sh >/dev/null || echo "note: scripts/postgres.sh failed; see .pg/"
+
 clean:
-	rm -rf $(VENV) *.egg-info $(DB) $(DB)-wal $(DB)-shm
+	-@bash scripts/postgres.sh stop 2>/dev/null
+	rm -rf $(VENV) *.egg-info $(DB) $(DB)-wal $(DB)-shm .pg

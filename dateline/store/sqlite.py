@@ -5,13 +5,13 @@ import json
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from .. import settings
 from ..errors import DatelineError, StoreError
 from ..model import Document
+from . import dialect
 
 TABLES = ("documents", "sentences", "entities", "times", "events", "statistics", "rejected")
 
@@ -26,13 +26,7 @@ def _dumps(obj) -> str:
 
 def migrations() -> list[tuple[int, str, str]]:
     """(number, name, sql) for each migration file, in order."""
-    folder = resources.files("dateline.store") / "migrations"
-    out = []
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".sql"):
-            number = int(item.name.split("_", 1)[0])
-            out.append((number, item.name, item.read_text(encoding="utf-8")))
-    return out
+    return dialect.migrations(dialect.SQLITE)
 
 
 @contextmanager
@@ -55,6 +49,8 @@ def _translated(path: str):
 
 
 class Store:
+    dialect = "sqlite"
+
     def __init__(self, path: str):
         self.path = str(path)
         with _translated(self.path):
@@ -247,4 +243,11 @@ def _event_row(doc_id: str, ev) -> tuple:
 
 
 def open_store(path: Optional[str] = None) -> Store:
-    return Store(settings.get("db", path))
+    """The store at `path` (or the `db` setting): a SQLite file, or a PostgreSQL server for a
+    `postgresql://` URL."""
+    target = str(settings.get("db", path))
+    if target.startswith(("postgresql://", "postgres://")):
+        from .postgres import Store as PostgresStore
+
+        return PostgresStore(target)
+    return Store(target)
