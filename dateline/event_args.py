@@ -101,7 +101,7 @@ def _noun_reports(tok, entry, lex) -> bool:
     kids = {c.dep_ for c in tok.children} | {c.lower_ for c in tok.children if c.dep_ == "prep"}
     if tok.tag_ in ("NNS", "NNPS") and tok.lemma_.lower() not in ("talk", "negotiation", "sanction", "consultation"):
         # A bare plural names a kind ("such defections"); with its own argument or verb it reports events.
-        return bool(kids & {"poss", "of"}) or (tok.dep_ == "nsubj" and verb is not None)
+        return bool(kids & {"poss", "of"})
     if entry.extras or kids & {"poss", "of", "by", "on", "against", "with", "between"}:
         return True
     return tok.dep_ in ("nsubj", "nsubjpass") and verb is not None

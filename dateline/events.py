@@ -96,6 +96,7 @@ class Entry:
     prep_any: frozenset = frozenset()
     prep_none: frozenset = frozenset()
     needs_dep: frozenset = frozenset()
+    intransitive: bool = False
 
     @property
     def specificity(self) -> int:
@@ -138,6 +139,7 @@ def _entry(event_type: str, pos: str, key: str, value) -> Entry:
         mode=spec.get("mode"), context=spec.get("context"), not_with=lower(spec.get("not_with")),
         transitive=bool(spec.get("transitive")), prep_any=lower(spec.get("prep_any")),
         prep_none=lower(spec.get("prep_none")), needs_dep=lower(spec.get("needs_dep")),
+        intransitive=bool(spec.get("intransitive")),
     )
 
 
@@ -175,11 +177,15 @@ def near_lemmas(tok) -> set:
     prepositions)."""
     out = set()
     for child in tok.children:
-        if child.dep_ in CLAUSE_LINKS:  # another clause's words are not this trigger's ("... after they fired rockets")
+        # Another clause's words, the subject's and dates are not the pattern's ("... after they fired
+        # rockets", "Kim, general secretary, received", "held in March").
+        if child.dep_ in CLAUSE_LINKS or child.dep_ in ("nsubj", "csubj") or child.ent_type_ in ("DATE", "TIME"):
             continue
         out.add(child.lemma_.lower())
         out.add(child.lower_)
         for grand in child.children:
+            if grand.ent_type_ in ("DATE", "TIME"):
+                continue
             out.add(grand.lemma_.lower())
             out.add(grand.lower_)
             if grand.dep_ == "prep":  # "lifted a state of emergency"
@@ -217,6 +223,8 @@ def _fits(entry: Entry, tok, near: set) -> bool:
     if entry.not_with & near:
         return False
     if entry.transitive and not _is_transitive(tok):
+        return False
+    if entry.intransitive and any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in tok.children):
         return False
     if entry.needs_dep and not (entry.needs_dep & {c.dep_ for c in tok.children}):
         return False

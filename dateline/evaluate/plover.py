@@ -35,6 +35,9 @@ COOPERATIVE = {"COOPERATE", "AID", "RETREAT", "CONCEDE", "SUPPORT", "CONSULT"}
 MATERIAL_CONFLICT = {"ASSAULT", "COERCE", "SANCTION", "MOBILIZE", "PROTEST"}
 UNREAL = {"planned", "hypothetical", "threatened"}
 COMPLEMENT = {"xcomp", "ccomp", "oprd"}
+MODALS = {"will", "would", "shall", "could", "might", "may", "'ll", "wo"}
+WILLING = {"willing", "ready", "prepared", "eager", "keen", "offer"}
+ASKING = {"demand", "urge", "call", "ask", "press", "appeal", "request", "plead"}
 YIELDING = COOPERATIVE | {"AGREE", "CONSULT"}
 OBLIGATION = {"must", "should", "ought"}
 
@@ -73,16 +76,28 @@ def plv_code(event, tok=None) -> Optional[str]:
     if event.type == "DEFECT":
         return "REQUEST" if event.mode == "asylum" else None
     if event.type in MATERIAL_CONFLICT:
-        return "THREATEN" if event.modality in UNREAL and event.polarity == "affirmed" else code
+        return "THREATEN" if _to_come(event, tok) and event.polarity == "affirmed" else code
     if event.type not in YIELDING:
         return code
     if event.polarity == "negated":
         return "REJECT"
     if tok is not None and any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in tok.children):
         return "REQUEST"
-    if event.type in COOPERATIVE and event.modality in ("planned", "hypothetical"):
+    if event.type in COOPERATIVE and _to_come(event, tok):
         return "AGREE"
     return code
+
+
+def _to_come(event, tok) -> bool:
+    """Planned, or hypothetical with a modal or an offer on it ("would sanction", "ready to send"); a bare
+    purpose infinitive ("launched operations to detain") is neither promise nor threat."""
+    if event.modality in ("planned", "threatened"):
+        return True
+    if event.modality != "hypothetical" or tok is None:
+        return False
+    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS for c in tok.children):
+        return True
+    return tok.dep_ == "xcomp" and tok.head.lemma_.lower() in WILLING
 
 
 def sentence_label(doc, events) -> Optional[str]:
@@ -94,7 +109,7 @@ def sentence_label(doc, events) -> Optional[str]:
         if code is None or tok is None:
             continue
         depth = _depth(tok)
-        if code in MATERIAL_CONFLICT and tok.dep_ in COMPLEMENT:
+        if code in MATERIAL_CONFLICT and tok.dep_ in COMPLEMENT and tok.head.lemma_.lower() not in ASKING:
             depth -= 1
         ranked.append((depth, 0 if code in MATERIAL_CONFLICT else 1, ev.trigger.start, code))
     return min(ranked)[3] if ranked else None
