@@ -85,6 +85,32 @@ def test_migrations_are_recorded_under_the_sqlite_names(store):
     assert {"documents", "events", "story_events", "signatures", "event_keys"} <= tables
 
 
+def _sqlite_schema(path) -> tuple[dict, set]:
+    s = open_store(str(path))
+    names = [r["name"] for r in s.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                                        "AND name NOT LIKE 'documents_fts%'")]
+    tables = {t: [r["name"] for r in s.query(f"PRAGMA table_info({t})")] for t in names}
+    indexes = {r["name"] for r in s.query("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    s.close()
+    return tables, indexes
+
+
+def test_the_schema_is_the_sqlite_schema(store, tmp_path):
+    """Every table, column and index of the SQLite store, in the same order; PostgreSQL adds only `rowid`
+    (SQLite's implicit insertion order) and its full-text index is an index rather than a virtual table."""
+    tables, indexes = _sqlite_schema(tmp_path / "same.db")
+    rows = store.query("SELECT table_name AS t, column_name AS c FROM information_schema.columns "
+                       "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position")
+    pg_tables: dict[str, list] = {}
+    for r in rows:
+        if r["c"] != "rowid":
+            pg_tables.setdefault(r["t"], []).append(r["c"])
+    assert pg_tables == tables
+    pg_indexes = {r["i"] for r in store.query("SELECT indexname AS i FROM pg_indexes WHERE schemaname = current_schema() "
+                                              "AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_rowid\\_key'")}
+    assert pg_indexes == indexes | {"documents_fts"}
+
+
 def test_reopening_applies_nothing_twice(pg_url):
     open_store(pg_url).close()
     s = open_store(pg_url)
