@@ -46,6 +46,7 @@ class _Rules:
     labels: frozenset[str]
     scan_labels: frozenset[str]
     admin_suffixes: tuple[str, ...]
+    strong_suffixes: frozenset[str]
     prior: dict[str, float]
     context: dict[str, float]
     generic: frozenset[str]
@@ -64,6 +65,7 @@ def rules() -> _Rules:
         labels=frozenset(feats.get("labels", ["GPE", "LOC", "FAC", "NORP"])),
         scan_labels=frozenset(feats.get("scan_labels", ["ORG", "FAC", "PERSON"])),
         admin_suffixes=tuple(feats.get("admin_suffixes", [])),
+        strong_suffixes=frozenset(feats.get("strong_admin_suffixes", [])),
         prior=dict(feats.get("feature_prior", {})), context=dict(feats.get("context", {})),
         generic=frozenset(norm(w) for w in feats.get("generic_words", [])),
         contextual={norm(a["name"]): (a["country"], frozenset(a.get("when_any", [])))
@@ -104,9 +106,12 @@ def _exact(text: str) -> tuple[Entry, ...]:
     name = _POSSESSIVE.sub("", text.strip())
     if norm(name) in rules().generic:
         return ()
-    return tuple(e for e in gazetteer.lookup(name)
-                 if e.how == "name" or e.how in ("alt", "demonym") and e.kind in STRONG_KINDS
-                 or e.how == "short" and " " in name)
+    found = tuple(e for e in gazetteer.lookup(name)
+                  if e.how == "name" or e.how in ("alt", "demonym") and e.kind in STRONG_KINDS
+                  or e.how == "short" and " " in name)
+    if not found and name.rsplit(" ", 1)[-1] in rules().strong_suffixes:
+        found = _without_admin_suffix(name)  # "Loudon Co."
+    return found
 
 
 def _without_admin_suffix(name: str) -> tuple[Entry, ...]:
@@ -179,7 +184,7 @@ class _Cells:
 
     def near(self, lat: float, lon: float, km: float, exclude: str) -> bool:
         cy, cx = int(lat // 1), int(lon // 1)
-        return any(key != exclude and distance_km(lat, lon, la, lo) <= km
+        return any(not _same_name(key, exclude) and distance_km(lat, lon, la, lo) <= km
                    for dy in (-1, 0, 1) for dx in (-1, 0, 1) for key, la, lo in self.cells.get((cy + dy, cx + dx), ()))
 
 
@@ -417,6 +422,24 @@ def _sentence_starts(doc) -> set[int]:
     return {0}
 
 
+_UNIT_LIST = re.compile(r"((?:[A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:,\s*|\s+and\s+|,\s+and\s+))+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
+                        r"\s+(counties|parishes)\b")
+_UNIT_NAME = re.compile(r"[A-Z][a-z]+(?:\s[A-Z][a-z]+)?")
+
+
+def _unit_list_mentions(text: str) -> list[Mention]:
+    """ "Kanawha and Monongalia counties": each name is a county."""
+    out = []
+    suffix = {"counties": "County", "parishes": "Parish"}
+    for m in _UNIT_LIST.finditer(text):
+        for n in _UNIT_NAME.finditer(m.group(1)):
+            start, end = m.start(1) + n.start(), m.start(1) + n.end()
+            found = tuple(e for e in gazetteer.lookup(f"{n.group()} {suffix[m.group(2)]}") if e.kind == "admin2")
+            if found:
+                out.append(Mention(start, end, n.group(), "GPE", True, found=found))
+    return out
+
+
 def _listed_region(text: str, start: int, end: int) -> bool:
     name = text[start:end].casefold()
     the = text[max(0, start - 4):start].casefold() == "the "
@@ -444,7 +467,7 @@ def _gather(text: str, m: Mention) -> None:
         m.text = text[m.start:m.end]
         state = gazetteer.get().state(code)
         m.found = (state,) if state else ()
-    else:
+    elif not m.found:
         m.found = candidates(m.text, m.label) if m.trusted else _exact(m.text)
     m.state = _explicit_state(text, m.end)
 
@@ -502,11 +525,11 @@ def _weak_votes(mentions: list[Mention]) -> dict[str, frozenset[str]]:
 def _context(firm: dict[str, Entry], exclude: str, weak: Optional[dict[str, frozenset[str]]] = None) -> _Context:
     ctx = _Context()
     for key, countries in (weak or {}).items():
-        if key != exclude:
+        if not _same_name(key, exclude):
             ctx.mentions += 1
             ctx.weak.update(countries)
     for key, e in firm.items():
-        if key == exclude:
+        if _same_name(key, exclude):
             continue
         for country in ([e.country] if e.country else _region_members(e)):
             ctx.countries[country] += 1
@@ -517,6 +540,11 @@ def _context(firm: dict[str, Entry], exclude: str, weak: Optional[dict[str, froz
         if e.kind in ("city", "admin2") and e.lat is not None:
             ctx.points.append((e.lat, e.lon))
     return ctx
+
+
+def _same_name(key: str, other: str) -> bool:
+    """ "Dublin City" is no evidence for "Dublin": a name does not vouch for itself in longer words."""
+    return key == other or key.startswith(other + " ") or other.startswith(key + " ")
 
 
 def _admin_named(m: Mention) -> bool:
@@ -592,6 +620,8 @@ def places_component(doc):
         add_entities(doc, wide, replace_overlaps=True)
     mentions = _entity_mentions(doc, text)
     mentions += _free_mentions(doc, [(e.start, e.end) for e in doc._.entities], text)
+    mentions += [u for u in _unit_list_mentions(text)
+                 if not any(m.start < u.end and u.start < m.end for m in mentions)]
     resolve_mentions(text, mentions)
     toponyms, added = [], []
     for m in mentions:
@@ -607,7 +637,7 @@ def places_component(doc):
         if m.entity is None and not _inside_entity(doc, m):
             added.append(Entity(text=m.text, start=m.start, end=m.end, label=_label(m.pick), place=place))
     add_entities(doc, added, replace_overlaps=False)
-    doc._.toponyms = sorted(toponyms, key=lambda e: (e.start, e.end))
+    doc._.toponyms = sorted({(e.start, e.end): e for e in reversed(toponyms)}.values(), key=lambda e: (e.start, e.end))
     return doc
 
 
