@@ -9,7 +9,7 @@ a name that resolves differently the second time (DNS rebinding) is still refuse
 hand, each hop re-checked, up to a hop limit. robots.txt is read once per host and obeyed; requests to one
 host are spaced by a minimum interval; bodies are streamed and abandoned past a size cap (counted after
 decompression, so a gzip bomb stops at the cap too); content types are checked; transient failures
-(timeouts, connection errors, 429 and 5xx) are retried with exponential backoff.
+(timeouts, connection errors, 429 and 5xx) are retried with exponential backoff, honouring Retry-After.
 
 httpx errors are translated here, at this one boundary, into `FetchError` (an `InputError`) whose `kind`
 says what went wrong. The network sits behind a transport seam: pass any `httpx.BaseTransport` (tests pass
@@ -50,12 +50,13 @@ class FetchError(InputError):
     """A URL that could not be fetched. `kind` names the cause; `retry` says whether trying again may help."""
 
     def __init__(self, message: str, *, kind: str, url: str, fix: Optional[str] = None, retry: bool = False,
-                 status: Optional[int] = None):
+                 status: Optional[int] = None, retry_after: Optional[float] = None):
         super().__init__(message, fix=fix, source=url)
         self.kind = kind
         self.url = url
         self.retry = retry
         self.status = status
+        self.retry_after = retry_after  # seconds the server asked us to wait (429, 503)
 
 
 @dataclass
@@ -210,15 +211,18 @@ class Fetcher:
 
     def get(self, url: str, kind: str = "page", etag: Optional[str] = None,
             last_modified: Optional[str] = None) -> Response:
-        """GET with retries: transient failures are tried again after 1, 2, 4 ... times `backoff` seconds."""
+        """GET with retries: transient failures are tried again after 1, 2, 4 ... times `backoff` seconds, or
+        after the server's Retry-After when longer; one asking for more than `deadline` seconds is left to
+        the next poll."""
         attempt = 0
         while True:
             try:
                 return self._get_once(url, kind, etag, last_modified)
             except FetchError as err:
-                if not err.retry or attempt >= self.policy.retries:
+                asked = err.retry_after or 0.0
+                if not err.retry or attempt >= self.policy.retries or asked > self.policy.deadline:
                     raise
-                self.sleep(self.policy.backoff * (2 ** attempt))
+                self.sleep(max(self.policy.backoff * (2 ** attempt), asked))
                 attempt += 1
 
     def _get_once(self, url: str, kind: str, etag, last_modified) -> Response:
@@ -332,7 +336,9 @@ def _check_status(r: httpx.Response, url: str) -> None:
     if r.status_code < 300:
         return
     retry = r.status_code == 429 or r.status_code >= 500
+    after = r.headers.get("retry-after", "").strip()
     raise FetchError(f"HTTP status {r.status_code}", kind="status", url=url, retry=retry, status=r.status_code,
+                     retry_after=float(after) if after.isdigit() else None,
                      fix="tried again on the next poll" if retry else "check the URL")
 
 

@@ -447,3 +447,24 @@ def test_any_url_gives_a_response_or_a_fetch_error(url):
             f.get(url)
         except FetchError:
             pass
+
+
+def test_retry_after_is_honoured_and_a_long_one_left_for_later():
+    calls = []
+
+    def handler(request):
+        calls.append(request.url.path)
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        wait = {"/soon": "2", "/later": "3600"}[request.url.path]
+        if calls.count(request.url.path) == 1:
+            return httpx.Response(429, headers={"Retry-After": wait})
+        return httpx.Response(200, headers={"Content-Type": "text/html"}, content=b"<p>x</p>")
+
+    sleeps = []
+    with Fetcher(policy(allow_hosts=frozenset()), transport=httpx.MockTransport(handler), sleep=sleeps.append,
+                 resolve=lambda host, port: ["93.184.216.34"]) as f:
+        assert f.get("https://news.example/soon").status == 200
+        assert sleeps == [2.0]  # the server's 2 s, not the 0.01 s backoff
+        err = fetch_error(f, "https://news.example/later")
+    assert err.status == 429 and err.retry_after == 3600 and sleeps == [2.0] and calls.count("/later") == 1
