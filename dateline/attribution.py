@@ -203,6 +203,10 @@ def polarity(doc, trigger) -> str:
         count += sum(1 for c in node.children if _negates(c))
         if node.dep_ in ("pobj", "pcomp") and node.head.lower_ == "without":
             count += 1
+    count += sum(1 for c in trigger.children if c.dep_ == "amod" and c.lower_ in _set("negation", "modifiers"))
+    if trigger.dep_ in ("pobj", "pcomp") and trigger.head.lower_ == "of" and \
+            trigger.head.head.lemma_.lower() in _set("negation", "noun_governors"):
+        count += 1
     count += sum(1 for upper, _ in _pairs(trigger) if upper.lemma_.lower() in _set("negation", "governors"))
     top = outer(trigger)
     if top is not None and top.lemma_.lower() in _set("negation", "governors") and nodes[-1].dep_ == "ccomp":
@@ -702,25 +706,26 @@ def to_attribution(doc, frame: Frame) -> model.Attribution:
 
 
 def participant(doc, span) -> model.Participant:
-    """A source phrase as a participant: actor fields from the entity at its head, place from a place inside."""
+    """A source phrase as a participant: actor fields from the entity at its head, place from a place inside,
+    organisations from the organisations inside ("a spokesman for the Foreign Ministry")."""
     head = span.root
     entities = list(doc._.entities or []) if doc.has_extension("entities") else []
     at_head = next((e for e in entities if e.start <= head.idx < e.end), None)
+    inside = [e for e in entities if e is not at_head and span.start_char <= e.start and e.end <= span.end_char]
+    # "a source in Beijing"; a nationality ("a North Korean official") is no place.
+    places = [e.place or model.Place(text=e.text) for e in inside if e.label in ("GPE", "LOC", "FAC")]
+    orgs = [e for e in inside if e.place is None and e.label == "ORG"]
+    # "a North Korean official", "a spokesman for KCNA": an unnamed source takes its country from these
+    affiliations = [e for e in inside if e.actor is not None and e.actor.country and e.label in ("ORG", "NORP")]
+    out = model.Participant(text=span.text, start=span.start_char, end=span.end_char,
+                            place=places[0] if places else None,
+                            orgs=list(dict.fromkeys(e.actor.name if e.actor else e.text for e in orgs)))
     actor = at_head.actor if at_head is not None else None
-    place = None
-    for ent in entities:
-        if ent is at_head or not (span.start_char <= ent.start and ent.end <= span.end_char):
-            continue
-        if ent.place is not None:
-            place = ent.place
-            break
-        if ent.label in ("GPE", "LOC"):
-            place = model.Place(text=ent.text)
-            break
-    out = model.Participant(text=span.text, start=span.start_char, end=span.end_char, place=place)
     if actor is not None:
         out.actor_id, out.name, out.kind = actor.actor_id, actor.name, actor.kind
         out.country, out.role = actor.country, actor.role
+    else:
+        out.country = affiliations[0].actor.country if affiliations else None
     return out
 
 

@@ -373,3 +373,21 @@ def test_modality_cue_names_its_words(read, text, word, expected):
     assert (value, span.text if span else None, how) == expected
     if span is not None:
         assert text[span.start:span.end] == span.text
+
+
+def test_source_organisation_and_its_country(read):
+    text = "A spokesman for the Korean Central News Agency said the army fired a missile."
+    doc, attr, _, _ = judge(read, text, "fired")
+    assert attr.source.text == "A spokesman for the Korean Central News Agency"
+    org = next(e for e in doc._.entities if "Korean Central News Agency" in e.text)
+    expected = org.actor.name if org.actor else org.text
+    assert attr.source.orgs == [expected]
+    assert attr.source.country == (org.actor.country if org.actor else None)
+
+
+def test_nationality_gives_the_source_a_country_not_a_place(read):
+    doc, attr, _, _ = judge(read, "A North Korean official told Yonhap that the army fired a missile.", "fired")
+    assert attr.source.text == "A North Korean official"
+    assert attr.source.place is None
+    nationality = next(e for e in doc._.entities if e.text == "North Korean")
+    assert attr.source.country == (nationality.actor.country if nationality.actor else None)
