@@ -251,3 +251,18 @@ def test_articles_reach_the_store_with_the_feed_metadata(site, store, nlp):
     one = docs[site.url("/a/1.html")]
     assert one["title"] == "Item /a/1.html" and one["published"].startswith("2026-03-03T10:00")
     assert watcher.poll([FeedSpec(site.url("/feed.xml"))]).stored == 0
+
+
+def test_bad_encodings_from_the_server(site, store):
+    korean = ('<html><head><meta charset="euc-kr"><title>성명</title></head><body><article><p>'
+              + "북한 외무성은 월요일 성명을 발표했다. " * 20 + "</p></article></body></html>")
+    site.httpd.routes["/kr.html"] = fixed(korean.encode("euc-kr"), "text/html; charset=utf-8")  # the label lies
+    site.httpd.routes["/junk.html"] = fixed(b"\xff\xfe\x00\x00" + bytes(range(256)) * 20, "text/html; charset=nonsense")
+    feed = rss(site.base, ["/kr.html", "/junk.html"]).replace(b"Item", "Café".encode("latin-1"))  # bytes not UTF-8
+    site.httpd.routes["/latin.xml"] = fixed(feed, "application/rss+xml; charset=utf-8")
+    watcher, ingest = make_watcher(store)
+    summary = watcher.poll([FeedSpec(site.url("/latin.xml"))])
+    assert summary.new_items == 2 and not summary.failures
+    by_url = {r.source.rsplit("/", 1)[1]: r for r in ingest.raws}
+    assert "외무성" in by_url["kr.html"].meta["html"]
+    assert by_url["junk.html"].error is not None or isinstance(by_url["junk.html"].meta.get("html"), str)
