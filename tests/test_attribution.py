@@ -176,6 +176,9 @@ def test_hedge_on_a_relative_clause_does_not_reach_the_main_clause(read):
     ("The army fired two missiles.", "fired", "affirmed"),
     ("The officials not only take information with them but also money.", "take", "affirmed"),
     ("The rebels did not fail to capture the town.", "capture", "affirmed"),
+    ("Three people died in a failed attempt to cross the river.", "attempt", "negated"),
+    ("Police barred the crowd from reaching the consulate.", "reaching", "negated"),
+    ("Prices fell on a lack of buying.", "buying", "negated"),
 ])
 def test_polarity(read, text, word, expected):
     doc = read(text)
