@@ -198,7 +198,6 @@ class Fetcher:
         self._last_request: dict[str, float] = {}
         self._robots: dict[str, tuple[float, Optional[urllib.robotparser.RobotFileParser]]] = {}
         self._lock = threading.Lock()
-        self.requests = 0
 
     def close(self) -> None:
         self.client.close()
@@ -250,7 +249,6 @@ class Fetcher:
     def _send(self, url: str, headers: dict, kind: str) -> Response | str:
         """One request: the response, or for a redirect the URL it points to."""
         self._wait_turn(urlsplit(url).hostname or "")
-        self.requests += 1
         start = self.clock()
         try:
             with self.client.stream("GET", url, headers=headers) as r:
