@@ -211,12 +211,13 @@ class Watcher:
         if response.not_modified:
             summary.not_modified += 1
         else:
-            self._take(spec, items[:settings.get("watch_max_items")], summary)
+            self._take(spec, items, summary)
         self.state.feed_ok(spec, self.now(), response)
 
     def _take(self, spec: FeedSpec, items: list[FeedItem], summary: PollSummary) -> None:
         known = self.state.items([i.url for i in items])
         todo = [i for i in items if i.url not in known or known[i.url]["status"] == "pending"]
+        todo = todo[:settings.get("watch_max_items")]  # the rest wait for the next round
         if not todo:
             return
         summary.new_items += len(todo)

@@ -266,3 +266,13 @@ def test_bad_encodings_from_the_server(site, store):
     by_url = {r.source.rsplit("/", 1)[1]: r for r in ingest.raws}
     assert "외무성" in by_url["kr.html"].meta["html"]
     assert by_url["junk.html"].error is not None or isinstance(by_url["junk.html"].meta.get("html"), str)
+
+
+def test_new_items_beyond_the_per_round_cap_wait_for_the_next_round(site, store, monkeypatch):
+    monkeypatch.setenv("DATELINE_WATCH_MAX_ITEMS", "2")
+    site.httpd.routes["/three.xml"] = fixed(rss(site.base, ["/a/1.html", "/a/2.html", "/a/4.html"]), "application/rss+xml")
+    watcher, ingest = make_watcher(store)
+    feed = FeedSpec(site.url("/three.xml"))
+    assert watcher.poll([feed]).new_items == 2
+    assert watcher.poll([feed]).new_items == 1 and site.hits["/a/4.html"] == 1
+    assert watcher.poll([feed]).new_items == 0
