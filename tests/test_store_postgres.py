@@ -266,6 +266,9 @@ def test_other_modules_sql_runs_unchanged(store):
     assert store.query("SELECT '?' AS q, ? AS p", ("x",)) == [{"q": "?", "p": "x"}]
     row = store.query("SELECT SUM(historical) AS s, json_extract(record, '$.actor.country') AS c FROM events GROUP BY c")[0]
     assert row == {"s": 0, "c": "KP"} and type(row["s"]) is int
+    row = store.query("SELECT SUM(date_start IS NULL) AS undated, SUM(date_start IS NOT NULL) AS dated, "
+                      "group_concat(DISTINCT type) AS types, group_concat(id, ';') AS ids FROM events WHERE 1")[0]
+    assert row == {"undated": 1, "dated": 0, "types": "DEFECT", "ids": "d1-e0"}
     conn.execute("UPDATE events SET historical = ?", (True,))
     assert store.events()[0]["historical"] == 1
     with store.transaction() as c:
@@ -285,6 +288,8 @@ def test_other_modules_sql_runs_unchanged(store):
     ("SELECT n FROM (SELECT 1 AS n) sub", "SELECT n FROM (SELECT 1 AS n) sub"),
     ("SELECT a FROM t WHERE a IN (SELECT b FROM u)", "SELECT a FROM t WHERE a IN (SELECT b FROM u)"),
     ("INSERT OR IGNORE INTO t VALUES (?, ?)", "INSERT  INTO t VALUES ($1, $2) ON CONFLICT DO NOTHING"),
+    ("SELECT COUNT(*) FROM t WHERE 1 ORDER BY a", "SELECT COUNT(*) FROM t WHERE TRUE ORDER BY a"),
+    ("SELECT a FROM t WHERE a = 1 LIMIT 1", "SELECT a FROM t WHERE a = 1 LIMIT 1"),
 ])
 def test_to_postgres(sqlite, postgres):
     assert dialect.to_postgres(sqlite).sql == postgres

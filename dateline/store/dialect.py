@@ -8,7 +8,9 @@ PostgreSQL runs instead; a migration without one is plain DDL, translated by `po
 `to_postgres` lets the modules that run SQL through `store.conn.execute(sql, params)` work unchanged on
 PostgreSQL: `?` placeholders become `$1, $2, ...` (never inside literals, quoted names or comments), `LIKE`
 becomes `ILIKE` (SQLite's LIKE ignores ASCII case), the column `end` is quoted, a subquery in FROM gets the
-alias PostgreSQL 15 requires, and `INSERT OR IGNORE` becomes `... ON CONFLICT DO NOTHING`. `INSERT OR
+alias PostgreSQL 15 requires, `WHERE 1` becomes `WHERE TRUE`, and `INSERT OR IGNORE` becomes `... ON CONFLICT
+DO NOTHING`. SQLite's json_extract, group_concat and SUM over truth values exist in the PostgreSQL schema
+(0001_init.postgresql.sql). `INSERT OR
 REPLACE` needs the table's key, which the PostgreSQL store reads from the catalogue (`Translated.replace`).
 """
 from __future__ import annotations
@@ -93,7 +95,7 @@ class Translated:
 def to_postgres(sql: str) -> Translated:
     toks = tokens(sql)
     toks, mode = _insert_or(toks)
-    toks = _alias_subqueries(toks)
+    toks = _true_literals(_alias_subqueries(toks))
     out, n, depth = [], 0, 0
     for tok in toks:
         low = tok.lower()
@@ -149,6 +151,21 @@ def _alias_subqueries(toks: list[str]) -> list[str]:
             inserts.append(words[close][0])
     for n, pos in enumerate(sorted(inserts, reverse=True)):
         toks = toks[: pos + 1] + [f" AS _q{len(inserts) - n}"] + toks[pos + 1:]
+    return toks
+
+
+_TRUE_BEFORE = {"where", "and", "or", "on", "having"}
+_TRUE_AFTER = {None, ")", "and", "or", "order", "group", "limit", "having", "union", ";"}
+
+
+def _true_literals(toks: list[str]) -> list[str]:
+    """`WHERE 1` (SQLite's integer truth) -> `WHERE TRUE`."""
+    words = _words(toks)
+    for k, (i, w) in enumerate(words):
+        before = words[k - 1][1] if k else None
+        after = words[k + 1][1] if k + 1 < len(words) else None
+        if w == "1" and before in _TRUE_BEFORE and after in _TRUE_AFTER:
+            toks = toks[:i] + ["TRUE"] + toks[i + 1:]
     return toks
 
 

@@ -100,7 +100,20 @@ CREATE TABLE rejected (
     at       TEXT NOT NULL
 );
 
--- SQLite's json_extract(text, '$.path'), so SQL that reads inside the JSON records runs on both stores. It
--- returns text: a number comes back as its digits, an object or list as JSON text.
+-- SQLite's functions that the store's readers use, so their SQL runs on both stores.
+-- json_extract(text, '$.path') returns text: a number comes back as its digits, an object or list as JSON.
 CREATE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT jsonb_path_query_first(doc::jsonb, path::jsonpath) #>> '{}' $$;
+
+-- SUM(a IS NULL): SQLite counts true as 1.
+CREATE FUNCTION dateline_sum_bool(total BIGINT, value BOOLEAN) RETURNS BIGINT LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN value IS NULL THEN total ELSE coalesce(total, 0) + value::int END $$;
+CREATE AGGREGATE sum(BOOLEAN) (SFUNC = dateline_sum_bool, STYPE = BIGINT);
+
+-- group_concat(x [, separator]): the values joined by ',' (or the separator), NULLs left out.
+CREATE FUNCTION dateline_concat(acc TEXT, value TEXT, sep TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT CASE WHEN value IS NULL THEN acc WHEN acc IS NULL THEN value ELSE acc || sep || value END $$;
+CREATE FUNCTION dateline_concat(acc TEXT, value TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT dateline_concat(acc, value, ',') $$;
+CREATE AGGREGATE group_concat(TEXT) (SFUNC = dateline_concat, STYPE = TEXT);
+CREATE AGGREGATE group_concat(TEXT, TEXT) (SFUNC = dateline_concat, STYPE = TEXT);
