@@ -372,11 +372,19 @@ def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
     return not any(t.is_upper and len(t) > 1 for t in span)
 
 
+def _title_word(doc, ent: Entity, lex: Lexicon) -> bool:
+    """"Defense" in "Japanese Defense Minister X" is part of a title, not an organisation."""
+    span = _span(doc, ent)
+    if ent.label != "ORG" or span is None or span.end >= len(doc):
+        return False
+    return all(norm(t.text) in lex.role_words for t in span) and norm(doc[span.end].text) in lex.person_roles
+
+
 def _tidy(doc, lex: Lexicon) -> None:
     out = []
     for ent in doc._.entities or []:
         ent = _trimmed(doc, ent)
-        if ent is None or _headline_junk(doc, ent, lex):
+        if ent is None or _headline_junk(doc, ent, lex) or _title_word(doc, ent, lex):
             continue
         out.extend(_split_possessive(doc, ent, lex))
     out.sort(key=lambda e: (e.start, e.end))
@@ -642,7 +650,7 @@ def _left_title(doc, span, lex: Lexicon) -> list:
         ok = t.text[:1].isupper() or t.lower_ in ("'s", "\u2019s", "of", "-", ".") or t.is_lower and t.is_alpha
         if not ok or t.ent_type_ in ("DATE", "CARDINAL") or t.lower_ in ("the", "a", "an", "and", "said"):
             break
-        if t.is_lower and t.lower_ != "of" and norm(t.text) not in lex.role_words:
+        if t.is_lower and t.is_alpha and t.lower_ != "of" and norm(t.text) not in lex.role_words:
             break
         toks.insert(0, t)
         i -= 1
@@ -673,8 +681,7 @@ def person_context(doc, span, lex: Lexicon) -> tuple:
                    len(right))
         right_role = _role_in([norm(t.text) for t in right[:cut]], lex)
         if right_role:
-            words = [t for t in right[:cut] if t.lower_ not in ("the", "a", "an")]
-            role = role or text_of(words).lower()
+            role = role or right_role
             orgs = _entity_actors(doc, right[0].idx, right[-1].idx + len(right[-1]))
     if left:
         orgs = orgs + _entity_actors(doc, left[0].idx, left[-1].idx + len(left[-1]))

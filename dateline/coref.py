@@ -110,7 +110,7 @@ def _chunk_mentions(doc, index: dict, lex) -> list:
         rk = _role_kind(root, lex)
         if rk is None and root.lower_ in QUANTIFIERS:
             rk = _quantified_kind(root, lex)
-        if rk is None and _org_head(chunk, lex):
+        if rk is None and (_org_head(chunk, lex) or _institution_head(chunk, lex)):
             rk = ("pl", "group") if root.tag_ == "NNS" else ("sg", "org")
         if rk is not None:
             out.append(Mention(chunk, rk[0], rk[1], root.lemma_.lower(), index[chunk.start]))
@@ -127,6 +127,13 @@ def _quantified_kind(root, lex) -> Optional[tuple]:
                     if rk:
                         return ("sg", "person") if root.lower_ == "one" else ("pl", "group")
     return None
+
+
+def _institution_head(chunk, lex) -> bool:
+    """"the South Korean military", "Chinese authorities": a country's institution named by a noun."""
+    from .actors import norm
+
+    return chunk.root.tag_ != "NNS" and norm(chunk.root.lemma_) in lex.institutions and chunk.root.lower_ != "state"
 
 
 def _org_head(chunk, lex) -> bool:

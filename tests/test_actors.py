@@ -243,3 +243,18 @@ def test_short_form_needs_its_context(blank_nlp):
     assert _actor(kcna, "Party").actor_id == "KP-WPK"
     other = _blank_doc(blank_nlp, "In Berlin the Party congratulated them.", [("Party", "ORG")])
     assert _actor(other, "Party").actor_id == "org:party"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text,name,country,role", [
+    ("Russia's Deputy Foreign Minister Andrei Rudenko said talks would continue.", "Andrei Rudenko", "RU",
+     "deputy foreign minister"),
+    ("The talks were led by Park Jin, South Korea's foreign minister.", "Park Jin", "KR", "foreign minister"),
+    ("Japanese Defense Minister Minoru Kihara told reporters the missile fell outside the zone.", "Minoru Kihara",
+     "JP", "defense minister"),
+])
+def test_unknown_person_role_and_country(nlp, text, name, country, role):
+    doc = _run(nlp, text)
+    person = _actor(doc, name)
+    assert (person.actor_id, person.country, person.role) == ("person:" + actors.slug(name), country, role)
+    assert not any(e.label == "ORG" and e.text == "Defense" for e in doc._.entities)

@@ -113,3 +113,11 @@ def test_they_goes_to_a_group_not_a_person(nlp):
     doc = nlp(nlp_stage.make_doc(nlp, text))
     d = coref.describe(doc, _at(doc, "they were", 4))
     assert (d["kind"], d["country"]) == ("group", "KP")
+
+
+@pytest.mark.slow
+def test_it_goes_to_the_nearest_subject_institution(nlp):
+    text = "North Korea fired two missiles on Sunday, the South Korean military said. It did not say where they fell."
+    doc = nlp(nlp_stage.make_doc(nlp, text))
+    d = coref.describe(doc, _at(doc, "It did", 2))
+    assert (d["actor_id"], d["country"]) == ("KR-MIL", "KR")
