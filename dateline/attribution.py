@@ -536,7 +536,7 @@ def _first_words() -> frozenset:
 
 
 def _make_frame(cue_tok, cue_toks: list, source, kind: str) -> Frame:
-    src = _source_tokens(source) if source is not None else []
+    src = _source_tokens(source, cue_tok) if source is not None else []
     cue_set = {t.i for t in cue_toks}
     if kind == "preposition":
         anchor = cue_tok.head if cue_tok.head is not cue_tok else cue_tok
@@ -571,22 +571,44 @@ def _is_quote(tok) -> bool:
     return tok.text in ('"', "”", "''", "’", "'")
 
 
-def _source_tokens(head) -> list:
-    """The source phrase: the head's whole noun phrase, within the head's line ("Smith, a spokesman for ...")."""
-    toks = [t for t in head.subtree]
-    line = []
-    for t in toks:
-        if t.is_space and "\n" in t.text or "\n" in t.text_with_ws and t.i < head.i:
-            if t.i < head.i:
-                line = []
-                continue
+def _source_tokens(head, cue=None) -> list:
+    """The source phrase: the head's noun phrase on the head's line, without a clause set off by a comma
+    ("Mr. Kamin, who emphasized ...", "Trump, speaking to veterans") or holding the cue ("officials who said")."""
+    doc = head.doc
+    cut = set()
+    for child in head.children:
+        if child.dep_ not in ("relcl", "acl") or child.i < head.i:
+            continue
+        edge = child.left_edge.i
+        if (edge > 0 and doc[edge - 1].text == ",") or (cue is not None and cue.i in _subtree_ids(child)):
+            cut |= _subtree_ids(child)
+    run: list = []
+    for t in head.subtree:
+        if t.i in cut and t.i > head.i:
             break
-        line.append(t)
-    while line and (line[-1].is_punct or line[-1].is_space):
-        line.pop()
-    while line and (line[0].is_punct or line[0].is_space):
-        line.pop(0)
-    return line or [head]
+        if t.is_space and "\n" in t.text:
+            if t.i > head.i:
+                break
+            run = []
+            continue
+        run.append(t)
+        if "\n" in t.whitespace_:
+            if t.i >= head.i:
+                break
+            run = []
+    return _trim_punct(run) or [head]
+
+
+def _trim_punct(toks: list) -> list:
+    """Drop punctuation at the edges, but keep a closing bracket whose opening one is inside."""
+    toks = list(toks)
+    while toks and (toks[0].is_punct or toks[0].is_space):
+        toks.pop(0)
+    while toks and (toks[-1].is_punct or toks[-1].is_space):
+        if toks[-1].text == ")" and any(t.text == "(" for t in toks):
+            break
+        toks.pop()
+    return toks
 
 
 def _subtree_ids(tok) -> set:

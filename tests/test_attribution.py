@@ -394,3 +394,15 @@ def test_nationality_gives_the_source_a_country_not_a_place(read):
     assert attr.source.place is None
     nationality = next(e for e in doc._.entities if e.text == "North Korean")
     assert attr.source.country == (nationality.actor.country if nationality.actor else None)
+
+
+def test_source_leaves_out_a_clause_set_off_by_a_comma(read):
+    doc = read("Mr. Kamin, who advises the campaign, said the plan would simplify returns.")
+    found = attribution.frames(doc)
+    assert [doc[f.source_start:f.source_end].text for f in found] == ["Mr. Kamin"]
+
+
+def test_source_keeps_a_bracket_it_opens(read):
+    doc = read("Sen. Lindsey Graham (R-S.C.) said the deal was dead.")
+    found = attribution.frames(doc)
+    assert doc[found[0].source_start:found[0].source_end].text.endswith(")")
