@@ -73,6 +73,8 @@ def main() -> None:
     import atheris
 
     kind = sys.argv[1]
+    check(kind, b"")  # import what the target uses lazily, so that it is instrumented too
+    atheris.instrument_all()  # coverage-guided: every loaded Python function is instrumented
     atheris.Setup([sys.argv[0]] + sys.argv[2:], lambda data: check(kind, data))
     atheris.Fuzz()
 
