@@ -121,3 +121,11 @@ def test_it_goes_to_the_nearest_subject_institution(nlp):
     doc = nlp(nlp_stage.make_doc(nlp, text))
     d = coref.describe(doc, _at(doc, "It did", 2))
     assert (d["actor_id"], d["country"]) == ("KR-MIL", "KR")
+
+
+@pytest.mark.slow
+def test_describe_and_antecedent_never_raise_on_any_chunk_or_token(doc):
+    for x in [*doc.noun_chunks, *list(doc)[::4], *(doc[i:i + 3] for i in range(0, len(doc) - 3, 7))]:
+        d = coref.describe(doc, x)
+        assert isinstance(d["orgs"], list) and d["text"] == (x.text if hasattr(x, "root") else d["text"])
+        coref.antecedent(doc, x)
