@@ -161,6 +161,9 @@ def hedge(doc, trigger) -> Optional[model.Span]:
     top = outer(trigger)
     if top is not None and top.lemma_.lower() in _set("hedges", "passive_governors") and _passive(top):
         return _span(doc, _with_aux(top))
+    if top is not None and _is_noun(top) and top.lemma_.lower() in _set("hedges", "nouns"):
+        # "reports that the leader was injured", "allegations that he took bribes"
+        return _span(doc, [c for c in top.children if c.dep_ == "amod" and c.i < top.i] + [top])
     return None
 
 
@@ -224,6 +227,8 @@ def _negates(child) -> bool:
         return True
     if child.dep_ in ("det", "advmod") and low in _set("negation", "words"):
         return True
+    if child.dep_ == "advmod" and low == "longer" and any(g.lower_ == "no" for g in child.children):
+        return True  # "no longer works"
     if child.dep_ in ("nsubj", "nsubjpass") and (
             low in ("nobody", "nothing", "none") or any(g.dep_ == "det" and g.lower_ == "no" for g in child.children)):
         return True

@@ -137,6 +137,8 @@ def test_pronoun_source_takes_the_earlier_named_source(read):
     ("The troops may have crossed the border.", "crossed", "may have"),
     ("He is suspected of smuggling weapons.", "smuggling", "is suspected of"),
     ("Some of them have reportedly defected to third countries.", "defected", "reportedly"),
+    ("There were reports that the leader was injured.", "injured", "reports"),
+    ("The missile is likely to fail.", "fail", "likely to"),
 ])
 def test_hedges(read, text, word, cue):
     _, _, certainty, hedge = judge(read, text, word)
@@ -179,6 +181,7 @@ def test_hedge_on_a_relative_clause_does_not_reach_the_main_clause(read):
     ("Three people died in a failed attempt to cross the river.", "attempt", "negated"),
     ("Police barred the crowd from reaching the consulate.", "reaching", "negated"),
     ("Prices fell on a lack of buying.", "buying", "negated"),
+    ("He no longer works for the ministry.", "works", "negated"),
 ])
 def test_polarity(read, text, word, expected):
     doc = read(text)
