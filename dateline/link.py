@@ -481,11 +481,9 @@ class Linker:
 def link_pending(store) -> int:
     """Link every stored event not yet in a story-event, in the order the events were stored. Returns the
     number of mentions linked."""
-    rows = store.query(_EVENT_SQL + "LEFT JOIN story_mentions s ON s.event_id = e.id WHERE s.event_id IS NULL "
-                       "ORDER BY e.rowid")
-    if not rows:
-        return 0
-    with store.transaction():
+    with store.transaction():  # read inside it: a concurrent ingest may be linking the same events
+        rows = store.query(_EVENT_SQL + "LEFT JOIN story_mentions s ON s.event_id = e.id WHERE s.event_id IS NULL "
+                           "ORDER BY e.rowid")
         linker = Linker(store)
         for row in rows:
             linker.add(Mention.from_row(row))

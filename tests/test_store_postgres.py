@@ -155,6 +155,15 @@ def test_failed_batch_leaves_no_partial_document(store):
     assert store.write_documents([good]) == ["good"]  # the connection is usable after the rollback
 
 
+def test_shard_rows_merge_idempotently(store):
+    from dateline.store.sqlite import document_rows
+
+    rows = [document_rows(make_doc("a")), document_rows(make_doc("b"))]
+    assert store.write_rows(rows) == ["a", "b"]
+    assert store.write_rows(rows) == []
+    assert store.counts()["events"] == 2 and store.document("a")["id"] == "a"
+
+
 def test_rejected_inputs_are_recorded_once_per_source(store):
     store.record_rejected("a.txt", InputError("empty file", fix="give it text"))
     store.record_rejected("a.txt", InputError("binary data", fix="give it text"))
@@ -219,6 +228,32 @@ def test_two_writers_of_the_same_document_store_it_once(pg_url):
     assert a.counts()["documents"] == 2 and a.counts()["events"] == 2
     a.close()
     b.close()
+
+
+def test_concurrent_ingests_link_each_event_once(pg_url):
+    from dateline import link
+
+    stores = [open_store(pg_url) for _ in range(2)]
+    for i, s in enumerate(stores):
+        s.write_documents([make_doc(f"doc{i}", n_events=3)])
+    barrier, errors = threading.Barrier(2), []
+
+    def run(s):
+        barrier.wait()
+        try:
+            link.on_stored(s, ["new"])  # both see the other's events as unlinked
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert stores[0].query("SELECT COUNT(*) AS n FROM story_mentions")[0]["n"] == 6
+    for s in stores:
+        s.close()
 
 
 def test_concurrent_openers_migrate_once(pg_url):

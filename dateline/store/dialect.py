@@ -178,5 +178,10 @@ def _matching(words: list[tuple[int, str]], k: int) -> Optional[int]:
     return None
 
 
+def redact(url: str) -> str:
+    """A store location fit to print: a URL's password replaced by ***."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", str(url))
+
+
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'

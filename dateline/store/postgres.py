@@ -10,26 +10,25 @@ under an advisory lock, so two processes opening a new database do not both crea
 from __future__ import annotations
 
 import json
-import re
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Optional, Sequence
 
-import psycopg
-from psycopg import errors as pgerrors
-from psycopg.adapt import Loader
-from psycopg.types.numeric import Int8Dumper
-
-from ..errors import DatelineError, StoreError
+from ..errors import ConfigError, DatelineError, StoreError
 from ..model import Document
 from . import dialect as dl
+from .dialect import redact
 from .sqlite import COLUMNS, Store as SQLiteStore, _now, document_rows
 
-_MIGRATION_LOCK = 7_304_917  # advisory lock key held while migrating
+try:
+    import psycopg
+    from psycopg import errors as pgerrors
+    from psycopg.adapt import Loader
+    from psycopg.types.numeric import Int8Dumper
+except ImportError as exc:  # an optional install in some deployments
+    raise ConfigError("a postgresql:// --db needs the psycopg package", fix="pip install 'psycopg[binary]'") from exc
 
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+_MIGRATION_LOCK = 7_304_917  # advisory lock keys: held while migrating, and by each write transaction
+_WRITE_LOCK = 7_304_918
 
 
 class Row(tuple):
@@ -188,7 +187,12 @@ class Store(SQLiteStore):
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        """One writer at a time, as SQLite's BEGIN IMMEDIATE: what a transaction reads stays true until it
+        commits (the linker reads unlinked events, then links them). Readers never wait. Nested: a savepoint."""
+        outer = not self.conn.in_transaction
         with translated(self.path), self.conn.raw.transaction():
+            if outer:
+                self.conn.raw.execute("SELECT pg_advisory_xact_lock($1)", (_WRITE_LOCK,))
             yield self.conn
 
     def close(self) -> None:
