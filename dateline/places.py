@@ -355,9 +355,11 @@ def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
         for n in (4, 3, 2, 1):
             part = toks[i:i + n]
             if len(part) == n and all(t.text[:1].isupper() or t.text in (".", "-") for t in part) \
-                    and part[0].text[:1].isupper() and part[-1].text[:1].isupper() and _namelike(part):
+                    and part[0].text[:1].isupper() and part[-1].text[:1].isupper():
                 s, e = part[0].idx, part[-1].idx + len(part[-1].text)
-                if _exact(text[s:e]) or _state_abbreviation(text, s, e):
+                if not (_namelike(part) or _dateline(text, s, e)):
+                    continue
+                if (_exact(text[s:e]) or _state_abbreviation(text, s, e)) and not _HOLIDAY.match(text, e):
                     hit = (s, e, n)
                     break
         if hit:
@@ -365,6 +367,9 @@ def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
             i += hit[2]
         else:
             i += 1
+
+
+_HOLIDAY = re.compile(r"(?:'s|’s)?\s+Day\b")  # "St. Patrick's Day", "Columbus Day"
 
 
 def _namelike(tokens) -> bool:
@@ -405,7 +410,7 @@ def _free_mentions(doc, taken: list[tuple[int, int]], text: str) -> list[Mention
     return out
 
 
-_DATELINE_AFTER = re.compile(r"(?:,\s*[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)?\s*(?:\(|—|–|--|-\s)")
+_DATELINE_AFTER = re.compile(r"(?:,\s*[A-Z][A-Za-z.]*(?:\s[A-Z][A-Za-z.]*)?)?\s*(?:\(|—|–|--|-\s|:\s)")
 
 
 def _dateline(text: str, start: int, end: int) -> bool:
