@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Optional
 
 import yaml
 
@@ -290,7 +290,3 @@ FACTORY = "dateline.events.v1"
 def events_component(doc):
     doc._.events = extract(doc)
     return doc
-
-
-def types_in(events: Iterable) -> list[str]:
-    return [e.type for e in events]

@@ -271,10 +271,18 @@ def test_plover_suite_above_floor():
     assert result["details"]["halves"]["check"]["accuracy"] >= 0.68
 
 
+# The police suite on its first 120 documents (about 30 s here, 2,023 sentences): measured 0.887 precision,
+# 0.786 recall, 0.833 F1 at sentence level; the floors in eval_floors.json are for the full set (674 documents).
+POLICE_SUBSET = 120
+POLICE_SUBSET_FLOORS = {"precision": 0.84, "recall": 0.74, "f1": 0.79}
+
+
 def test_police_suite_subset_above_floor():
-    from dateline.evaluate import check_floors, police
+    from dateline.evaluate import police
 
     data = gold("events-india-police")
-    result = police.run(data, limit=120)
-    assert check_floors("police", result) == []
-    assert result["details"]["document"]["recall"] >= 0.7
+    result = police.run(data, limit=POLICE_SUBSET)
+    assert result["n"] > 1900
+    for key, floor in POLICE_SUBSET_FLOORS.items():
+        assert result[key] >= floor, (key, result[key])
+    assert result["details"]["document"]["recall"] >= 0.85

@@ -35,8 +35,16 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "events" / "security_force
 
 @lru_cache(maxsize=1)
 def _forces() -> dict:
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}
-    return {k: frozenset(str(w).lower() for w in v or []) for k, v in data.items()}
+    from ..events import _extra_file
+
+    out: dict = {}
+    for path in (DATA, _extra_file(DATA.name)):
+        if path is None:
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, words in data.items():
+            out[key] = out.get(key, frozenset()) | frozenset(str(w).lower() for w in words or [])
+    return out
 
 
 def _read_jsonl(path: Path) -> list[dict]:
