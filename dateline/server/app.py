@@ -152,7 +152,7 @@ def api_router(stores: Stores, token: str) -> APIRouter:
         return found
 
     @r.post("/documents", tags=["documents"], status_code=201)
-    async def submit(request: Request, s=store):
+    async def submit(request: Request):
         """Submit an article (text/plain, text/html, or application/json with `text` or `html`) for ingestion.
         Off unless the server has a token (setting `api_token`); send it as `Authorization: Bearer TOKEN`."""
         check_token(token, request.headers.get("authorization", ""))

@@ -410,7 +410,7 @@
 
   // -- trends and alerts ------------------------------------------------------------------------------------
   async function trendsView() {
-    const p = Object.assign({ period: "year" }, Object.fromEntries(params));
+    const p = Object.fromEntries(params);
     const [trends, alerts] = await Promise.all([getJSON("/trends.json" + query(p)), getJSON("/alerts.json")]);
     const rows = trends.series.map((s) => Object.assign({}, s, { _attrs: { "data-series": s.key } }));
     show(heading("Trends and alerts", `${trends.unit} per ${trends.period} by ${trends.by}; change of the latest period against the trailing baseline.`),

@@ -34,4 +34,5 @@ CREATE TRIGGER event_keys_update AFTER UPDATE ON events BEGIN DELETE FROM event_
 INSERT OR IGNORE INTO event_keys(key, event_id, date_start) SELECT k, id, date_start FROM (SELECT 'c:' || actor_country AS k, id, date_start FROM events UNION SELECT 'c:' || target_country, id, date_start FROM events UNION SELECT 'c:' || place_country, id, date_start FROM events UNION SELECT 'a:' || json_extract(record, '$.actor.actor_id'), id, date_start FROM events UNION SELECT 'a:' || json_extract(record, '$.target.actor_id'), id, date_start FROM events) WHERE k IS NOT NULL;
 CREATE INDEX documents_published_id ON documents(published, id);
 CREATE INDEX story_events_date_id ON story_events(date_start, id);
+CREATE INDEX story_events_type_date_id ON story_events(type, date_start, id);
 CREATE INDEX story_events_actor_target ON story_events(actor_id, target_id)
