@@ -2,8 +2,9 @@
 store's SQLite-flavoured statements are said to PostgreSQL.
 
 Migrations are numbered files `NNNN_name.sql` (SQLite). A file `NNNN_name.postgresql.sql` beside one is what
-PostgreSQL runs instead; a migration without one is plain DDL, translated by `postgres_ddl` (types and the
-`end` column), and refused with a clear error when it uses what only SQLite has (FTS5, SQLite triggers).
+PostgreSQL runs instead, plus any index of the SQLite file it does not create itself (indexes are portable).
+A migration without one is plain DDL, translated by `postgres_ddl` (types and the `end` column), and refused
+with a clear error when it uses what only SQLite has (FTS5, SQLite triggers).
 
 `to_postgres` lets the modules that run SQL through `store.conn.execute(sql, params)` work unchanged on
 PostgreSQL: `?` placeholders become `$1, $2, ...` (never inside literals, quoted names or comments), `LIKE`
@@ -43,7 +44,7 @@ def migrations(dialect: str = SQLITE) -> list[tuple[int, str, str]]:
         sql = files[name].read_text(encoding="utf-8")
         if dialect == POSTGRESQL:
             variant = files.get(name[: -len(".sql")] + _VARIANT)
-            sql = variant.read_text(encoding="utf-8") if variant else postgres_ddl(sql, name)
+            sql = with_indexes(variant.read_text(encoding="utf-8"), sql) if variant else postgres_ddl(sql, name)
         out.append((int(name.split("_", 1)[0]), name, sql))
     return out
 
@@ -83,6 +84,31 @@ def postgres_ddl(sql: str, name: str = "migration") -> str:
         raise StoreError(f"migration {name} uses SQL only SQLite has (FTS5, triggers or pragmas)",
                          fix=f"add {name[:-4]}{_VARIANT} beside it with the PostgreSQL equivalent")
     return _map_code(sql, _ddl_types)
+
+
+_CREATE_INDEX = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
+
+
+def statements(sql: str) -> list[str]:
+    """The statements of a SQL file, comments dropped, split on semicolons outside literals."""
+    out, current = [], []
+    for tok in tokens(sql):
+        if tok == ";":
+            out.append("".join(current).strip())
+            current = []
+        elif not tok.startswith("--"):
+            current.append(tok)
+    out.append("".join(current).strip())
+    return [s for s in out if s]
+
+
+def with_indexes(variant: str, sqlite_sql: str) -> str:
+    """A PostgreSQL variant plus the indexes of its SQLite file that it does not create itself: indexes
+    are portable, so one added to the SQLite file needs no second edit."""
+    own = {m.group(1).lower() for m in map(_CREATE_INDEX.match, statements(variant)) if m}
+    extra = [_map_code(st, _ddl_types) + ";\n" for st in statements(sqlite_sql)
+             if (m := _CREATE_INDEX.match(st)) and m.group(1).lower() not in own]
+    return variant.rstrip() + "\n" + "".join(extra) if extra else variant
 
 
 @dataclass(frozen=True)

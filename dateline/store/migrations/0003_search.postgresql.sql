@@ -54,5 +54,4 @@ WHERE k IS NOT NULL
 ON CONFLICT DO NOTHING;
 CREATE INDEX documents_published_id ON documents(published, id);
 CREATE INDEX story_events_date_id ON story_events(date_start, id);
-CREATE INDEX story_events_type_date_id ON story_events(type, date_start, id);
 CREATE INDEX story_events_actor_target ON story_events(actor_id, target_id);
