@@ -408,6 +408,8 @@ def serve(db: Optional[str] = DB, host: str = typer.Option("127.0.0.1", help="Ad
     """Serve the HTTP API (/api/v1, schema at /api/v1/openapi.json) and the web dashboard."""
     from .server import serve as run_server
 
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]note:[/yellow] listening on {host}: anyone who can reach it can read the store")
     err.print(f"dateline on http://{host}:{port}/ (API schema: /api/v1/openapi.json); Ctrl-C stops it")
     run_server(db=db, host=host, port=port)
 

@@ -267,8 +267,16 @@ def served(db):
 
 
 def test_load_50_clients_while_documents_are_written(served, db):
-    """50 concurrent clients, 1000 requests, against `dateline serve` while a writer stores documents (the
-    ingest's store path): zero errors; p50/p99 written to artifacts/load.json."""
+    """50 concurrent clients, 1000 requests, against `dateline serve` while `dateline ingest` reads the
+    example articles into the same database and a writer thread stores a document every few milliseconds
+    (so writes overlap the whole run): zero errors; p50/p99 written to artifacts/load.json."""
+    import subprocess
+    import sys
+
+    examples = Path(__file__).resolve().parents[1] / "examples" / "articles"
+    ingest = subprocess.Popen([sys.executable, "-c", "from dateline.cli import main; main()", "ingest", str(examples),
+                               "--db", db], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**__import__("os").environ,
+                                                                                                "DATELINE_PROGRESS": "0"})
     stop = threading.Event()
     written = []
 
@@ -299,9 +307,14 @@ def test_load_50_clients_while_documents_are_written(served, db):
     finally:
         stop.set()
         thread.join()
+        ingest_running = ingest.poll() is None
+        _, err = ingest.communicate(timeout=600)
+    assert ingest.returncode == 0, err.decode()
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "load.json").write_text(json.dumps({**result, "documents_written": len(written)}, indent=2))
+    (ARTIFACTS / "load.json").write_text(json.dumps({**result, "documents_written": len(written),
+                                                     "ingest_still_running_at_end": ingest_running}, indent=2))
     print(f"\nload: {result['clients']} clients, {result['requests']} requests, {result['errors']} errors, "
-          f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, {len(written)} documents written meanwhile")
+          f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, {len(written)} documents written meanwhile, "
+          f"ingest still running at the end: {ingest_running}")
     assert result["requests"] == 1000 and result["errors"] == 0, result["error_samples"]
     assert len(written) > 0

@@ -3,6 +3,8 @@ and hostile values in every filter (refused or matched as plain values, never ru
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dateline import link, queries
 from dateline.errors import InputError
@@ -242,3 +244,19 @@ def test_bad_values_say_the_fix():
         queries.limit_of(501)
     with pytest.raises(InputError, match="sort by one of"):
         queries.sort_of("rowid; DROP", queries.EVENT_SORTS, "-date")
+
+
+FILTER_VALUES = st.fixed_dictionaries({}, optional={
+    "type": st.sampled_from(["CONSULT", "ASSAULT", "MOBILIZE,DEFECT", "AGREE"]),
+    "country": st.sampled_from(["KP", "KR", "US"]), "actor": st.sampled_from(["KP", "US", "KR-MIL"]),
+    "historical": st.booleans(), "since": st.sampled_from(["1990", "2020-06", "2023-05-02"]),
+    "until": st.sampled_from(["2020-03", "2024"]), "certainty": st.sampled_from(["asserted", "hedged"])})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(filters=FILTER_VALUES, sort=st.sampled_from(["date", "-date", "type", "-certainty"]), limit=st.integers(1, 7))
+def test_pages_of_any_filter_add_up_to_the_whole_list(store, filters, sort, limit):
+    whole = queries.events(store, sort=sort, limit=500, total=True, **filters)
+    paged = all_pages(queries.events, store, limit=limit, sort=sort, **filters)
+    assert [r["id"] for r in paged] == [r["id"] for r in whole["items"]]
+    assert len(paged) == whole["total"]
