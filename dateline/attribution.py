@@ -393,6 +393,8 @@ def _verb_frame(tok) -> Optional[Frame]:
         return None
     clausal = any(c.dep_ in ("ccomp", "parataxis") for c in kids) or _follows_content(tok) or (
         any(c.dep_ == "xcomp" for c in kids) and any(c.dep_ in ("dobj", "dative") for c in kids))  # "told X to"
+    if lemma in _set("reporting", "charge_verbs") and not _passive(tok):  # "Seoul accused Pyongyang of firing"
+        clausal = clausal or any(c.dep_ == "prep" and c.lower_ in ("of", "for") for c in kids)
     # "say"-like verbs report with a noun object or none ('"...?" Clinton said.'); the others need a clause.
     noun_object = lemma in _set("reporting", "noun_object") and not any(c.dep_ == "prep" and c.lower_ in (
         "about", "on", "for") for c in tok.children)

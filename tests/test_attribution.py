@@ -46,6 +46,8 @@ def judge(read, text, word, nth=0):
     ("KCNA quoted a spokesman as saying the talks collapsed.", "collapsed", "a spokesman", "quoted"),
     ("The National Intelligence Service says defections rose sharply.", "rose", "The National Intelligence Service",
      "says"),
+    ("Seoul accused Pyongyang of firing artillery shells.", "firing", "Seoul", "accused"),
+    ("The council condemned North Korea for launching missiles.", "launching", "The council", "condemned"),
 ])
 def test_source_and_cue(read, text, word, source, cue):
     _, attr, certainty, hedge = judge(read, text, word)
