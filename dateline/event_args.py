@@ -33,6 +33,8 @@ ON_TARGET_TYPES = {"ASSAULT", "ACCUSE", "SANCTION", "COERCE", "THREATEN", "PROTE
 WITH_TARGET_TYPES = {"CONSULT", "COOPERATE", "AGREE", "ASSAULT"}
 TO_TARGET_TYPES = {"COOPERATE", "AID", "REQUEST", "SUPPORT", "RETREAT", "CONCEDE"}
 WORK_VERBS = {"work", "serve"}
+MEMBER_PREPS = {"of", "with", "under", "for", "at", "in"}
+NOT_ORG_TYPES = {"GPE", "LOC", "PERSON", "DATE", "TIME", "NORP", "FAC", "CARDINAL", "ORDINAL", "MONEY"}
 CONTINUATION_VERBS = {"flee", "escape", "leave", "run", "go", "come", "arrive", "return", "disappear", "vanish"}
 TAKE_VERBS = {"take", "carry", "steal", "embezzle", "grab", "smuggle", "bring", "pocket", "loot", "siphon"}
 BACK_SUBJECTS = {"some", "many", "several", "most", "others", "they", "he", "she", "both", "few", "all",
@@ -168,7 +170,7 @@ def _person_head(noun):
     if noun.dep_ != "pobj" or noun.head.head.pos_ not in ("NOUN", "PRON"):
         return noun
     ent = _entity_at(noun.doc, noun.idx, noun.idx + len(noun.text))
-    named = noun.ent_type_ in ("ORG", "GPE", "FAC", "LOC") or (
+    named = noun.ent_type_ in ("ORG", "GPE", "FAC", "LOC") or (noun.pos_ == "PROPN" and noun.ent_type_ != "PERSON") or (
         ent is not None and (ent.label in ORG_LABELS | PLACE_LABELS or ent.place is not None or
                              (ent.actor is not None and _is_org(ent))))
     return noun.head.head if named else noun
@@ -341,7 +343,26 @@ def _orgs_of(doc, span, head) -> list:
     # The participant itself is not one of its own organisations.
     orgs = [e for e in orgs if not (e.start <= head.idx < e.end)]
     names = list(dict.fromkeys(e.actor.name if e.actor is not None and e.actor.name else e.text for e in orgs))
+    names += [n for n in _unresolved_orgs(doc, head, orgs) if n not in names]
     return names, orgs
+
+
+def _unresolved_orgs(doc, head, known, preps=MEMBER_PREPS) -> list:
+    """Proper names the phrase places its head in that no stage resolved ("an official with Room 39"):
+    kept by their words, so a membership is not lost when the actor lexicon lacks the body."""
+    out = []
+    for obj in _prep_objects(head, preps):
+        words = [t for t in obj.subtree if t.pos_ in ("PROPN", "NUM") and t.dep_ != "poss" and
+                 not any(c.dep_ == "case" for c in t.children)]
+        if obj.pos_ != "PROPN" or obj.ent_type_ in NOT_ORG_TYPES or not words:
+            continue
+        if any(e.start <= obj.idx < e.end for e in known) or _entity_at(doc, obj.idx, obj.idx + 1) is not None \
+                and _entity_at(doc, obj.idx, obj.idx + 1).place is not None:
+            continue
+        start, end = min(t.i for t in words), max(t.i for t in words)
+        if end - start + 1 == len(words):
+            out.append(doc[start:end + 1].text)
+    return out
 
 
 def _antecedent(doc, tok):
@@ -381,7 +402,7 @@ def _describe(doc, span) -> dict:
         return {}
 
 
-def participant(doc, tok, extra_orgs: tuple = ()) -> Optional[model.Participant]:
+def participant(doc, tok, extra_orgs: tuple = (), extra_names: tuple = ()) -> Optional[model.Participant]:
     """The participant named by the noun phrase that `tok` heads, resolved as far as the stages allow.
     `extra_orgs` are organisation entities the clause places it in ("defected ... under Room 39")."""
     if tok is None:
@@ -391,6 +412,7 @@ def participant(doc, tok, extra_orgs: tuple = ()) -> Optional[model.Participant]
     names, orgs = _orgs_of(doc, span, tok)
     orgs += list(extra_orgs)
     names += [e.actor.name if e.actor is not None and e.actor.name else e.text for e in extra_orgs]
+    names += [n for n in extra_names if n not in names]
     if _is_anaphor(tok):
         ante = _antecedent(doc, tok)
         if ante is not None:
@@ -671,7 +693,7 @@ def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[mod
     event = model.Event(
         id="", type=entry.type, mode=entry.mode, trigger=trig,
         sentence=model.Span(text=sent.text, start=sent.start_char, end=sent.end_char),
-        actor=participant(doc, actor_tok, _clause_orgs(doc, tok, actor_tok)), target=participant(doc, target_tok),
+        actor=participant(doc, actor_tok, *_clause_orgs(doc, tok, actor_tok)), target=participant(doc, target_tok),
         origin=where.get("origin"), destination=where.get("destination"), location=where.get("location"),
         date=date, quantities=quantities(doc, tok, entry, keep, lex), historical=historical(doc, date),
         cameo=cameo_root(entry.type), context=[entry.context] if entry.context else [],
@@ -683,12 +705,12 @@ def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[mod
 def _clause_orgs(doc, tok, actor_tok) -> tuple:
     """Organisations the clause puts its actor under: "Another official also under Room 39 defected"."""
     if actor_tok is None or actor_tok.pos_ not in ("NOUN", "PRON"):
-        return ()
+        return (), ()
     found = []
     for obj in _prep_objects(tok, {"under"}):
         phrase = noun_phrase(obj)
         found += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
-    return tuple(found)
+    return tuple(found), tuple(_unresolved_orgs(doc, tok, found, {"under"}))
 
 
 def _trigger_span(doc, tok, entry) -> model.Span:
