@@ -589,10 +589,10 @@ def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], person
     if key in trusted_names:
         return True
     ctx = _context(firm, exclude=key)
-    if m.entity is not None and e.kind == "city" and e.how == "name" and max(
-            c.population for c in m.found if c.kind == "city") >= rules().context.get("vouch_population", math.inf) \
-            and (not ctx.countries or e.country in ctx.countries):
-        return True  # a name of a town of some size, as a whole entity ("Gainesville" read as a person)
+    size = max(c.population for c in m.found if c.kind == "city") if e.kind == "city" and e.how == "name" else 0
+    threshold = rules().context.get("vouch_population" if m.entity is not None else "vouch_population_inside", math.inf)
+    if size >= threshold and (not ctx.countries or e.country in ctx.countries):
+        return True  # a town of some size, named by a whole entity ("Gainesville" read as a person) or in one
     w = rules().context
     near = e.lat is not None and ctx.points and _nearness(e, ctx.points, w) >= w.get("close_bonus", 0.0)
     return bool((m.state and m.state == e.admin1) or near or (e.admin1 and ctx.states.get(e.admin1, 0) >= 2))
