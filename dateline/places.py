@@ -377,6 +377,8 @@ def _namelike(tokens) -> bool:
     if len(tokens) > 1:
         return True
     t = tokens[0]
+    if t.pos_ == "ADJ":
+        return any(e.how == "demonym" for e in gazetteer.lookup(t.text))  # "American" in "American Red Cross"
     return not t.is_stop and (t.pos_ == "PROPN" or not t.pos_) and len(t.text) > 2
 
 
