@@ -384,3 +384,20 @@ def test_cli_ingest_and_documents_match_the_sqlite_store(pg_url, tmp_path, nlp):
     assert table.exit_code == 0 and listed[pg_url][0]["id"][:8] in table.stdout
     pg.close()
     lite.close()
+
+
+def test_literals_and_parameters_survive_any_text(store):
+    """Whatever the text, a value passed as a parameter and the same text written as a SQL literal come
+    back unchanged: placeholders are found outside literals only, and `%` or `$1` in either mean nothing."""
+    from hypothesis import given, settings, strategies as st
+
+    text = st.text(alphabet=st.sampled_from(list("?'%$1\\\"-/* abé;")), max_size=12)
+
+    @settings(max_examples=60, deadline=None)
+    @given(text, text)
+    def check(param, literal):
+        sql_literal = "'" + literal.replace("'", "''") + "'"
+        row = store.conn.execute(f"SELECT ? AS p, {sql_literal} AS l, ? AS q", (param, "x")).fetchone()
+        assert (row["p"], row["l"], row["q"]) == (param, literal, "x")
+
+    check()
