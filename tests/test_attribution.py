@@ -411,3 +411,35 @@ def test_source_keeps_a_bracket_it_opens(read):
     doc = read("Sen. Lindsey Graham (R-S.C.) said the deal was dead.")
     found = attribution.frames(doc)
     assert doc[found[0].source_start:found[0].source_end].text.endswith(")")
+
+
+# ------------------------------------------------------------------ properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SOURCES = ["Officials", "A source in Beijing", "KCNA", "He", "The ministry, which denied it,", "Nobody", ""]
+_CUES = ["said", "reported", "told reporters", "claimed", "added", ""]
+_ADVERBS = ["reportedly", "never", "often", "allegedly", "not", "", "apparently"]
+_VERBS = ["fired", "will fire", "may have fired", "plans to fire", "failed to fire", "threatened to fire", "fires"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(_SOURCES), st.sampled_from(_CUES), st.sampled_from(_ADVERBS), st.sampled_from(_VERBS),
+       st.booleans(), st.sampled_from([" ", "\n\n", ' "', ", "]))
+def test_verdicts_are_well_formed_on_generated_sentences(read, source, cue, adverb, verb, front, glue):
+    account = f"{source} {cue}".strip()
+    clause = f"the army {adverb} {verb} a missile".replace("  ", " ")
+    text = f"{clause}, {account}." if front and account else f"{account}{glue}{clause}."
+    doc = read(text.strip())
+    for tok in doc:
+        attr, certainty, hedge = attribution.attribute(doc, tok)
+        assert (certainty == "hedged") == (hedge is not None)
+        assert certainty == "asserted" or attr is not None or hedge is not None
+        for span in [hedge] + ([attr.cue] if attr else []) + ([attr.source] if attr and attr.source else []):
+            if span is not None:
+                assert doc.text[span.start:span.end] == span.text
+    fired = [t for t in doc if t.lower_ in ("fired", "fire", "fires")][0]
+    if adverb != "not":  # "the army not fired" is no English; the parse of it proves nothing
+        negations = (adverb == "never") + verb.startswith("failed")  # "never failed to fire" affirms
+        assert attribution.polarity(doc, fired) == ("negated" if negations % 2 else "affirmed")
