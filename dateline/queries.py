@@ -220,8 +220,8 @@ def documents(store, *, outlet=None, since=None, until=None, q=None, sort=None, 
         clauses.append("substr(d.published, 1, 10) <= ?")
         params.append(day_of(until, end=True))
     if q:
-        clauses.append("d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
-        params.append(fts_query(q))
+        clauses.append(_fts(store)["filter"])
+        params.append(fts_query(q) if not _postgres(store) else q)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     source = (f"SELECT d.id, d.title, d.outlet, d.published, d.url, d.source_path, "
               f"(SELECT COUNT(*) FROM events e WHERE e.doc_id = d.id) AS events, "
@@ -234,12 +234,37 @@ def search(store, q: str, *, limit=None, cursor=None) -> dict:
     """Full-text search over titles and bodies, best match first, with a snippet whose matched words are
     marked by \\u0002 ... \\u0003 (control characters no article holds, so the page marks them safely)."""
     match = fts_query(q)
-    source = ("SELECT d.id, d.title, d.outlet, d.published, "
-              "snippet(documents_fts, 1, char(2), char(3), '…', 16) AS snippet, "
-              "bm25(documents_fts) AS _k, d.id AS _id FROM documents_fts "
-              "JOIN documents d ON d.rowid = documents_fts.rowid WHERE documents_fts MATCH ?")
-    return {"q": q, "query": match, **page(store, source, [], [match], Sort("_k", nullable=False), False, "_id",
-                                            limit_of(limit), cursor, total=True)}
+    sql = _fts(store)
+    source = (f"SELECT d.id, d.title, d.outlet, d.published, {sql['snippet']} AS snippet, {sql['rank']} AS _k, "
+              f"d.id AS _id FROM {sql['from']}")
+    arg = q if _postgres(store) else match
+    return {"q": q, "query": match, **page(store, source, [], [arg] * sql["uses"], Sort("_k", nullable=False), False,
+                                            "_id", limit_of(limit), cursor, total=True)}
+
+
+def _postgres(store) -> bool:
+    return getattr(store, "dialect", "sqlite") == "postgresql"
+
+
+# SQLite: the FTS5 table of migration 0003 (the quoted words of `fts_query`). PostgreSQL: the GIN index of
+# its variant, queried with the user's words through websearch_to_tsquery (which never fails on syntax).
+_PG_VECTOR = "to_tsvector('simple', coalesce(d.title, '') || ' ' || d.text)"
+_PG_QUERY = "websearch_to_tsquery('simple', ?)"
+FTS = {
+    "sqlite": {"filter": "d.rowid IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)",
+               "from": "documents_fts JOIN documents d ON d.rowid = documents_fts.rowid WHERE documents_fts MATCH ?",
+               "rank": "bm25(documents_fts)", "snippet": "snippet(documents_fts, 1, char(2), char(3), '…', 16)", "uses": 1},
+    "postgresql": {"filter": f"{_PG_VECTOR} @@ {_PG_QUERY}",
+                   "from": f"documents d WHERE {_PG_VECTOR} @@ {_PG_QUERY}",
+                   "rank": f"-ts_rank({_PG_VECTOR}, {_PG_QUERY})",
+                   "snippet": f"ts_headline('simple', d.text, {_PG_QUERY}, "
+                              "'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=30, MinWords=10')",
+                   "uses": 3},
+}
+
+
+def _fts(store) -> dict:
+    return FTS["postgresql" if _postgres(store) else "sqlite"]
 
 
 def document(store, doc_id: str) -> Optional[dict]:
@@ -482,9 +507,9 @@ def actors(store, *, q=None, kind=None, country=None, sort=None, limit=None, cur
     if q:
         clauses.append("(json_extract(actor, '$.name') LIKE ? ESCAPE '\\' OR text LIKE ? ESCAPE '\\')")
         params += [_like(q), _like(q)]
-    key = {"mentions": "COUNT(*)", "documents": "COUNT(DISTINCT doc_id)", "name": "json_extract(actor, '$.name')"}[name.lstrip("-")]
-    source = ("SELECT actor_id, json_extract(actor, '$.name') AS name, json_extract(actor, '$.kind') AS kind, "
-              "json_extract(actor, '$.country') AS country, COUNT(*) AS mentions, COUNT(DISTINCT doc_id) AS documents, "
+    key = {"mentions": "COUNT(*)", "documents": "COUNT(DISTINCT doc_id)", "name": "MAX(json_extract(actor, '$.name'))"}[name.lstrip("-")]
+    source = ("SELECT actor_id, MAX(json_extract(actor, '$.name')) AS name, MAX(json_extract(actor, '$.kind')) AS kind, "
+              "MAX(json_extract(actor, '$.country')) AS country, COUNT(*) AS mentions, COUNT(DISTINCT doc_id) AS documents, "
               f"{key} AS _k, actor_id AS _id FROM entities WHERE {' AND '.join(clauses)} GROUP BY actor_id")
     return {"sort": name, **page(store, source, [], params, how, desc, "_id", limit_of(limit), cursor, total)}
 
@@ -505,12 +530,23 @@ def places(store, *, q=None, country=None, feature=None, sort=None, limit=None, 
     if q:
         clauses.append("(json_extract(place, '$.name') LIKE ? ESCAPE '\\' OR text LIKE ? ESCAPE '\\')")
         params += [_like(q), _like(q)]
-    key = {"mentions": "COUNT(*)", "name": "json_extract(place, '$.name')"}[name.lstrip("-")]
-    source = ("SELECT place_id, json_extract(place, '$.name') AS name, country, json_extract(place, '$.feature') AS feature, "
-              "json_extract(place, '$.lat') AS lat, json_extract(place, '$.lon') AS lon, COUNT(*) AS mentions, "
+    key = {"mentions": "COUNT(*)", "name": "MAX(json_extract(place, '$.name'))"}[name.lstrip("-")]
+    source = ("SELECT place_id, MAX(json_extract(place, '$.name')) AS name, MAX(country) AS country, "
+              "MAX(json_extract(place, '$.feature')) AS feature, MAX(json_extract(place, '$.lat')) AS lat, "
+              "MAX(json_extract(place, '$.lon')) AS lon, COUNT(*) AS mentions, "
               f"COUNT(DISTINCT doc_id) AS documents, {key} AS _k, place_id AS _id FROM entities "
               f"WHERE {' AND '.join(clauses)} GROUP BY place_id")
-    return {"sort": name, **page(store, source, [], params, how, desc, "_id", limit_of(limit), cursor, total)}
+    result = page(store, source, [], params, how, desc, "_id", limit_of(limit), cursor, total)
+    return {"sort": name, **result, "items": _numbers(result["items"], "lat", "lon")}
+
+
+def _numbers(rows: list[dict], *keys: str) -> list[dict]:
+    """Coordinates as numbers (PostgreSQL's json_extract gives their digits as text)."""
+    for row in rows:
+        for k in keys:
+            if isinstance(row.get(k), str):
+                row[k] = float(row[k])
+    return rows
 
 
 # -- statistics, trends, alerts (the analysis library's own results) ------------------------------------
@@ -583,8 +619,10 @@ def _periods(lo: str, hi: str, period: str) -> list[str]:
     return out
 
 
-_EVENT_PLACE = ("coalesce(json_extract(e.record, '$.location'), json_extract(e.record, '$.destination'), "
-                "json_extract(e.record, '$.origin'))")
+# A field of the event's place: its location, else its destination, else its origin.
+_PLACE_FIELD = ("CASE WHEN json_extract(e.record, '$.location') IS NOT NULL THEN json_extract(e.record, '$.location.{0}') "
+                "WHEN json_extract(e.record, '$.destination') IS NOT NULL THEN json_extract(e.record, '$.destination.{0}') "
+                "ELSE json_extract(e.record, '$.origin.{0}') END")
 
 
 def map_data(store, **filters) -> dict:
@@ -594,14 +632,16 @@ def map_data(store, **filters) -> dict:
     clauses, params = event_filters(**filters)
     base = " AND ".join(clauses) or "1"
     points = store.query(
-        f"SELECT json_extract(p, '$.name') AS name, json_extract(p, '$.place_id') AS place_id, "
-        f"json_extract(p, '$.country') AS country, json_extract(p, '$.lat') AS lat, json_extract(p, '$.lon') AS lon, "
-        f"COUNT(*) AS events FROM (SELECT {_EVENT_PLACE} AS p FROM events e WHERE {base}) "
-        f"WHERE json_extract(p, '$.lat') IS NOT NULL GROUP BY place_id, name ORDER BY events DESC, name LIMIT 1000",
+        f"SELECT name, place_id, MAX(country) AS country, MAX(lat) AS lat, MAX(lon) AS lon, COUNT(*) AS events "
+        f"FROM (SELECT coalesce({_PLACE_FIELD.format('name')}, {_PLACE_FIELD.format('text')}) AS name, "
+        f"{_PLACE_FIELD.format('place_id')} AS place_id, {_PLACE_FIELD.format('country')} AS country, "
+        f"{_PLACE_FIELD.format('lat')} AS lat, {_PLACE_FIELD.format('lon')} AS lon FROM events e WHERE {base}) AS p "
+        f"WHERE lat IS NOT NULL GROUP BY place_id, name ORDER BY events DESC, name LIMIT 1000",
         tuple(params))
     rows = store.query(f"SELECT coalesce(e.place_country, e.actor_country) AS code, COUNT(*) AS events FROM events e "
                        f"WHERE {base} AND coalesce(e.place_country, e.actor_country) IS NOT NULL GROUP BY code "
                        f"ORDER BY events DESC, code", tuple(params))
+    points = _numbers(points, "lat", "lon")
     names = _countries()
     countries = [{"code": r["code"], "events": r["events"], **names.get(r["code"], {"numeric": None, "name": r["code"]})}
                  for r in rows]

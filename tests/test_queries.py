@@ -260,3 +260,40 @@ def test_pages_of_any_filter_add_up_to_the_whole_list(store, filters, sort, limi
     paged = all_pages(queries.events, store, limit=limit, sort=sort, **filters)
     assert [r["id"] for r in paged] == [r["id"] for r in whole["items"]]
     assert len(paged) == whole["total"]
+
+
+@pytest.fixture
+def pg_store():
+    """The same hand-built store in a fresh database on the PostgreSQL test server (skips where the store
+    tests skip: see tests/test_store_postgres.py)."""
+    import uuid
+
+    pg = pytest.importorskip("test_store_postgres")
+    server = pg._server_url()
+    name = f"dateline_test_{uuid.uuid4().hex[:12]}"
+    with pg.psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    s = open_store(f"{server.rsplit('/', 1)[0]}/{name}")
+    try:
+        link.on_stored(s, s.write_documents(documents()))
+        yield s
+    finally:
+        s.close()
+        with pg.psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_the_queries_answer_alike_on_postgresql(pg_store, store):
+    for fn, kw in [(queries.events, {"type": "CONSULT", "limit": 7}), (queries.events, {"country": "KP"}),
+                   (queries.events, {"actor": "KR-MIL"}), (queries.events, {"sort": "type", "limit": 50}),
+                   (queries.story_events, {}), (queries.actors, {}), (queries.places, {}),
+                   (queries.documents, {"q": "missiles"}), (queries.timeline, {"period": "year"}),
+                   (queries.network, {}), (queries.facets, {})]:
+        assert fn(pg_store, **kw) == fn(store, **kw), fn.__name__
+    pages = all_pages(queries.events, pg_store, limit=4, sort="-date")
+    assert [r["id"] for r in pages] == [r["id"] for r in all_pages(queries.events, store, limit=4, sort="-date")]
+    assert queries.map_data(pg_store)["points"] == queries.map_data(store)["points"]
+    hit = queries.search(pg_store, "MISSILES east")["items"]
+    assert [h["id"] for h in hit] == ["a1a1a1a1a1a1a1a1"] and "\x02missiles\x03" in hit[0]["snippet"].lower()
+    assert queries.search(pg_store, 'missiles NEAR("x") OR *')["total"] in (0, 1)  # no syntax error
+    assert queries.document(pg_store, "a1a1a1a1a1a1a1a1")["highlights"] == queries.document(store, "a1a1a1a1a1a1a1a1")["highlights"]
