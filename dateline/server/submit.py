@@ -36,14 +36,10 @@ def raw_input(body: bytes, content_type: str) -> RawInput:
 
 
 def submit(store, raw: RawInput, model=None) -> dict:
-    """Read, analyse and store one article; the summary says whether it was stored, a duplicate or rejected."""
-    from .. import link, pipeline
+    """Read, analyse and store one article (the library's `ingest_raw`, as `dateline watch` uses it); the
+    summary says whether it was stored, a duplicate or rejected."""
+    from .. import pipeline
 
-    summary = pipeline.IngestSummary()
     with _WRITE:
-        docs = list(pipeline.process([raw], store, summary, model=model, batch_size=1, processes=1))
-        new = store.write_documents(docs) if docs else []
-        link.on_stored(store, new)
-    summary.stored, summary.stored_ids = len(new), new
-    summary.duplicates += len(docs) - len(new)
-    return {**summary.to_dict(), "ids": new}
+        summary = pipeline.ingest_raw([raw], store, model=model, batch_size=1, processes=1)
+    return {**summary.to_dict(), "ids": list(summary.stored_ids)}
