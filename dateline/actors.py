@@ -285,8 +285,8 @@ def dictionary_matches(doc, lex: Lexicon) -> list[tuple]:
     for matcher in (lower, exact):
         for match_id, start, end in matcher(doc):
             span = doc[start:end]
-            if matcher is lower and not any(c.isupper() for c in span.text):
-                continue
+            if matcher is lower and span[-1].is_lower:
+                continue  # "defence ministry", "U.S. army": names end in a capitalised word
             if matcher is exact and len(span) == 1 and _upper_sentence(span) and not span[0].ent_type_:
                 continue  # "WHO", "US" in an all-caps headline are words
             found.append(doc[start:end].char_span(0, len(span.text), label=doc.vocab.strings[match_id]))
@@ -299,7 +299,7 @@ def _keeps_larger(doc, outer: Entity, inner_span) -> bool:
     Committee of the X") is the longer name and stays, unless it is headline title case."""
     contains = outer.start <= inner_span.start_char and inner_span.end_char <= outer.end and \
         (outer.end - outer.start) > len(inner_span.text)
-    return contains and not _title_sentence(sentence_of(inner_span))
+    return contains and (outer.label == "PERSON" or not _title_sentence(sentence_of(inner_span)))
 
 
 def _add_dictionary_entities(doc, lex: Lexicon, resolved: dict) -> None:
@@ -467,11 +467,21 @@ def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
             if inst is None or not all(t.text[:1].isupper() for t in toks[after:inst[0]]):
                 i += 1
                 continue
+            whole = doc[toks[i].i:toks[inst[0] - 1].i + 1]
             span = doc[toks[after].i:toks[inst[0] - 1].i + 1]  # "South Korean" stays its own entity
-            new.append(Entity(span.text, span.start_char, span.end_char, "ORG"))
-            resolved[span.start_char] = institution_entry(lex, iso, inst[1]).actor_id
+            held = _entity_over(doc, whole) or _entity_over(doc, span)
+            if held is None:
+                new.append(Entity(span.text, span.start_char, span.end_char, "ORG"))
+            actor_id = institution_entry(lex, iso, inst[1]).actor_id
+            resolved.setdefault(held.start if held is not None else span.start_char, actor_id)
             i = inst[0]
     add_entities(doc, new, replace_overlaps=True)
+
+
+def _entity_over(doc, span) -> Optional[Entity]:
+    """The model's ORG entity that covers exactly this span ("U.S. Treasury" stays one name)."""
+    return next((e for e in doc._.entities or [] if e.label == "ORG" and e.start == span.start_char
+                 and e.end == span.end_char), None)
 
 
 def _country_prefix(toks, i: int, lex: Lexicon) -> Optional[tuple]:

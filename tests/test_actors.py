@@ -198,9 +198,11 @@ def test_vessel_named_after_its_class_noun(nlp):
 
 @pytest.mark.slow
 def test_institution_of_a_country(nlp):
-    doc = _run(nlp, "A spokesman for the South Korean Navy said the ship sank.")
-    navy = _actor(doc, "Navy")
+    doc = _run(nlp, "A spokesman for the South Korean Navy said the ship sank. The Chinese Foreign Ministry did not.")
+    navy = next(e.actor for e in doc._.entities if e.text.endswith("Navy"))
     assert (navy.actor_id, navy.kind, navy.country) == ("KR-NAVY", "military", "KR")
+    mfa = next(e.actor for e in doc._.entities if e.text.endswith("Foreign Ministry"))
+    assert (mfa.actor_id, mfa.kind, mfa.country) == ("CN-MFA", "government", "CN")
 
 
 # ---------------------------------------------------------------- the ner suite
