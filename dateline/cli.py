@@ -104,7 +104,9 @@ def ingest(paths: List[str] = typer.Argument(..., help="Files, folders (recursiv
     if as_json:
         sys.stdout.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
-        print_summary(out, summary, settings.get("db", db))
+        from .store.dialect import redact
+
+        print_summary(out, summary, redact(settings.get("db", db)))
 
 
 @app.command()
