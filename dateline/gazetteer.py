@@ -34,7 +34,7 @@ import yaml
 from .errors import ConfigError
 
 # Bump when the index layout or its sources change: a new file is built beside the old one.
-VERSION = "5"
+VERSION = "6"
 DATA = Path(__file__).parent / "data" / "places"
 
 # kind -> contract feature

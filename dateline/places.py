@@ -500,6 +500,8 @@ def _vouch_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
             m.trusted = m.pick is not None and _vouched(m, firm, trusted_names, persons)
         elif m.pick is not None and m.pick.kind not in STRONG_KINDS and norm(m.text) in persons:
             m.pick = None  # "Ripley" where the article names Sheriff John Ripley
+        elif m.pick is not None and _doubtful(m, firm):
+            m.pick = None  # "Petrova": a village abroad that nothing else in the article points to
 
 
 def _firm_readings(mentions: list[Mention], before: Optional[dict[str, Entry]] = None) -> dict[str, Entry]:
@@ -577,6 +579,14 @@ def _person_words(mentions: list[Mention]) -> set[str]:
     # Words of full personal names only: a lone "Gainesville" read as a person is the town.
     return {w for m in mentions if m.entity is not None and m.entity.label == "PERSON"
             and len(m.entity.text.split()) > 1 for w in norm(m.entity.text).split()}
+
+
+def _doubtful(m: Mention, firm: dict[str, Entry]) -> bool:
+    e = m.pick
+    if e.kind != "city" or e.population >= rules().context.get("doubt_population", 0) or m.state:
+        return False
+    ctx = _context(firm, exclude=norm(m.text))
+    return bool(ctx.countries) and e.country not in ctx.countries
 
 
 def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], persons: set[str]) -> bool:
