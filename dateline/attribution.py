@@ -7,22 +7,28 @@ A library module, not a pipeline component: the events stage calls these three f
     polarity(doc, trigger)  -> "affirmed" | "negated"
     modality(doc, trigger)  -> "actual" | "planned" | "threatened" | "habitual" | "hypothetical"
 
+and, for callers that want the evidence, `hedge(doc, trigger)` and `modality_cue(doc, trigger)`.
+
 All of it reads the dependency parse with cue lists kept as data in `dateline/data/attribution/*.yaml`
 (extended by `<data_dir>/attribution/*.yaml` when the `data_dir` setting names a folder). A cue counts only
 when it *scopes over* the trigger: it hangs on the trigger or on a word the trigger is the complement of
 ("reportedly dealt a blow by taking", "has been blamed for blowing up", "failed to launch"). Attribution comes
 from reporting frames (a cue such as "said" or "according to", its source, and the words the account
-covers); a frame carries on to the following sentences of the same paragraph that have no frame of their own.
-`frames(doc)` lists every frame in a document (the attribution suite scores them).
+covers). An account carries on to a following sentence of the same paragraph that has no frame of its own and
+goes on with it (a quotation, or a pronoun subject: "A defector said guards beat prisoners. They also ...");
+a quotation that opens the next paragraph goes on with the sentence just before it. `frames(doc)` lists every
+frame in a document (the attribution suite scores them).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
 from . import model
+from .errors import ConfigError
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution"
 CUE_FILES = ("reporting", "hedges", "negation", "modality", "scope")
@@ -46,7 +52,7 @@ class Frame:
     source_start: Optional[int]
     source_end: Optional[int]
     scope: frozenset
-    kind: str = "verb"  # verb | preposition | object
+    kind: str = "verb"  # verb | object ("quoted X as saying") | preposition ("according to") | label ("X: ...")
 
 
 # ---------------------------------------------------------------- cue data
@@ -55,17 +61,29 @@ class Frame:
 @lru_cache(maxsize=1)
 def cues() -> dict:
     """The cue lists, bundled ones extended by the user's `<data_dir>/attribution/*.yaml`."""
-    import yaml
-
     from . import settings
 
-    data = {name: yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8")) for name in CUE_FILES}
+    data = {name: _load(DATA / f"{name}.yaml") for name in CUE_FILES}
     extra = settings.get("data_dir")
     if extra:
         for name in CUE_FILES:
             path = Path(extra) / "attribution" / f"{name}.yaml"
             if path.is_file():
-                _merge(data[name], yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+                _merge(data[name], _load(path))
+    return data
+
+
+def _load(path: Path) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"cue file {path} is not valid YAML ({exc.__class__.__name__})",
+                          fix="correct the file: lists of lower-case words under the keys of the bundled file") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"cue file {path} holds no mapping of lists",
+                          fix="write `key: [word, word]` lines, as in dateline/data/attribution/")
     return data
 
 
@@ -364,41 +382,25 @@ def frames(doc, sent=None) -> list[Frame]:
     return out
 
 
-# The frames of the last document seen, by sentence: the events stage asks about many triggers of one
-# document in a row. Kept off `doc.user_data` so that documents still serialise.
-_CACHE: dict = {"doc": None, "size": -1, "frames": {}}
+# The frames of the last document seen in this thread, by sentence: the events stage asks about many
+# triggers of one document in a row. Kept off `doc.user_data` so that documents still serialise.
+_LAST = threading.local()
 
 
 def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
-    if _CACHE["doc"] is not doc or _CACHE["size"] != len(doc):
-        _CACHE.update(doc=doc, size=len(doc), frames={})
-    key = (start, end)
-    if key not in _CACHE["frames"]:
-        found = []
-        for tok in doc[start:end]:
-            frame = _verb_frame(tok) or _prep_frame(tok) or _label_frame(tok)
-            if frame is not None:
-                found.append(frame)
-        _CACHE["frames"][key] = found
-    return _CACHE["frames"][key]
+    entry = getattr(_LAST, "entry", None)
+    if entry is None or entry[0] is not doc or entry[1] != len(doc):
+        entry = _LAST.entry = (doc, len(doc), {})
+    by_sentence = entry[2]
+    if (start, end) not in by_sentence:
+        found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok) for tok in doc[start:end])
+        by_sentence[(start, end)] = [f for f in found if f is not None]
+    return by_sentence[(start, end)]
 
 
 def _verb_frame(tok) -> Optional[Frame]:
     lemma = tok.lemma_.lower()
-    if tok.pos_ not in ("VERB", "AUX") or lemma not in _set("reporting", "verbs"):
-        return None
-    kids = list(tok.children)
-    # "did not say", "daring him to say", "Let's say": no account is given.
-    if any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in kids) or tok.head.lemma_ == "let":
-        return None
-    clausal = any(c.dep_ in ("ccomp", "parataxis") for c in kids) or _follows_content(tok) or (
-        any(c.dep_ == "xcomp" for c in kids) and any(c.dep_ in ("dobj", "dative") for c in kids))  # "told X to"
-    if lemma in _set("reporting", "charge_verbs") and not _passive(tok):  # "Seoul accused Pyongyang of firing"
-        clausal = clausal or any(c.dep_ == "prep" and c.lower_ in ("of", "for") for c in kids)
-    # "say"-like verbs report with a noun object or none ('"...?" Clinton said.'); the others need a clause.
-    noun_object = lemma in _set("reporting", "noun_object") and not any(c.dep_ == "prep" and c.lower_ in (
-        "about", "on", "for") for c in tok.children)
-    if not (clausal or noun_object or _as_saying(tok)):
+    if tok.pos_ not in ("VERB", "AUX") or lemma not in _set("reporting", "verbs") or not _reports(tok, lemma):
         return None
     kind = "object" if lemma in _set("reporting", "object_source_verbs") else "verb"
     source = _source_of(tok, kind)
@@ -409,6 +411,24 @@ def _verb_frame(tok) -> Optional[Frame]:
     frame = _make_frame(tok, [tok], source, kind)
     frame.scope = frame.scope - {t.i for t in _as_saying(tok)}
     return frame
+
+
+def _reports(tok, lemma: str) -> bool:
+    """Whether this use of a reporting verb gives an account: it takes a clause ("said THAT ...", "told X TO
+    ...", "X, officials said"), a charge ("accused X OF firing"), or is a "say"-like verb with a noun object
+    or none ('"...?" Clinton said.'); "did not say", "daring him to say" and "Let's say" give none."""
+    kids = list(tok.children)
+    if any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in kids) or tok.head.lemma_ == "let":
+        return False
+    if any(c.dep_ in ("ccomp", "parataxis") for c in kids) or _follows_content(tok) or _as_saying(tok):
+        return True
+    if any(c.dep_ == "xcomp" for c in kids) and any(c.dep_ in ("dobj", "dative") for c in kids):
+        return True
+    if lemma in _set("reporting", "charge_verbs") and not _passive(tok):
+        if any(c.dep_ == "prep" and c.lower_ in ("of", "for") for c in kids):
+            return True
+    return lemma in _set("reporting", "noun_object") and not any(
+        c.dep_ == "prep" and c.lower_ in ("about", "on", "for") for c in kids)
 
 
 def _as_saying(tok) -> list:

@@ -418,7 +418,7 @@ def test_source_keeps_a_bracket_it_opens(read):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_SOURCES = ["Officials", "A source in Beijing", "KCNA", "He", "The ministry, which denied it,", "Nobody", ""]
+_SOURCES = ["Officials", "A source in Beijing", "KCNA", "He", "The ministry, which denied it,", ""]
 _CUES = ["said", "reported", "told reporters", "claimed", "added", ""]
 _ADVERBS = ["reportedly", "never", "often", "allegedly", "not", "", "apparently"]
 _VERBS = ["fired", "will fire", "may have fired", "plans to fire", "failed to fire", "threatened to fire", "fires"]
@@ -443,3 +443,20 @@ def test_verdicts_are_well_formed_on_generated_sentences(read, source, cue, adve
     if adverb != "not":  # "the army not fired" is no English; the parse of it proves nothing
         negations = (adverb == "never") + verb.startswith("failed")  # "never failed to fire" affirms
         assert attribution.polarity(doc, fired) == ("negated" if negations % 2 else "affirmed")
+
+
+def test_a_broken_user_cue_file_says_what_to_fix(tmp_path, monkeypatch):
+    from dateline.errors import ConfigError
+
+    (tmp_path / "attribution").mkdir()
+    (tmp_path / "attribution" / "negation.yaml").write_text("words: [not, [\n", encoding="utf-8")
+    monkeypatch.setenv("DATELINE_DATA_DIR", str(tmp_path))
+    attribution.cues.cache_clear()
+    attribution._set.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="negation.yaml"):
+            attribution.cues()
+    finally:
+        monkeypatch.delenv("DATELINE_DATA_DIR")
+        attribution.cues.cache_clear()
+        attribution._set.cache_clear()
