@@ -134,6 +134,22 @@ def throughput(articles: int = 200, processes: int = 1, model: Optional[str] = N
             "bare_spacy": bare, "dateline": full, "ratio": round(full["articles_per_s"] / bare["articles_per_s"], 3)}
 
 
+def memory(small: int = 2000, large: int = 20000, processes: int = 2, model: Optional[str] = None) -> dict:
+    """Peak memory (RSS of the ingest and its workers) for a small and a large generated corpus: flat memory
+    means the ratio large/small stays near 1."""
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="dateline-bench-") as tmp:
+        for n in (small, large):
+            path = Path(tmp) / f"corpus{n}.jsonl"
+            with path.open("w", encoding="utf-8") as f:
+                for record in generate(n):
+                    f.write(json.dumps(record) + "\n")
+            result = _child("dateline", path, processes, model, str(Path(tmp) / f"bench{n}.db"))
+            runs.append({"articles": n, **{k: result[k] for k in ("seconds", "articles_per_s", "peak_rss_mb")}})
+            path.unlink()
+    return {"processes": processes, "runs": runs, "ratio": round(runs[1]["peak_rss_mb"] / runs[0]["peak_rss_mb"], 3)}
+
+
 def dask_scaling(articles: int = 200, workers: tuple[int, ...] = (1, 2), model: Optional[str] = None,
                  corpus: Optional[Path] = None) -> dict:
     """The Dask path on a local cluster with 1 and then 2 workers, same input: articles/s and speed-up."""

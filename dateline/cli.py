@@ -230,6 +230,22 @@ def bench_throughput(articles: int = typer.Option(200, help="Articles in the gen
     out.print(f"ratio dateline / bare spaCy (articles/s): [bold]{result['ratio']}[/bold]")
 
 
+@bench_app.command("memory")
+def bench_memory(small: int = typer.Option(2000, help="Articles in the small run."),
+                 large: int = typer.Option(20000, help="Articles in the large run."),
+                 processes: int = typer.Option(2, help="Worker processes."),
+                 as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")):
+    """Peak memory of the whole ingest for a small and a large corpus (flat memory: ratio near 1)."""
+    from .bench import memory
+
+    result = memory(small=small, large=large, processes=processes)
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    emit(result["runs"], Format.table, f"peak memory, {processes} process(es)")
+    out.print(f"ratio large / small (peak RSS): [bold]{result['ratio']}[/bold]")
+
+
 @app.command(name="settings")
 def settings_(fmt: Format = FMT):
     """The settings table: defaults, environment variables, current values."""
