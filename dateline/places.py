@@ -594,7 +594,7 @@ def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], person
     e, key = m.pick, norm(m.text)
     if key in persons and not (m.entity is not None and m.entity.label == "PERSON" and key in trusted_names):
         return False
-    if e.kind in STRONG_KINDS and e.how in ("name", "alt"):
+    if e.kind in STRONG_KINDS and e.how in ("name", "alt", "demonym"):
         return e.kind != "admin1" or e.country == "US" or e.population > 0 and len(key) > 3
     if e.kind in ("admin1", "admin2") and _admin_named(m):
         return True

@@ -159,6 +159,20 @@ def test_names_before_counties_are_counties(blank_nlp):
         assert (county.country, county.feature, county.name) == ("US", "admin", f"{name} County")
 
 
+def test_demonym_inside_a_name_and_a_village_abroad(blank_nlp):
+    doc = doc_with(blank_nlp, "The American Red Cross sent volunteers to Ohio and Texas, Petrova told reporters.",
+                   [("The American Red Cross", "ORG"), ("Ohio", "GPE"), ("Texas", "GPE"), ("Petrova", "GPE")])
+    assert toponym(doc, "American").country == "US"
+    assert toponym(doc, "Petrova") is None  # a village in Romania that nothing else in the story points to
+    assert place_of(doc, "Petrova") is None
+
+
+def test_a_longer_name_does_not_vouch_for_its_first_word(blank_nlp):
+    doc = doc_with(blank_nlp, "Dublin police said the Dublin City Schools board met in Columbus, Ohio.",
+                   [("Dublin", "GPE"), ("the Dublin City Schools", "ORG"), ("Columbus", "GPE"), ("Ohio", "GPE")])
+    assert place_of(doc, "Dublin").country == "US"
+
+
 # -------------------------------------------------------------------------------- the real model
 
 def test_seed_places_with_the_real_pipeline(nlp):
