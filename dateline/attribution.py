@@ -491,38 +491,43 @@ def _borrowed_subject(tok):
 
 
 def _label_frame(tok) -> Optional[Frame]:
-    """ "Yonhap: North fires missile" (a name and a colon opening a line) and '"..." ― Name' (a dash after a
-    closing quotation mark, then a name)."""
+    return _colon_frame(tok) or _dash_frame(tok)
+
+
+def _colon_frame(tok) -> Optional[Frame]:
+    """ "Yonhap: North fires missile", "PENCE: Well, ...": a short name and a colon open a line."""
+    if tok.text not in _set("reporting", "label_colons"):
+        return None
+    name = _line_before(tok)
+    if not name or len(name) > 5 or not all(t.pos_ == "PROPN" or t.is_title or t.is_upper for t in name):
+        return None
+    rest = {t.i for t in tok.doc[tok.i + 1:tok.sent.end] if not t.is_space}
+    return _label(tok, name, rest) if rest else None
+
+
+def _dash_frame(tok) -> Optional[Frame]:
+    """'"We will win." ― Jane Doe': a dash after a closing quotation mark, then a name."""
     doc = tok.doc
-    if tok.text in _set("reporting", "label_colons"):
-        line = _line_before(tok)
-        if line and len(line) <= 5 and all(t.pos_ == "PROPN" or t.is_title or t.is_upper for t in line):
-            rest = [t for t in doc[tok.i + 1:tok.sent.end] if not t.is_space]
-            if rest:
-                return _label(tok, line, {t.i for t in rest})
-    if tok.text in _set("reporting", "label_dashes") and tok.i > 0 and _is_quote(doc[tok.i - 1]):
-        name = []
-        for t in doc[tok.i + 1:min(len(doc), tok.i + 6)]:
-            if t.pos_ != "PROPN" and not (t.is_space and not name and "\n" not in t.text):
-                break
-            if not t.is_space:
-                name.append(t)
-        if name:
-            return _label(tok, name, _quote_tokens_before(tok))
-    return None
+    if tok.text not in _set("reporting", "label_dashes") or tok.i == 0 or not _is_quote(doc[tok.i - 1]):
+        return None
+    name = []
+    for t in doc[tok.i + 1:tok.i + 6]:
+        if t.is_space and not name and "\n" not in t.text:
+            continue
+        if t.pos_ != "PROPN":
+            break
+        name.append(t)
+    return _label(tok, name, _quote_tokens_before(tok)) if name else None
 
 
 def _line_before(tok) -> list:
-    out = []
-    for t in reversed(tok.doc[max(0, tok.i - 6):tok.i]):
-        if "\n" in t.text_with_ws:
-            break
-        out.insert(0, t)
-    else:
-        if tok.i - 6 > 0:
+    """The words from the start of the token's line up to it; [] when more than six tokens precede it."""
+    start = tok.i
+    while start > 0 and "\n" not in tok.doc[start - 1].text_with_ws:
+        start -= 1
+        if tok.i - start > 6:
             return []
-    out = [t for t in out if not t.is_space and not _is_quote(t) and t.text not in ("“", "(")]
-    return out
+    return [t for t in tok.doc[start:tok.i] if not t.is_space and not _is_quote(t) and t.text not in ("“", "(")]
 
 
 def _quote_tokens_before(tok) -> set:

@@ -460,3 +460,16 @@ def test_a_broken_user_cue_file_says_what_to_fix(tmp_path, monkeypatch):
         monkeypatch.delenv("DATELINE_DATA_DIR")
         attribution.cues.cache_clear()
         attribution._set.cache_clear()
+
+
+def test_name_colon_and_quote_dash_accounts(read):
+    text = 'Yonhap: North Korea fires two missiles\n\n"We will win the war." \u2015 Jane Doe'
+    doc, attr, certainty, _ = judge(read, text, "fires")
+    assert (attr.source.text, attr.cue.text, certainty) == ("Yonhap", ":", "attributed")
+    _, attr, _, _ = judge(read, text, "win")
+    assert (attr.source.text, attr.cue.text) == ("Jane Doe", "\u2015")
+
+
+def test_a_long_line_before_a_colon_is_no_name(read):
+    doc = read("The ministry said in a long statement on Monday the following: the talks are over.")
+    assert all(doc[f.cue_start].text != ":" for f in attribution.frames(doc))
