@@ -277,9 +277,13 @@ def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
         return value, (_span(doc, toks) if toks else None), how
 
     conditional = _condition_marker(nodes)
+    modals = [c for n in nodes for c in n.children if c.dep_ == "aux"]
     found = pick(_set("modality", "threatened", "governors"))
     if found is None and conditional is not None:
         found = pick(_set("modality", "threatened", "conditional_governors"))
+    if found is None and any(c.lower_ in _set("modality", "planned", "modals") | {"would"} for c in modals):
+        warner = pick(_set("modality", "threatened", "warnings"), [top] if top is not None else [])
+        found = warner if warner is not None and _same_subject(nodes[-1], warner) else None
     if found is not None:
         return out("threatened", [found], "governor")
     if conditional is not None:
@@ -287,7 +291,6 @@ def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
     found = pick(_set("modality", "hypothetical", "governors"))
     if found is not None:
         return out("hypothetical", [found], "governor")
-    modals = [c for n in nodes for c in n.children if c.dep_ == "aux"]
     hypothetical = [c for c in modals if c.lower_ in _set("modality", "hypothetical", "modals")]
     if hypothetical and not (all(c.lower_ == "would" for c in hypothetical) and _reported_would(doc, trigger)):
         return out("hypothetical", hypothetical[:1], "modal")
@@ -307,6 +310,16 @@ def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
     if _unrealized(trigger):
         return out("hypothetical", [trigger.head], "infinitive")
     return "actual", None, ""
+
+
+def _same_subject(clause, governor) -> bool:
+    """ "Pyongyang warned (that) it would retaliate": the clause's subject is the governor's own, by pronoun
+    or by the same head word; "experts warned prices would rise" is no threat."""
+    inner = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    outer_subject = next((c for c in governor.children if c.dep_ == "nsubj"), None)
+    if inner is None or outer_subject is None:
+        return False
+    return inner.lower_ in ("it", "they", "we", "he", "she", "i") or inner.lemma_ == outer_subject.lemma_
 
 
 # The links by which a governor takes the trigger as its complement ("plans -xcomp-> launch").

@@ -207,6 +207,8 @@ def test_negation_of_the_clause_does_not_reach_an_event_noun(read):
     ("Officials said the army would send troops next week.", "send", "planned"),
     ("The North threatened to launch a nuclear strike.", "launch", "threatened"),
     ("The North vowed to retaliate if the drills continue.", "retaliate", "threatened"),
+    ("The North warned that it would take strong countermeasures.", "take", "threatened"),
+    ("Experts warned that prices would rise.", "rise", "planned"),
     ("The North often holds diplomats' families hostage in Pyongyang.", "holds", "habitual"),
     ("Guards routinely beat the prisoners.", "beat", "habitual"),
     ("North Korean craftsmen are famous for building bronze statues.", "building", "habitual"),
