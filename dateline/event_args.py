@@ -33,6 +33,9 @@ ON_TARGET_TYPES = {"ASSAULT", "ACCUSE", "SANCTION", "COERCE", "THREATEN", "PROTE
 WITH_TARGET_TYPES = {"CONSULT", "COOPERATE", "AGREE", "ASSAULT"}
 TO_TARGET_TYPES = {"COOPERATE", "AID", "REQUEST", "SUPPORT", "RETREAT", "CONCEDE"}
 WORK_VERBS = {"work", "serve"}
+ASKING_TYPES = {"REQUEST": "planned", "AGREE": "planned", "THREATEN": "threatened"}
+COMMANDS = {"order", "direct", "instruct"}  # an authority's order is carried out, not merely asked for
+ASKED_LINKS = {"dobj", "xcomp", "ccomp", "pcomp", "pobj", "prep", "conj"}
 MEMBER_PREPS = {"of", "with", "under", "for", "at", "in"}
 NOT_ORG_TYPES = {"GPE", "LOC", "PERSON", "DATE", "TIME", "NORP", "FAC", "CARDINAL", "ORDINAL", "MONEY"}
 CONTINUATION_VERBS = {"flee", "escape", "leave", "run", "go", "come", "arrive", "return", "disappear", "vanish"}
@@ -226,9 +229,11 @@ def _pobj(prep):
 
 
 def _prep_objects(tok, words: set) -> list:
+    from .events import _temporal
+
     out = []
     for child in tok.children:
-        if child.dep_ in ("prep", "agent", "dative") and child.lower_ in words:
+        if child.dep_ in ("prep", "agent", "dative") and child.lower_ in words and not _temporal(child):
             obj = _pobj(child)
             if obj is not None:
                 out.append(obj)
@@ -296,7 +301,9 @@ def noun_roles(tok, entry, lex):
             actor = child
     actor = actor or _first(_prep_objects(tok, {"by"}))
     verb = governing_verb(tok)
-    if actor is None and verb is not None and tok.dep_ in ("dobj", "attr"):
+    # "conducted a test-fire": the light verb's subject acts; "condemned the attack": it does not.
+    if actor is None and verb is not None and tok.dep_ in ("dobj", "attr") and \
+            verb.lemma_.lower() in lex.light_verbs:
         actor = acting_subject(verb, lex)
     target = None
     if entry.type in OF_TARGET_TYPES:
@@ -408,6 +415,9 @@ def participant(doc, tok, extra_orgs: tuple = (), extra_names: tuple = ()) -> Op
     if tok is None:
         return None
     span = noun_phrase(tok)
+    conjuncts = [c for c in tok.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")]
+    if conjuncts and tok.dep_ in ("nsubj", "nsubjpass"):  # "activists and the police clashed": both act
+        span = doc[span.start:max(noun_phrase(c).end for c in conjuncts)]
     info = dict(_describe(doc, span))
     names, orgs = _orgs_of(doc, span, tok)
     orgs += list(extra_orgs)
@@ -731,8 +741,27 @@ def _factuality(doc, tok, entry, event) -> None:
     anchor = anchor if anchor is not None and anchor.lemma_.lower() != "be" else tok
     event.attribution, event.certainty, event.hedge = attribution.attribute(doc, tok)
     event.polarity = attribution.polarity(doc, anchor)
+    event.modality = attribution.modality(doc, anchor)
     if entry.pos == "noun" and any(c.dep_ == "det" and c.lower_ in ("no", "zero") for c in tok.children):
         event.polarity = "negated"  # "no arrests have been made"
+    if event.modality == "actual":
+        event.modality = _asked_for(tok) or "actual"
+
+
+def _asked_for(tok) -> Optional[str]:
+    """"demanded the arrest of", "ordered rounding up", "threatened to expel": what is asked for, promised or
+    threatened has not happened."""
+    from .events import match
+
+    node = tok
+    for _ in range(4):
+        if node.dep_ not in ASKED_LINKS or node.head.i == node.i:
+            return None
+        node = node.head
+        entry = match(node) if node.pos_ == "VERB" and node.lemma_.lower() not in COMMANDS else None
+        if entry is not None and entry.type in ASKING_TYPES:
+            return ASKING_TYPES[entry.type]
+    return None
     event.modality = attribution.modality(doc, anchor)
 
 

@@ -97,6 +97,7 @@ class Entry:
     prep_none: frozenset = frozenset()
     needs_dep: frozenset = frozenset()
     intransitive: bool = False
+    clause_none: bool = False
 
     @property
     def specificity(self) -> int:
@@ -139,7 +140,7 @@ def _entry(event_type: str, pos: str, key: str, value) -> Entry:
         mode=spec.get("mode"), context=spec.get("context"), not_with=lower(spec.get("not_with")),
         transitive=bool(spec.get("transitive")), prep_any=lower(spec.get("prep_any")),
         prep_none=lower(spec.get("prep_none")), needs_dep=lower(spec.get("needs_dep")),
-        intransitive=bool(spec.get("intransitive")),
+        intransitive=bool(spec.get("intransitive")), clause_none=bool(spec.get("clause_none")),
     )
 
 
@@ -225,6 +226,8 @@ def _fits(entry: Entry, tok, near: set) -> bool:
     if entry.transitive and not _is_transitive(tok):
         return False
     if entry.intransitive and any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in tok.children):
+        return False
+    if entry.clause_none and any(c.dep_ == "ccomp" for c in tok.children):
         return False
     if entry.needs_dep and not (entry.needs_dep & {c.dep_ for c in tok.children}):
         return False

@@ -209,6 +209,27 @@ def test_agree_to_release_gives_both_events(nlp):
     assert rel.mode == "release" and rel.modality == "planned" and rel.actor.country == "TR"
 
 
+def test_what_is_demanded_has_not_happened_and_has_no_actor_yet(nlp):
+    doc = read(nlp, "Protesters demanded the arrest of the mayor.")
+    assert only(doc, "REQUEST").actor.text == "Protesters"
+    arrest = only(doc, "COERCE")
+    assert arrest.modality == "planned" and arrest.actor is None and arrest.target.text == "the mayor"
+
+
+def test_coordinated_subjects_act_together_and_dates_are_not_targets(nlp):
+    ev = only(read(nlp, "Rebels and the army clashed near Goma on Sunday."), "ASSAULT")
+    assert ev.actor.text == "Rebels and the army" and ev.target is None
+    assert ev.location.country == "CD" and ev.date.start == "2015-06-07"
+
+
+def test_membership_kept_when_no_stage_knows_the_body(nlp):
+    doc = read(nlp, "An engineer with Plant Nine who defected to Canada took secret files with him.")
+    ev = only(doc, "DEFECT")
+    assert ev.actor.text.startswith("An engineer")
+    assert "Plant Nine" in ev.actor.orgs
+    assert ev.destination.country == "CA"
+
+
 def test_event_ids_are_stable_and_numbered(nlp):
     text = "Police arrested two men in Lagos. Soldiers later killed a suspect."
     a = [e.id for e in read(nlp, text, doc_id="abc")._.events]

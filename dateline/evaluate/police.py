@@ -29,6 +29,8 @@ import yaml
 from ..errors import EvaluationError
 
 CLASSES = ("ARREST", "FORCE", "KILL")
+UNNAMED = {"they", "we", "them", "us", "he", "it"}
+JUDICIAL = ("sentenc", "convict", "jail", "imprison")  # a court's sentence is not a police arrest
 DEATH_WORDS = {"kill", "die", "death", "dead", "succumb", "toll", "body", "bodies", "killing", "shot"}
 DATA = Path(__file__).resolve().parents[1] / "data" / "events" / "security_forces.yaml"
 
@@ -83,8 +85,13 @@ def _locate(text: str, sents: list[dict]) -> list[dict]:
 def _is_force(participant) -> bool:
     if participant is None:
         return False
-    words = set(re.findall(r"[a-z][a-z'-]*", (participant.text or "").lower()))
+    text = " ".join([participant.text or "", participant.name or ""] + list(participant.orgs or []))
+    words = set(re.findall(r"[a-z][a-z'-]*", text.lower()))
     return bool(words & _forces()["words"])
+
+
+def _unnamed(participant) -> bool:
+    return participant is None or (participant.text or "").lower() in UNNAMED
 
 
 def _state_only(doc, event) -> bool:
@@ -96,8 +103,9 @@ def event_classes(doc, event) -> set:
     if event.polarity == "negated" or event.modality in ("planned", "threatened"):
         return set()
     if event.type == "COERCE" and event.mode == "arrest":
-        return {"ARREST"} if event.modality != "hypothetical" else set()
-    if event.type == "ASSAULT" and (_is_force(event.actor) or (event.actor is None and _state_only(doc, event))):
+        judicial = event.trigger.text.lower().startswith(JUDICIAL)
+        return {"ARREST"} if event.modality != "hypothetical" and not judicial else set()
+    if event.type == "ASSAULT" and (_is_force(event.actor) or (_unnamed(event.actor) and _state_only(doc, event))):
         return {"FORCE"}
     return set()
 
