@@ -709,8 +709,8 @@ def _propagate_names(doc) -> None:
     persons = [e for e in doc._.entities if e.label == "PERSON" and e.actor is not None]
     for ent in persons:
         if ent.actor.actor_id.startswith("person:"):
-            longer = next((p for p in persons if p.start < ent.start and set(ent.text.split()) <
-                           set(p.text.split()) and p.actor.country), None)
+            longer = next((p for p in reversed(persons) if p.start < ent.start and set(ent.text.split()) <
+                           set(p.text.split()) and p.actor.country), None)  # the nearest earlier one
             if longer is not None:
                 ent.actor = longer.actor
 

@@ -222,11 +222,21 @@ def antecedent(doc, x: SpanLike):
     return best.span
 
 
+HONORIFICS = {"excellency", "majesty", "highness", "holiness", "eminence", "royal"}
+
+
+def _honorific(token) -> bool:
+    """"His Excellency", "Her Majesty" are titles, not references back (startswith: "ExcellencyKim" in
+    scraped KCNA text)."""
+    nxt = token.nbor(1).lower_ if token.i + 1 < len(token.doc) else ""
+    return any(nxt.startswith(h) for h in HONORIFICS)
+
+
 def resolve(doc) -> dict:
     """{anaphor start char: antecedent start char} for every anaphor of the document."""
     lex = _lex()
     out = {}
-    spans = [doc[t.i:t.i + 1] for t in doc if t.lower_ in PRONOUNS and t.pos_ == "PRON"]
+    spans = [doc[t.i:t.i + 1] for t in doc if t.lower_ in PRONOUNS and t.pos_ == "PRON" and not _honorific(t)]
     spans += [c for c in _chunks(doc) if c.root.lower_ not in PRONOUNS and _anaphor(doc, c, lex)]
     # "the bank's assets": the possessor is a phrase of its own
     spans += [doc[t.left_edge.i:t.i + 1] for t in doc if t.dep_ == "poss" and t.pos_ == "NOUN"

@@ -136,3 +136,10 @@ def test_describe_people_of_a_country_as_a_group(nlp):
     doc = nlp(nlp_stage.make_doc(nlp, "Three North Koreans crossed the border."))
     d = coref.describe(doc, _at(doc, "Three North Koreans"))
     assert (d["kind"], d["country"], d["name"]) == ("group", "KP", None)
+
+
+@pytest.mark.slow
+def test_honorific_is_not_an_anaphor(nlp):
+    doc = nlp(nlp_stage.make_doc(nlp, "A member of the council met the envoy. His Excellency Kim Song thanked him."))
+    assert _at(doc, "His Excellency").start_char not in doc._.corefs
+    assert _at(doc, "him.", 3).start_char in doc._.corefs
