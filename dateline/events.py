@@ -180,7 +180,10 @@ def near_lemmas(tok) -> set:
     for child in tok.children:
         # Another clause's words, the subject's and dates are not the pattern's ("... after they fired
         # rockets", "Kim, general secretary, received", "held in March").
-        if child.dep_ in CLAUSE_LINKS or child.dep_ in ("nsubj", "csubj") or child.ent_type_ in ("DATE", "TIME"):
+        if child.dep_ in ("nsubj", "csubj") or child.ent_type_ in ("DATE", "TIME"):
+            continue
+        if child.dep_ in CLAUSE_LINKS:  # the head word of a clause ("found him guilty"), not its contents
+            out.add(child.lemma_.lower())
             continue
         out.add(child.lemma_.lower())
         out.add(child.lower_)
