@@ -407,8 +407,15 @@ def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
     by_sentence = entry[2]
     if (start, end) not in by_sentence:
         found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok) for tok in doc[start:end])
-        by_sentence[(start, end)] = [f for f in found if f is not None]
+        by_sentence[(start, end)] = _outermost_beliefs(doc, [f for f in found if f is not None])
     return by_sentence[(start, end)]
+
+
+def _outermost_beliefs(doc, found: list[Frame]) -> list[Frame]:
+    """ "Clinton said she thinks ...": a belief inside another account is part of that account."""
+    beliefs = _set("reporting", "beliefs")
+    return [f for f in found if not (doc[f.cue_start].lemma_.lower() in beliefs
+                                     and any(f.cue_start in g.scope for g in found if g is not f))]
 
 
 def _verb_frame(tok) -> Optional[Frame]:
@@ -513,6 +520,8 @@ def _colon_frame(tok) -> Optional[Frame]:
         return None
     name = _line_before(tok)
     if not name or len(name) > 5 or not all(t.pos_ == "PROPN" or t.is_title or t.is_upper for t in name):
+        return None
+    if any(t.lower_ in _set("reporting", "label_stopwords") for t in name):  # "Correction:", "Update:"
         return None
     rest = {t.i for t in tok.doc[tok.i + 1:tok.sent.end] if not t.is_space}
     return _label(tok, name, rest) if rest else None

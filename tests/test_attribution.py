@@ -475,3 +475,10 @@ def test_name_colon_and_quote_dash_accounts(read):
 def test_a_long_line_before_a_colon_is_no_name(read):
     doc = read("The ministry said in a long statement on Monday the following: the talks are over.")
     assert all(doc[f.cue_start].text != ":" for f in attribution.frames(doc))
+
+
+def test_a_belief_inside_an_account_belongs_to_it(read):
+    doc, attr, _, _ = judge(read, "Clinton said she thinks the economy grew.", "grew")
+    assert attr.source.text == "Clinton" and attr.cue.text == "said"
+    doc = read("Correction: the army fired two missiles.")
+    assert attribution.frames(doc) == []
