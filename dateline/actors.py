@@ -30,6 +30,7 @@ from typing import Iterable, Optional
 
 import yaml
 from spacy.matcher import PhraseMatcher
+from spacy.tokens import Span
 from spacy.util import filter_spans
 
 from . import settings
@@ -291,8 +292,8 @@ def dictionary_matches(doc, lex: Lexicon) -> list[tuple]:
                 continue  # "defence ministry", "U.S. army": names end in a capitalised word
             if matcher is exact and len(span) == 1 and _upper_sentence(span) and not span[0].ent_type_:
                 continue  # "WHO", "US" in an all-caps headline are words
-            found.append(doc[start:end].char_span(0, len(span.text), label=doc.vocab.strings[match_id]))
-    spans = filter_spans([s for s in found if s is not None])
+            found.append(Span(doc, start, end, label=match_id))
+    spans = filter_spans(found)
     return [(s, s.label_) for s in spans]
 
 
@@ -309,13 +310,11 @@ def _add_dictionary_entities(doc, lex: Lexicon, resolved: dict) -> None:
     for span, actor_id in dictionary_matches(doc, lex):
         entry = lex.actors[actor_id]
         clashes = [e for e in doc._.entities or [] if e.start < span.end_char and span.start_char < e.end]
-        if entry.kind == "country" and clashes:
+        if entry.kind == "country" and (clashes or _upper_sentence(span)):
             continue  # the model's reading of a country name stands; places resolves it
         if any(_keeps_larger(doc, e, span) for e in clashes):
             continue
         label = KIND_LABEL.get(entry.kind, "ORG")
-        if entry.kind == "country" and clashes == [] and _upper_sentence(span):
-            continue
         new.append(Entity(text=span.text, start=span.start_char, end=span.end_char, label=label))
         resolved[span.start_char] = actor_id
     add_entities(doc, new, replace_overlaps=True)
