@@ -555,10 +555,10 @@ def _short_actor(doc, text: str, lex: Lexicon) -> Optional[Entry]:
 def org_kind(text: str, lex: Lexicon) -> str:
     """Kind of an unknown organisation from its last words ("... Banking Corp." -> bank)."""
     words = re.sub(r"[^\w\s']", " ", norm(text)).split()
-    for n in range(len(words)):
-        for k in (2, 1):
-            key = " ".join(words[len(words) - n - k:len(words) - n]) if len(words) - n - k >= 0 else None
-            if key and key in lex.org_kinds:
+    for end in range(len(words), 0, -1):
+        for size in (2, 1):
+            key = " ".join(words[max(0, end - size):end])
+            if key in lex.org_kinds:
                 return lex.org_kinds[key]
     return "organization"
 
