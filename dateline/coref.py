@@ -4,7 +4,8 @@ A rule-based resolver: an anaphor ("he", "she", "they", "it", "That official", "
 back to the nearest compatible mention introduced earlier (a named person or organisation, or a noun phrase
 headed by a role noun such as "one official with Room 39"). Compatible means same number and class (person,
 group, organisation); ranking prefers the fewest sentences back, then a subject, then the nearest. A definite
-noun phrase needs the same head noun, unless its head is generic ("the official", "the man").
+noun phrase needs the same head noun, unless its head is generic ("the official", "the man") or is the role
+of a named person ("the leader" -> Kim Jong Un); a nationality in it must agree ("the South Korean president").
 
     resolve(doc)            -> {anaphor start char: antecedent start char}; the actors stage stores it on
                                doc._.corefs
@@ -41,6 +42,8 @@ class Mention:
     kind: str  # person | group | org
     head: str  # lemma of the head noun, lower case
     sent: int  # sentence index
+    country: Optional[str] = None
+    role: str = ""  # a named person's role ("leader"), so "the leader" can find "Kim Jong Un"
 
     @property
     def subject(self) -> bool:
@@ -89,7 +92,8 @@ def _entity_mentions(doc, index: dict) -> list:
         if span is None or _modifier(span):
             continue  # "a Korean Air passenger plane" is about the plane
         kind = "person" if ent.actor.kind == "person" else "org"
-        out.append(Mention(span, "sg", kind, span.root.lemma_.lower(), index[span.start]))
+        out.append(Mention(span, "sg", kind, span.root.lemma_.lower(), index[span.start], ent.actor.country,
+                           ent.actor.role or ""))
     return out
 
 
@@ -113,7 +117,8 @@ def _chunk_mentions(doc, index: dict, lex) -> list:
         if rk is None and (_org_head(chunk, lex) or _institution_head(chunk, lex)):
             rk = ("pl", "group") if root.tag_ == "NNS" else ("sg", "org")
         if rk is not None:
-            out.append(Mention(chunk, rk[0], rk[1], root.lemma_.lower(), index[chunk.start]))
+            country = _country_in([t for t in chunk if t.i < root.i], lex)
+            out.append(Mention(chunk, rk[0], rk[1], root.lemma_.lower(), index[chunk.start], country))
     return out
 
 
@@ -163,28 +168,46 @@ def _find_mentions(doc) -> list:
     return out
 
 
-def _anaphor(doc, span, lex) -> Optional[tuple]:
-    """(number, kind, head, definite NP?) when the span refers back, else None."""
+@dataclass
+class Anaphor:
+    number: str
+    kind: str
+    head: str
+    definite: bool  # a noun phrase ("the official"), not a pronoun
+    country: Optional[str] = None  # "the North Korean leader"
+
+
+def _anaphor(doc, span, lex) -> Optional[Anaphor]:
+    """What an anaphor asks of its antecedent, or None when the span does not refer back."""
     if len(span) == 1 and span[0].lower_ in PRONOUNS:
-        return (*PRONOUNS[span[0].lower_], span[0].lower_, False)
+        return Anaphor(*PRONOUNS[span[0].lower_], span[0].lower_, False)
     first, root = span[0], span.root
-    if first.lower_ not in DEFINITE or any(t.pos_ == "PROPN" or t.ent_type_ for t in span):
-        return None
+    names = [t for t in span if t.pos_ == "PROPN" or t.ent_type_]
+    if first.lower_ not in DEFINITE or any(t.ent_type_ != "NORP" for t in names):
+        return None  # a name introduces; only a nationality may qualify a definite description
     if any(t.dep_ == "prep" and t.head == root for t in span):
         return None  # "the official of Room 39" introduces, it does not refer back
     rk = _role_kind(root, lex)
     if rk is None and _org_head(span, lex):
         rk = ("sg", "org")
-    return (*rk, root.lemma_.lower(), True) if rk else None
+    return Anaphor(*rk, root.lemma_.lower(), True, _country_in(names, lex)) if rk else None
 
 
-def _compatible(ana: tuple, m: Mention) -> bool:
-    number, kind, head, definite = ana
-    if kind == "org":
-        return m.kind == "org" and (not definite or head in m.span.text.lower())
-    if kind == "group":
-        return m.kind == "group" and (not definite or head == m.head or head in GENERIC_HEADS)
-    return m.kind == "person" and (not definite or head == m.head or head in GENERIC_HEADS)
+def _country_in(tokens, lex) -> Optional[str]:
+    from .actors import _country_in as country_in
+
+    return country_in(tokens, lex) if tokens else None
+
+
+def _compatible(ana: Anaphor, m: Mention) -> bool:
+    if ana.country and m.country and ana.country != m.country:
+        return False
+    if ana.kind == "org":
+        return m.kind == "org" and (not ana.definite or ana.head in m.span.text.lower())
+    same = not ana.definite or ana.head == m.head or ana.head in GENERIC_HEADS
+    if ana.kind == "group":
+        return m.kind == "group" and same
+    return m.kind == "person" and (same or ana.head in m.role.split())
 
 
 def _as_span(doc, x):
@@ -217,7 +240,7 @@ def antecedent(doc, x: SpanLike):
         return None
     # In the same sentence the nearest mention wins (the parser often misplaces subjects of reported
     # speech); across sentences a subject is preferred, then the nearest.
-    best = min(cands, key=lambda m: (here - m.sent, m.head != ana[2], here != m.sent and not m.subject,
+    best = min(cands, key=lambda m: (here - m.sent, m.head != ana.head, here != m.sent and not m.subject,
                                      -m.span.start))
     return best.span
 

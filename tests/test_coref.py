@@ -143,3 +143,15 @@ def test_honorific_is_not_an_anaphor(nlp):
     doc = nlp(nlp_stage.make_doc(nlp, "A member of the council met the envoy. His Excellency Kim Song thanked him."))
     assert _at(doc, "His Excellency").start_char not in doc._.corefs
     assert _at(doc, "him.", 3).start_char in doc._.corefs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text,description,expected", [
+    ("Kim Jong Un met Yoon Suk Yeol. The South Korean president said the talks went well.",
+     "The South Korean president", "Yoon Suk Yeol"),
+    ("Yoon Suk Yeol met Kim Jong Un. The North Korean leader said the talks went well.",
+     "The North Korean leader", "Kim Jong Un"),
+])
+def test_definite_description_matches_role_and_nationality(nlp, text, description, expected):
+    doc = nlp(nlp_stage.make_doc(nlp, text))
+    assert coref.antecedent(doc, _at(doc, description)).text == expected
