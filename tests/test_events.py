@@ -289,13 +289,14 @@ def test_plover_suite_above_floor():
     result = plover.run(data)
     assert result["n"] == 1050
     assert check_floors("plover", result) == []
-    assert result["details"]["halves"]["check"]["accuracy"] >= 0.68
+    assert result["details"]["halves"]["check"]["accuracy"] >= 0.74  # the half never inspected: 0.7625
 
 
-# The police suite on its first 120 documents (about 30 s here, 2,023 sentences): measured 0.887 precision,
-# 0.786 recall, 0.833 F1 at sentence level; the floors in eval_floors.json are for the full set (674 documents).
+# The police suite on its first 120 documents (15-30 s here, 2,023 sentences): measured 0.903 precision,
+# 0.800 recall, 0.849 F1 at sentence level, document recall 0.923; the floors in eval_floors.json are for the
+# full set (674 documents, 11,807 sentences: 0.852 / 0.738 / 0.791).
 POLICE_SUBSET = 120
-POLICE_SUBSET_FLOORS = {"precision": 0.84, "recall": 0.74, "f1": 0.79}
+POLICE_SUBSET_FLOORS = {"precision": 0.87, "recall": 0.77, "f1": 0.82}
 
 
 def test_police_suite_subset_above_floor():
@@ -306,4 +307,4 @@ def test_police_suite_subset_above_floor():
     assert result["n"] > 1900
     for key, floor in POLICE_SUBSET_FLOORS.items():
         assert result[key] >= floor, (key, result[key])
-    assert result["details"]["document"]["recall"] >= 0.85
+    assert result["details"]["document"]["recall"] >= 0.88
