@@ -108,7 +108,7 @@ def _exact(text: str) -> tuple[Entry, ...]:
     if norm(name) in rules().generic:
         return ()
     found = tuple(e for e in gazetteer.lookup(name)
-                  if e.how == "name" or e.how in ("alt", "demonym") and e.kind in STRONG_KINDS
+                  if e.how == "name" or e.how in ("alt", "demonym") and (e.kind in STRONG_KINDS or e.capital)
                   or e.how == "short" and " " in name)
     if not found and name.rsplit(" ", 1)[-1] in rules().strong_suffixes:
         found = _without_admin_suffix(name)  # "Loudon Co."
@@ -218,9 +218,10 @@ def _prefer_cities(found: tuple[Entry, ...]) -> tuple[Entry, ...]:
     # A province or county named as its main city ("Beijing", "Paris") is read as the city: news that
     # means the unit says "Province" or "County", and such names are looked up with their suffix.
     cities = {(e.country, e.admin1) for e in found if e.kind == "city"}
+    capitals = {e.country for e in found if e.kind == "city" and e.capital}  # "Moscow", "Kiev": not the oblast
     return tuple(e for e in found
                  if not (e.kind in ("admin1", "admin2") and e.how == "name" and e.country != "US"
-                         and (e.country, e.admin1) in cities)
+                         and ((e.country, e.admin1) in cities or e.country in capitals))
                  and not (e.kind == "admin2" and e.how == "name" and (e.country, e.admin1) in cities)) or found
 
 
@@ -596,7 +597,8 @@ def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], person
     if key in persons and not (m.entity is not None and m.entity.label == "PERSON" and key in trusted_names):
         return False
     if e.kind in STRONG_KINDS and e.how in ("name", "alt", "demonym"):
-        return e.kind != "admin1" or e.country == "US" or e.population > 0 and len(key) > 3
+        # a province abroad ("Maritime", Togo) only in a story about its country
+        return e.kind != "admin1" or e.country == "US" or e.country in _context(firm, exclude=key).countries
     if e.kind in ("admin1", "admin2") and _admin_named(m):
         return True
     if key in trusted_names:
