@@ -424,8 +424,23 @@ def _country_in(tokens, lex: Lexicon) -> Optional[str]:
     return None
 
 
+FLIGHT_CODE = re.compile(r"^(?:[A-Z]{2}|[A-Z]\d|\d[A-Z])?\d{1,4}$")
+
+
+def _craft_name_end(toks, end: int, kind: str) -> int:
+    """Index after the name that follows a class noun: proper nouns, or a flight number after "flight"."""
+    if toks[end - 1].lower_ == "flight" and end < len(toks) and FLIGHT_CODE.match(toks[end].text):
+        return end + 1
+    j = end
+    while j < len(toks) and j - end < 3 and toks[j].pos_ == "PROPN" and toks[j].text[:1].isupper() \
+            and toks[j].ent_type_ not in ("DATE", "GPE", "CARDINAL"):
+        j += 1
+    return j
+
+
 def _vessel_entities(doc, lex: Lexicon, resolved: dict, countries: dict) -> None:
-    """"the South Korean Navy corvette Cheonan": a class noun before a proper name names a vessel."""
+    """"the South Korean Navy corvette Cheonan", "Korean Air Flight 858": a class noun before a name names a
+    ship or an aircraft; its country comes from the words before the class noun."""
     new = []
     for sent in sentences(doc):
         toks = list(sent)
@@ -434,22 +449,37 @@ def _vessel_entities(doc, lex: Lexicon, resolved: dict, countries: dict) -> None
             if hit is None:
                 continue
             end, kind = hit
-            j = end
-            while j < len(toks) and j - end < 3 and toks[j].pos_ == "PROPN" and toks[j].text[:1].isupper() \
-                    and toks[j].ent_type_ not in ("DATE", "GPE", "CARDINAL"):
-                j += 1
+            j = _craft_name_end(toks, end, kind)
             if j == end or lex.country_of(toks[end].text):
                 continue
-            name = doc[toks[end].i:toks[j - 1].i + 1]
+            flight = toks[i].lower_ == "flight"
+            name = doc[toks[i if flight else end].i:toks[j - 1].i + 1]  # "Flight 858", not "858"
+            owner = _craft_owner(doc, name, lex)
+            if owner is not None:  # "Korean Air Flight 858" read as one name: the airline stays an actor
+                new.append(Entity(owner[0].text, owner[0].start_char, owner[0].end_char, "ORG"))
+                resolved[owner[0].start_char] = owner[1].actor_id
             entry = lex.lookup(name.text)
             if entry is not None and entry.kind in ("vessel", "aircraft"):
                 resolved[name.start_char] = entry.actor_id
             else:
                 left = [t for t in toks[max(0, i - 6):i] if not t.is_punct]
-                resolved[name.start_char] = ("vessel:" + slug(name.text), kind)
-                countries[name.start_char] = _country_in(left, lex)
+                resolved[name.start_char] = (f"{kind}:" + slug(name.text), kind)
+                countries[name.start_char] = owner[1].country if owner else _country_in(left[::-1], lex)
             new.append(Entity(name.text, name.start_char, name.end_char, "PRODUCT"))
     add_entities(doc, new, replace_overlaps=True)
+
+
+def _craft_owner(doc, name, lex: Lexicon) -> Optional[tuple]:
+    """(span, entry) of a known operator that the model read together with the craft's name."""
+    for ent in doc._.entities or []:
+        if ent.start < name.start_char < ent.end:
+            owner = doc.char_span(ent.start, name.start_char, alignment_mode="contract")
+            while owner is not None and len(owner) and (owner[-1].is_space or owner[-1].lower_ in lex.vessel_nouns):
+                owner = owner[:-1]
+            entry = lex.lookup(owner.text) if owner is not None and len(owner) else None
+            if entry is not None and entry.kind != "country":
+                return owner, entry
+    return None
 
 
 def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:

@@ -199,6 +199,15 @@ def test_vessel_named_after_its_class_noun(nlp):
 
 
 @pytest.mark.slow
+def test_flight_number_is_an_aircraft_and_the_airline_stays(nlp):
+    doc = _run(nlp, "North Korean agents blew up Korean Air Flight 858 in 1987. The plane 858 was not found.")
+    flight = _actor(doc, "Flight 858")
+    assert (flight.actor_id, flight.kind, flight.country) == ("aircraft:flight-858", "aircraft", "KR")
+    assert _actor(doc, "Korean Air").actor_id == "KR-KOREANAIR"
+    assert not any(e.text == "plane 858" for e in doc._.entities)
+
+
+@pytest.mark.slow
 def test_institution_of_a_country(nlp):
     doc = _run(nlp, "A spokesman for the South Korean Navy said the ship sank. The Chinese Foreign Ministry did not.")
     navy = next(e.actor for e in doc._.entities if e.text.endswith("Navy"))
