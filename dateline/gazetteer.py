@@ -417,10 +417,15 @@ class Gazetteer:
         self._local = threading.local()
 
     def _con(self) -> sqlite3.Connection:
-        con = getattr(self._local, "con", None)
-        if con is None:
-            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-            self._local.con = con
+        # One connection per thread and per process: a connection must not cross a fork (nlp.pipe workers).
+        con, pid = getattr(self._local, "con", None), getattr(self._local, "pid", None)
+        if con is None or pid != os.getpid():
+            try:
+                con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise ConfigError(f"cannot open the gazetteer index {self.path}: {exc}",
+                                  fix="delete the file; it is rebuilt at the next use") from exc
+            self._local.con, self._local.pid = con, os.getpid()
         return con
 
     @lru_cache(maxsize=200_000)
