@@ -639,8 +639,9 @@ def resolve_entity(doc, ent: Entity, lex: Lexicon, resolved: dict, countries: di
     if isinstance(known, tuple):  # a vessel found by its class noun
         return Actor(actor_id=known[0], name=ent.text, kind=known[1], country=countries.get(ent.start))
     entry = lex.entry(known) or (lex.lookup(ent.text) if ent.label in ACTOR_LABELS else None)
-    if entry is not None and entry.kind == "country" and ent.label == "PERSON":
-        entry = None  # "Jordan" the player is not Jordan the country
+    if entry is not None and (entry.kind == "country" and ent.label == "PERSON" or
+                              entry.kind in ("vessel", "aircraft") and ent.label in ("GPE", "LOC")):
+        entry = None  # "Jordan" the player is not Jordan the country; Cheonan the city is not the ship
     entry = entry or (_short_actor(doc, ent.text, lex) if ent.label in ACTOR_LABELS - {"PERSON"} else None)
     if entry is not None:
         return entry.actor()

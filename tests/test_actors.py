@@ -271,3 +271,10 @@ def test_unknown_person_role_and_country(nlp, text, name, country, role):
     person = _actor(doc, name)
     assert (person.actor_id, person.country, person.role) == ("person:" + actors.slug(name), country, role)
     assert not any(e.label == "ORG" and e.text == "Defense" for e in doc._.entities)
+
+
+def test_a_city_that_shares_a_ships_name_is_not_the_ship(blank_nlp):
+    doc = _blank_doc(blank_nlp, "Officials in Cheonan met. The Cheonan sank.", [("Cheonan", "GPE")])
+    assert _actor(doc, "Cheonan") is None
+    doc = _blank_doc(blank_nlp, "Jordan scored twice.", [("Jordan", "PERSON")])
+    assert _actor(doc, "Jordan").actor_id == "person:jordan"
