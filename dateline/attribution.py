@@ -52,7 +52,8 @@ class Frame:
     source_start: Optional[int]
     source_end: Optional[int]
     scope: frozenset
-    kind: str = "verb"  # verb | object ("quoted X as saying") | preposition ("according to") | label ("X: ...")
+    # verb | object ("quoted X as saying") | preposition ("according to") | label ("X: ...") | announcement
+    kind: str = "verb"
 
 
 # ---------------------------------------------------------------- cue data
@@ -400,11 +401,15 @@ def frames(doc, sent=None) -> list[Frame]:
 _LAST = threading.local()
 
 
-def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
+def _doc_cache(doc) -> dict:
     entry = getattr(_LAST, "entry", None)
     if entry is None or entry[0] is not doc or entry[1] != len(doc):
         entry = _LAST.entry = (doc, len(doc), {})
-    by_sentence = entry[2]
+    return entry[2]
+
+
+def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
+    by_sentence = _doc_cache(doc)
     if (start, end) not in by_sentence:
         found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok) for tok in doc[start:end])
         by_sentence[(start, end)] = _outermost_beliefs(doc, [f for f in found if f is not None])
@@ -748,7 +753,7 @@ def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[
     """(attribution, certainty, hedge span) of the event whose trigger is the token `trigger`."""
     frame = _covering(doc, trigger, _nearby_frames(doc, trigger))
     if frame is None and doc.has_annotation("DEP") and not _in_cue(doc, trigger):
-        frame = _carried(doc, trigger)
+        frame = _carried(doc, trigger) or _announced(doc, trigger)
     attribution = to_attribution(doc, frame) if frame is not None else None
     hedged = hedge(doc, trigger) or (_source_hedge(doc, frame) if frame is not None else None)
     if hedged is not None:
@@ -756,6 +761,59 @@ def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[
     if attribution is not None:
         return attribution, "attributed", None
     return None, "asserted", None
+
+
+def announcements(doc) -> list[Frame]:
+    """ "A spokesman ... issued the following press statement:", "The following is the KCNA commentary": what
+    follows, to the end of the article, is the announcer's account."""
+    if not doc.has_annotation("DEP"):
+        return []
+    cache = _doc_cache(doc)
+    if "announcements" not in cache:
+        found = (_announcement(doc, sent) for sent in doc.sents)
+        cache["announcements"] = [f for f in found if f is not None]
+    return cache["announcements"]
+
+
+def _announcement(doc, sent) -> Optional[Frame]:
+    for tok in sent:
+        obj = next((c for c in tok.children if c.dep_ in ("dobj", "attr")
+                    and c.lemma_.lower() in _set("reporting", "announcement_nouns")), None)
+        if obj is None:
+            continue
+        colon = _line_end_colon(doc, tok)
+        following = any(c.lower_ == "following" for c in obj.children) or colon is not None
+        subject = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+        if tok.lemma_.lower() in _set("reporting", "announcement_verbs") and following and subject is not None:
+            source = subject
+        elif tok.lemma_ == "be" and subject is not None and subject.lower_ == "following":
+            source = obj  # "The following is the KCNA commentary titled ..."
+        else:
+            continue
+        cue_start = subject.left_edge.i if source is obj else tok.i  # the cue "The following is"
+        src = [t for t in _source_tokens(source, tok) if not any(a.dep_ == "acl" and t in a.subtree
+                                                                  for a in source.children)]
+        src = _trim_punct(src) or [source]
+        start = colon.i + 1 if colon is not None else sent.end
+        return Frame(cue_start=cue_start, cue_end=tok.i + 1, source_start=src[0].i, source_end=src[-1].i + 1,
+                     scope=frozenset(range(start, len(doc))), kind="announcement")
+    return None
+
+
+def _line_end_colon(doc, tok):
+    """The colon that ends the token's line ("... issued the following statement:\n"), or None. The parser
+    often runs the sentence on past it, so the account starts there, not at the sentence's end."""
+    for t in doc[tok.i + 1:]:
+        if t.text == ":" and ("\n" in t.whitespace_ or (t.i + 1 < len(doc) and "\n" in doc[t.i + 1].text)):
+            return t
+        if "\n" in t.text_with_ws:
+            return None
+    return None
+
+
+def _announced(doc, trigger) -> Optional[Frame]:
+    before = [f for f in announcements(doc) if trigger.i in f.scope]
+    return before[-1] if before else None
 
 
 def _in_cue(doc, trigger) -> bool:

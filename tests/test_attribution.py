@@ -482,3 +482,25 @@ def test_a_belief_inside_an_account_belongs_to_it(read):
     assert attr.source.text == "Clinton" and attr.cue.text == "said"
     doc = read("Correction: the army fired two missiles.")
     assert attribution.frames(doc) == []
+
+
+ANNOUNCED = ("Pyongyang, May 20 (KCNA) -- A spokesman for the Foreign Ministry released the following press "
+             "statement on May 20:\n\nThe U.S. conducted a provocative drill near the peninsula.\n\n"
+             "We will never tolerate it.\n\n"
+             'The following is the KCNA commentary titled "Fascist violence":\n\nJapan discharged polluted water.')
+
+
+def test_an_announced_statement_is_the_announcers_account(read):
+    doc, attr, certainty, _ = judge(read, ANNOUNCED, "conducted")
+    assert certainty == "attributed"
+    assert (attr.source.text, attr.cue.text) == ("A spokesman for the Foreign Ministry", "released")
+    _, attr, _, _ = judge(read, ANNOUNCED, "tolerate")
+    assert attr.source.text == "A spokesman for the Foreign Ministry"
+    _, attr, _, _ = judge(read, ANNOUNCED, "discharged")
+    assert (attr.source.text, attr.cue.text) == ("the KCNA commentary", "The following is")
+
+
+def test_an_announcement_covers_only_what_follows_it(read):
+    text = "Troops crossed the border.\n\nThe ministry issued the following statement:\n\nWe condemn it."
+    _, attr, certainty, _ = judge(read, text, "crossed")
+    assert (attr, certainty) == (None, "asserted")
