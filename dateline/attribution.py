@@ -16,8 +16,10 @@ when it *scopes over* the trigger: it hangs on the trigger or on a word the trig
 from reporting frames (a cue such as "said" or "according to", its source, and the words the account
 covers). An account carries on to a following sentence of the same paragraph that has no frame of its own and
 goes on with it (a quotation, or a pronoun subject: "A defector said guards beat prisoners. They also ...");
-a quotation that opens the next paragraph goes on with the sentence just before it. `frames(doc)` lists every
-frame in a document (the attribution suite scores them).
+a quotation that opens the next paragraph goes on with the sentence just before it. An announcement ("A
+spokesman ... issued the following press statement:") makes everything after it the announcer's account.
+`frames(doc)` lists every in-sentence frame of a document (the attribution suite scores them);
+`announcements(doc)` the announcements.
 """
 from __future__ import annotations
 
