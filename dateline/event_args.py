@@ -271,7 +271,7 @@ def verb_roles(tok, entry, lex):
     if target is None:  # "imposed sanctions on Belarus": the pattern's own noun carries the target
         for child in tok.children:
             if child.dep_ == "dobj" and target is None:
-                target = _first(_prep_objects(child, _target_preps(entry.type) - {"to", "with"}))
+                target = _first(_prep_objects(child, _target_preps(entry.type)))
     return actor, target
 
 

@@ -230,6 +230,28 @@ def test_membership_kept_when_no_stage_knows_the_body(nlp):
     assert ev.destination.country == "CA"
 
 
+@pytest.mark.parametrize("text, event_type, mode, actor_country, target_country", [
+    ("China warned Taiwan against holding the referendum.", "THREATEN", None, "CN", "TW"),
+    ("Kenya accused Somalia of violating its airspace.", "ACCUSE", "allege", "KE", "SO"),
+    ("The Brazilian president praised the peacekeepers in Haiti.", "SUPPORT", None, "BR", None),
+    ("Norway shared intelligence with Sweden about the smuggling network.", "COOPERATE", None, "NO", "SE"),
+    ("The Peruvian prime minister resigned on Friday.", "CONCEDE", "resign", "PE", None),
+    ("The Philippines urged China to release the fishermen.", "REQUEST", None, "PH", "CN"),
+])
+def test_verbal_and_cooperative_types(nlp, text, event_type, mode, actor_country, target_country):
+    ev = only(read(nlp, text), event_type)
+    assert ev.mode == mode and ev.cameo == events.cameo_root(event_type)
+    assert ev.actor.country == actor_country
+    assert (ev.target.country if ev.target else None) == target_country
+
+
+def test_denial_is_reject_and_the_denied_act_is_negated(nlp):
+    doc = read(nlp, "Hamas denied that it had kidnapped the soldiers.")
+    assert only(doc, "REJECT").actor.text == "Hamas"
+    kidnap = only(doc, "ASSAULT")
+    assert kidnap.mode == "abduct" and kidnap.polarity == "negated"
+
+
 def test_event_ids_are_stable_and_numbered(nlp):
     text = "Police arrested two men in Lagos. Soldiers later killed a suspect."
     a = [e.id for e in read(nlp, text, doc_id="abc")._.events]
