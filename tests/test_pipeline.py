@@ -204,3 +204,10 @@ def test_read_only_database_is_a_clear_error(corpus, tmp_path, nlp):
     with pytest.raises(StoreError, match="read-only"):
         dateline.ingest([str(corpus / "sub" / "b.txt")], store=store)
     assert store.counts()["documents"] == 1
+
+
+def test_a_line_break_always_ends_a_sentence(nlp):
+    from dateline import nlp as stage
+
+    doc = nlp(stage.make_doc(nlp, "The agency issued the following report:\nThe launch failed on Monday.", None))
+    assert [s.text.strip() for s in doc.sents] == ["The agency issued the following report:", "The launch failed on Monday."]
