@@ -252,6 +252,12 @@ def test_denial_is_reject_and_the_denied_act_is_negated(nlp):
     assert kidnap.mode == "abduct" and kidnap.polarity == "negated"
 
 
+def test_firing_on_people_is_assault_but_firing_staff_is_not(nlp):
+    ev = only(read(nlp, "Police fired on the crowd in Dhaka."), "ASSAULT")
+    assert ev.mode == "firearms" and ev.actor.text == "Police" and ev.location.country == "BD"
+    assert read(nlp, "The company fired 200 workers.")._.events == []
+
+
 def test_event_ids_are_stable_and_numbered(nlp):
     text = "Police arrested two men in Lagos. Soldiers later killed a suspect."
     a = [e.id for e in read(nlp, text, doc_id="abc")._.events]

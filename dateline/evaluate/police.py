@@ -107,6 +107,9 @@ def event_classes(doc, event) -> set:
         return {"ARREST"} if event.modality != "hypothetical" and not judicial else set()
     if event.type == "ASSAULT" and (_is_force(event.actor) or (_unnamed(event.actor) and _state_only(doc, event))):
         return {"FORCE"}
+    # A clash is mutual: "a mob clashed with the police" is force on both sides.
+    if event.type == "ASSAULT" and event.trigger.text.lower().startswith("clash") and _is_force(event.target):
+        return {"FORCE"}
     return set()
 
 
