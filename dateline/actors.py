@@ -38,6 +38,7 @@ from .nlp import component
 from .entities import add_entities
 from .errors import ConfigError
 from .model import Actor, Entity
+from .nlp import sentences as nlp_sentences
 
 DATA = Path(__file__).resolve().parent / "data" / "actors"
 
@@ -123,6 +124,7 @@ _SPACES = re.compile(r"\s+")
 _POSSESSIVE = re.compile(r"\s*'s$")
 
 
+@lru_cache(maxsize=65536)  # the same few thousand words are normalised over and over
 def norm(text: str) -> str:
     """Key for dictionary look-ups: lower case, plain apostrophes, hyphens as spaces, no leading "the"."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
@@ -260,9 +262,7 @@ def _matchers(lex: Lexicon, nlp_vocab):
 
 def sentences(doc) -> list:
     """The document's sentences, or the whole document when nothing has set sentence boundaries."""
-    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
-        return list(doc.sents)
-    return [doc[:]]
+    return nlp_sentences(doc)
 
 
 def sentence_of(span):

@@ -31,6 +31,7 @@ from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
+from .nlp import sentences
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution"
 CUE_FILES = ("reporting", "hedges", "negation", "modality", "scope")
@@ -391,7 +392,7 @@ def frames(doc, sent=None) -> list[Frame]:
     """Every reporting frame in the sentence (or in the whole document when `sent` is None)."""
     if not doc.has_annotation("DEP"):  # no parse, no frames: a blank pipeline's Doc
         return []
-    sents = [sent] if sent is not None else list(doc.sents)
+    sents = [sent] if sent is not None else sentences(doc)
     out: list[Frame] = []
     for s in sents:
         out.extend(_sentence_frames(doc, s.start, s.end))
@@ -772,7 +773,7 @@ def announcements(doc) -> list[Frame]:
         return []
     cache = _doc_cache(doc)
     if "announcements" not in cache:
-        found = (_announcement(doc, sent) for sent in doc.sents)
+        found = (_announcement(doc, sent) for sent in sentences(doc))
         cache["announcements"] = [f for f in found if f is not None]
     return cache["announcements"]
 

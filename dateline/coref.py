@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from .nlp import noun_chunks
+
 PRONOUNS = {
     "he": ("sg", "person"), "him": ("sg", "person"), "his": ("sg", "person"), "himself": ("sg", "person"),
     "she": ("sg", "person"), "her": ("sg", "person"), "hers": ("sg", "person"), "herself": ("sg", "person"),
@@ -58,7 +60,7 @@ def _lex():
 
 def _chunks(doc) -> list:
     """Noun chunks, or none when the document has no parse (a blank pipeline)."""
-    return list(doc.noun_chunks) if doc.has_annotation("DEP") else []
+    return noun_chunks(doc)
 
 
 def _sent_index(doc) -> dict:

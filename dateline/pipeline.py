@@ -71,6 +71,8 @@ def prepare(raw: RawInput) -> Prepared:
 
 def to_document(doc, prepared: Prepared) -> Document:
     """Assemble the output record from a processed spaCy Doc and its article."""
+    from .nlp import sentences as nlp_sentences
+
     art = prepared.article
     events = list(doc._.events or [])
     for n, ev in enumerate(events, start=1):
@@ -81,7 +83,7 @@ def to_document(doc, prepared: Prepared) -> Document:
         dateline=art.dateline, entities=list(doc._.entities or []), times=list(doc._.times or []),
         events=events, statistics=list(doc._.statistics or []),
         quantities=list(doc._.quantities or []), fetched=art.fetched,
-        sentences=[Span(s.text, s.start_char, s.end_char) for s in doc.sents] if doc.has_annotation("SENT_START") else [],
+        sentences=[Span(s.text, s.start_char, s.end_char) for s in nlp_sentences(doc)] if doc.has_annotation("SENT_START") else [],
     )
 
 

@@ -23,6 +23,7 @@ from typing import Optional
 from spacy.language import Language
 
 from . import model, quantities
+from .nlp import sentences as nlp_sentences
 from .quantities import text_of
 
 PERIOD = r"\d{4}(?:-(?:\d{2}(?:-\d{2})?|Q[1-4]|H[12]))?"  # the TIMEX values a series point may take
@@ -59,7 +60,7 @@ def sentences(doc) -> list[tuple[int, int]]:
     """(start, end) of each sentence, without the white space spaCy leaves at its end."""
     text = text_of(doc)
     if doc.has_annotation("SENT_START"):
-        spans = [(s.start_char, s.end_char) for s in doc.sents]
+        spans = [(s.start_char, s.end_char) for s in nlp_sentences(doc)]
     else:
         spans = [(m.start(), m.end()) for m in re.finditer(r"\S.*?(?:[.!?](?=\s|$)|$)", text, re.S)]
     return [(a, a + len(text[a:b].rstrip())) for a, b in spans if text[a:b].strip()]
