@@ -75,6 +75,7 @@ def to_document(doc, prepared: Prepared) -> Document:
 
     art = prepared.article
     events = list(doc._.events or [])
+    _check_sizes(prepared, len(doc._.entities or []), len(events))
     for n, ev in enumerate(events, start=1):
         ev.id = f"{prepared.id}-e{n}"
     return Document(
@@ -85,6 +86,15 @@ def to_document(doc, prepared: Prepared) -> Document:
         quantities=list(doc._.quantities or []), fetched=art.fetched,
         sentences=[Span(s.text, s.start_char, s.end_char) for s in nlp_sentences(doc)] if doc.has_annotation("SENT_START") else [],
     )
+
+
+def _check_sizes(prepared: Prepared, n_entities: int, n_events: int) -> None:
+    for what, n, name in (("entities", n_entities, "max_entities"), ("events", n_events, "max_events")):
+        limit = settings.get(name)
+        if n > limit:
+            raise InputError(f"article yields {n} {what}, over the limit of {limit}",
+                             fix=f"check that it is one article, not a list page; or raise {name} "
+                                 f"(DATELINE_{name.upper()})", source=prepared.raw.source)
 
 
 def raw_from_text(text: str, source: str = "<text>") -> RawInput:

@@ -32,6 +32,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_bytes", 20_000_000, "Largest input accepted, in bytes; larger inputs are rejected.", int),
     Setting("max_chars", 200_000, "Longest article body accepted, in characters.", int),
     Setting("max_html_depth", 400, "Deepest HTML element nesting accepted.", int),
+    Setting("max_entities", 5000, "Most entities one article may yield; more means a list or index page: the article is failed.", int),
+    Setting("max_events", 1000, "Most events one article may yield; more means a list or index page: the article is failed.", int),
     Setting("article_timeout", 60.0, "Seconds one article may spend in dateline's stages before it is failed (0: no limit).", float),
     Setting("languages", "en", "Comma-separated languages accepted; others are rejected with a reason."),
     Setting("default_timezone", "", "UTC offset assumed for outlets with no known offset (empty: none)."),

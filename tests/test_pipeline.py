@@ -211,3 +211,10 @@ def test_a_line_break_always_ends_a_sentence(nlp):
 
     doc = nlp(stage.make_doc(nlp, "The agency issued the following report:\nThe launch failed on Monday.", None))
     assert [s.text.strip() for s in doc.sents] == ["The agency issued the following report:", "The launch failed on Monday."]
+
+
+def test_an_article_over_the_entity_limit_is_failed_with_the_reason(corpus, tmp_path, nlp, monkeypatch):
+    monkeypatch.setenv("DATELINE_MAX_ENTITIES", "2")
+    summary = dateline.ingest([str(corpus / "a.txt")], db=str(tmp_path / "t.db"))
+    assert summary.stored == 0
+    assert "entities, over the limit of 2" in summary.rejected[0][1] and "max_entities" in summary.rejected[0][1]
