@@ -1,0 +1,25 @@
+"""The README documents what the code declares: every setting, every CLI command, every eval suite."""
+from pathlib import Path
+
+from typer.main import get_command
+
+from dateline import settings
+from dateline.cli import app
+from dateline.evaluate import SUITES
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_in_the_readme_table():
+    for s in settings.SETTINGS:
+        assert f"| `{s.name}` |" in README and f"DATELINE_{s.name.upper()}" in README, s.name
+
+
+def test_every_command_is_named_in_the_readme():
+    for name in get_command(app).commands:
+        assert f"dateline {name}" in README, name
+
+
+def test_every_eval_suite_is_named_in_the_readme():
+    for name in SUITES:
+        assert f"`{name}`" in README or f"eval {name}" in README, name
