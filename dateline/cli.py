@@ -159,12 +159,32 @@ def entities(db: Optional[str] = DB, fmt: Format = FMT, label: Optional[str] = t
 
 
 @app.command()
-def events(db: Optional[str] = DB, fmt: Format = FMT, type: Optional[str] = typer.Option(None, help="Only this event type."),
-           limit: int = 100):
-    """Stored events."""
+def events(db: Optional[str] = DB, fmt: Format = FMT,
+           type: Optional[str] = typer.Option(None, help="Event types, comma-separated (DEFECT,ASSAULT)."),
+           country: Optional[str] = typer.Option(None, help="Actor, target or place in this country (ISO alpha-2)."),
+           actor: Optional[str] = typer.Option(None, help="Actor id on either side (KP-WPK, person:...)."),
+           certainty: Optional[str] = typer.Option(None, help="asserted, attributed or hedged."),
+           historical: Optional[bool] = typer.Option(None, "--historical/--current", help="Only historical / only current events."),
+           since: Optional[str] = typer.Option(None, help="Events dated from (2024, 2024-03, 2024-03-14)."),
+           until: Optional[str] = typer.Option(None, help="Events dated until (the whole period included)."),
+           sort: str = typer.Option("-date", help="date, -date, type or certainty."),
+           limit: int = typer.Option(100, help="Rows to show (at most 500)."),
+           cursor: Optional[str] = typer.Option(None, help="The `next` cursor of a previous page (JSON output).")):
+    """Stored event mentions, with the filters and paging of the HTTP API."""
+    from .queries import events as query_events
     from .store import open_store
 
-    emit(open_store(db).events(type_=type, limit=limit), fmt, "events")
+    page = query_events(open_store(db), type=type, country=country, actor=actor, certainty=certainty,
+                        historical=historical, since=since, until=until, sort=sort, limit=limit, cursor=cursor)
+    rows = page["items"]
+    if fmt is Format.table:
+        keep = ("id", "type", "mode", "trigger", "actor_country", "target_country", "place", "date_start",
+                "precision", "certainty", "historical")  # the participants' words are in --format json/csv
+        rows = [{k: r.get(k) for k in keep} for r in rows]
+    elif fmt is Format.json:
+        sys.stdout.write(json.dumps(page, ensure_ascii=False, indent=2) + "\n")
+        return
+    emit(rows, fmt, "events")
 
 
 @app.command()
