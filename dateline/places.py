@@ -330,7 +330,7 @@ def _inner_mentions(doc, ent: Entity, text: str, trusted: bool = False) -> list[
     if span is None or len(span) < 2:
         return []
     return [Mention(s, e, text[s:e], _inner_label(text[s:e]), trusted) for s, e in _capitalised_runs(span, text)
-            if (s, e) != (ent.start, ent.end) and not _head_noun(span, s, e)]
+            if (s, e) != (ent.start, ent.end) and not (ent.label not in ("GPE", "LOC") and _head_noun(span, s, e))]
 
 
 def _head_noun(span, start: int, end: int) -> bool:
@@ -361,7 +361,8 @@ def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
                 s, e = part[0].idx, part[-1].idx + len(part[-1].text)
                 if not (_namelike(part) or _dateline(text, s, e)):
                     continue
-                if (_exact(text[s:e]) or _state_abbreviation(text, s, e)) and not _HOLIDAY.match(text, e):
+                if (_exact(text[s:e]) or _state_abbreviation(text, s, e)) and not _HOLIDAY.match(text, e) \
+                        and not _city_of(part, text):
                     hit = (s, e, n)
                     break
         if hit:
@@ -369,6 +370,15 @@ def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
             i += hit[2]
         else:
             i += 1
+
+
+def _city_of(part, text: str) -> bool:
+    """ "Dublin City Council": the town is "Dublin"; "Kansas City" and "Jersey City" are towns by that name."""
+    if len(part) < 2 or part[-1].text != "City":
+        return False
+    name = text[part[0].idx:part[-2].idx + len(part[-2].text)]
+    whole = text[part[0].idx:part[-1].idx + len(part[-1].text)]
+    return bool(_exact(name)) and not any(e.kind == "city" and e.how == "name" for e in _exact(whole))
 
 
 _HOLIDAY = re.compile(r"(?:'s|’s)?\s+Day\b")  # "St. Patrick's Day", "Columbus Day"

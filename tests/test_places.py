@@ -173,6 +173,15 @@ def test_a_longer_name_does_not_vouch_for_its_first_word(blank_nlp):
     assert place_of(doc, "Dublin").country == "US"
 
 
+def test_place_inside_a_wider_area_and_a_council(blank_nlp):
+    doc = doc_with(blank_nlp, "Schools in Northeast Georgia closed, and the Dublin City Council met in Dublin, Ohio.",
+                   [("Northeast Georgia", "LOC"), ("the Dublin City Council", "ORG"), ("Dublin", "GPE"),
+                    ("Ohio", "GPE")])
+    assert toponym(doc, "Georgia").feature == "admin"
+    assert [e.text for e in doc._.toponyms if e.text.startswith("Dublin")] == ["Dublin", "Dublin"]
+    assert toponym(doc, "Dublin").country == "US"
+
+
 # -------------------------------------------------------------------------------- the real model
 
 def test_seed_places_with_the_real_pipeline(nlp):
