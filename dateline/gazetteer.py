@@ -22,7 +22,6 @@ import csv
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import tempfile
 import threading
@@ -32,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import util as importlib_util
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Iterator, Optional
 
 import yaml
 
@@ -480,8 +479,3 @@ def get() -> Gazetteer:
 
 def lookup(name: str) -> tuple[Entry, ...]:
     return get().lookup(name)
-
-
-def entries_named(names: Iterable[str]) -> dict[str, tuple[Entry, ...]]:
-    g = get()
-    return {n: g.lookup(n) for n in names}
