@@ -104,3 +104,7 @@ def test_feed_entity_bomb_is_refused_not_expanded():
     laughs = b'<!ENTITY a0 "lol">' + b"".join(b'<!ENTITY a%d "%s">' % (n, b"&a%d;" % (n - 1) * 10) for n in range(1, 10))
     timed("feed", b'<?xml version="1.0"?><!DOCTYPE rss [' + laughs + b']><rss version="2.0"><channel><item><title>&a9;'
                   b"</title></item></channel></rss>")
+
+
+def test_a_page_that_is_only_a_comment_is_rejected_cleanly():
+    timed("html", b"<body><!--")

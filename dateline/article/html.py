@@ -41,6 +41,8 @@ def parse_tree(html: str, source: Optional[str]) -> lxml.html.HtmlElement:
     except (lxml.etree.ParserError, ValueError) as exc:
         raise InputError(f"malformed HTML: {exc}", fix="check that the file is a complete HTML page",
                          source=source) from exc
+    if not isinstance(tree.tag, str):  # a page that is only a comment or a processing instruction
+        raise InputError("HTML holds no elements", fix="check that the file is a complete HTML page", source=source)
     limit, depth, deepest = settings.get("max_html_depth"), 0, 0
     for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
         depth += 1 if event == "start" else -1
