@@ -10,6 +10,7 @@ so a user can add any one component to their own pipeline:
     doc._.quantities  list[model.Quantity]   (quantities stage)
     doc._.events      list[model.Event]      (events stage)
     doc._.statistics  list[model.Statistic]  (statistics stage)
+    doc._.toponyms    list[model.Entity]     every place name with its span, inside entities or not (places stage)
     doc._.corefs      dict[int, int]         mention start offset -> antecedent start offset (actors stage;
                                              mentions are noun phrases, not always entities)
 """
@@ -42,6 +43,7 @@ _DOC_EXTENSIONS = {
     "events": None,
     "statistics": None,
     "corefs": None,
+    "toponyms": None,
 }
 
 

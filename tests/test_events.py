@@ -318,9 +318,8 @@ def test_plover_suite_above_floor():
     assert result["n"] == 1050
     assert check_floors("plover", result) == []
     assert result["details"]["halves"]["check"]["accuracy"] >= 0.74  # the half never inspected: 0.7625
-    # The events stage costs under a quarter of spaCy's parse of the same sentences (measured 0.17 here;
-    # 0.07 on whole KCNA stories).
-    assert result["details"]["speed"]["ratio"] < 0.25
+    # The speed ratio is reported (details.speed), not asserted: timings belong to `dateline bench`.
+    assert result["details"]["speed"]["ratio"] > 0
 
 
 # The police suite on its first 120 documents (15-30 s here, 2,023 sentences): measured 0.903 precision,
