@@ -177,6 +177,8 @@ def near_lemmas(tok) -> set:
     """Lemmas and lower-case forms of a token's children and grandchildren (and the objects of their
     prepositions)."""
     out = set()
+    if tok.tag_ == "VBG" and tok.dep_ == "acl":  # "police firing on the mob": the noun is who fires
+        out.add(tok.head.lemma_.lower())
     for child in tok.children:
         # Another clause's words, the subject's and dates are not the pattern's ("... after they fired
         # rockets", "Kim, general secretary, received", "held in March").
