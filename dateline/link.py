@@ -442,12 +442,23 @@ _UPSERT = (f"INSERT INTO story_events ({', '.join(_STORY_FIELDS)}) VALUES ({', '
 
 
 class Linker:
+    """Links mentions within one transaction. Story rows are written once, by `flush`, rather than after
+    every mention (a story's record holds all its members, so rewriting it each time is quadratic); the
+    stories changed since are matched from memory, exactly as their rows would have matched."""
+
     def __init__(self, store):
         self.store = store
         self.cache: dict[str, Story] = {}
+        self.dirty: dict[str, Story] = {}  # in first-change order, so new rows are inserted in creation order
+        self.unwritten: dict[tuple, dict[str, Optional[tuple[str, str]]]] = {}  # key -> story id -> match
+        self.links: list[tuple] = []
+        self.seq: Optional[int] = None
 
     def next_seq(self) -> int:
-        return self.store.query("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM story_events")[0]["n"]
+        if self.seq is None:  # once per transaction: nobody else writes story-events meanwhile
+            self.seq = self.store.query("SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM story_events")[0]["n"]
+        self.seq += 1
+        return self.seq - 1
 
     def candidates(self, m: Mention) -> list[Story]:
         r = m.range
@@ -458,7 +469,11 @@ class Linker:
         else:
             lo, hi = date.min, m.before or date.max
         rows = self.store.query(sql, (m.type, m.modality, m.polarity, hi.isoformat(), lo.isoformat()))
-        return [self._story(row) for row in rows]
+        found = [self._story(row) for row in rows if row["id"] not in self.dirty]
+        lo_s, hi_s = lo.isoformat(), hi.isoformat()
+        found += [self.dirty[sid] for sid, match in self.unwritten.get((m.type, m.modality, m.polarity), {}).items()
+                  if match is None or (match[0] <= hi_s and match[1] >= lo_s)]  # the query's condition
+        return sorted(found, key=lambda s: s.seq)
 
     def _story(self, row: dict) -> Story:
         if row["id"] not in self.cache:
@@ -472,10 +487,21 @@ class Linker:
             story = Story(f"s-{m.event_id}", self.next_seq())
             self.cache[story.id] = story
         story.members.append(m)
-        conn = self.store.conn
-        conn.execute(_UPSERT, _row(story))
-        conn.execute("INSERT INTO story_mentions VALUES (?, ?, ?)", (m.event_id, story.id, m.doc_id))
+        self.dirty.setdefault(story.id, story)
+        match = story.match_range()
+        self.unwritten.setdefault(story.key, {})[story.id] = (match[0].isoformat(), match[1].isoformat()) if match else None
+        self.links.append((m.event_id, story.id, m.doc_id))
         return story
+
+    def flush(self) -> None:
+        conn = self.store.conn
+        for story in self.dirty.values():
+            conn.execute(_UPSERT, _row(story))
+        for link in self.links:
+            conn.execute("INSERT INTO story_mentions VALUES (?, ?, ?)", link)
+        self.dirty.clear()
+        self.unwritten.clear()
+        self.links.clear()
 
 
 def link_pending(store) -> int:
@@ -487,6 +513,7 @@ def link_pending(store) -> int:
         linker = Linker(store)
         for row in rows:
             linker.add(Mention.from_row(row))
+        linker.flush()
     return len(rows)
 
 
