@@ -134,6 +134,30 @@ def throughput(articles: int = 200, processes: int = 1, model: Optional[str] = N
             "bare_spacy": bare, "dateline": full, "ratio": round(full["articles_per_s"] / bare["articles_per_s"], 3)}
 
 
+def stages(articles: int = 100, model: Optional[str] = None, corpus: Optional[Path] = None) -> dict:
+    """Seconds spent in each pipeline component over the same articles, in this process, and each dateline
+    stage's cost as a share of the spaCy parse (the model's own components)."""
+    from . import nlp as nlp_stage
+
+    records = kcna_corpus(corpus, articles) if corpus else generate(articles)
+    nlp = nlp_stage.load(model)
+    nlp(nlp_stage.make_doc(nlp, records[0]["text"], records[0].get("published")))  # loads lexicons: not timed
+    seconds = {name: 0.0 for name, _ in nlp.pipeline}
+    for record in records:
+        doc = nlp_stage.make_doc(nlp, record["text"], record.get("published"))
+        for name, proc in nlp.pipeline:
+            start = time.perf_counter()
+            doc = proc(doc)
+            seconds[name] += time.perf_counter() - start
+    ours = nlp_stage.stage_names(nlp)
+    parse = sum(v for k, v in seconds.items() if k not in ours)
+    rows = [{"component": k, "seconds": round(v, 3), "share_of_parse": round(v / parse, 3) if k in ours else None}
+            for k, v in seconds.items()]
+    total = sum(seconds[k] for k in ours)
+    return {"articles": len(records), "parse_seconds": round(parse, 3), "dateline_seconds": round(total, 3),
+            "components": rows, "ratio": round(total / parse, 3)}
+
+
 def memory(small: int = 2000, large: int = 20000, processes: int = 2, model: Optional[str] = None) -> dict:
     """Peak memory (RSS of the ingest and its workers) for a small and a large generated corpus: flat memory
     means the ratio large/small stays near 1."""

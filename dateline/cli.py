@@ -250,6 +250,21 @@ def bench_throughput(articles: int = typer.Option(200, help="Articles in the gen
     out.print(f"ratio dateline / bare spaCy (articles/s): [bold]{result['ratio']}[/bold]")
 
 
+@bench_app.command("stages")
+def bench_stages(articles: int = typer.Option(100, help="Articles to run."),
+                 corpus: Optional[Path] = typer.Option(None, help="KCNA archive folder to use instead of the generated corpus."),
+                 as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")):
+    """Time per pipeline component; each dateline stage as a share of the spaCy parse of the same articles."""
+    from .bench import stages
+
+    result = stages(articles=articles, corpus=corpus)
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    emit(result["components"], Format.table, f"pipeline components, {result['articles']} articles")
+    out.print(f"dateline stages / spaCy parse: [bold]{result['ratio']}[/bold]")
+
+
 @bench_app.command("memory")
 def bench_memory(small: int = typer.Option(2000, help="Articles in the small run."),
                  large: int = typer.Option(20000, help="Articles in the large run."),
