@@ -23,3 +23,13 @@ def test_every_command_is_named_in_the_readme():
 def test_every_eval_suite_is_named_in_the_readme():
     for name in SUITES:
         assert f"`{name}`" in README or f"eval {name}" in README, name
+
+
+def test_import_dateline_stays_light():
+    import subprocess
+    import sys
+
+    code = ("import sys, dateline; heavy = [m for m in ('spacy', 'sqlite3', 'fastapi', 'uvicorn', 'trafilatura', "
+            "'dask', 'pyarrow', 'httpx') if m in sys.modules]; print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
