@@ -419,3 +419,15 @@ def test_record_published_values_in_layouts_only_dateparser_knows():
     assert published_value("1445564940000") == "2015-10-23T01:49:00+00:00"
     assert published_value("yesterday") is None  # never relative to the day of reading
     assert published_value("no date here") is None
+
+
+def test_names_glued_by_a_scrape_get_their_spaces_back():
+    from dateline.article import read
+    from dateline.sources import RawInput
+
+    text = "Respected ComradeKim Jong Unvisited the PresidentKim Il SungUniversity on Monday, state media said."
+    art = read(RawInput("x", "record", meta={"text": text, "title": "ComradeKim Jong Unvisits a school"}))
+    assert "Comrade Kim Jong Un visited the President Kim Il Sung University" in art.text
+    assert art.title == "Comrade Kim Jong Un visits a school"
+    assert read(RawInput("y", "record", meta={"text": "McDonald opened an iPhone store in YouTube town today."})).text \
+        == "McDonald opened an iPhone store in YouTube town today."

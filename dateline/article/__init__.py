@@ -21,6 +21,7 @@ from ..errors import InputError, UnsupportedLanguage
 from ..model import Article
 from . import _data, bylines, language, plaintext, stamps
 from .encoding import decode
+from .unglue import unglue
 
 __all__ = ["read", "decode", "from_text", "from_html", "check", "published_value", "reload"]
 
@@ -48,6 +49,8 @@ def read(raw) -> Article:
         article = from_html(decode(raw.data, raw.source), source=raw.source)
     else:
         article = from_text(decode(raw.data, raw.source), source=raw.source)
+    article.text = unglue(article.text)
+    article.title = unglue(article.title) if article.title else article.title
     return check(article, raw.source)
 
 
