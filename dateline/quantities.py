@@ -29,9 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from spacy.language import Language
-
 from .model import Quantity
+from .nlp import component
 
 DATA = Path(__file__).resolve().parent / "data" / "quantities"
 FILES = ("currencies", "numbers", "units", "nouns", "casualties", "statistics")
@@ -47,12 +46,12 @@ def lexicon() -> dict:
 
     from . import settings
 
-    data = {name: yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8")) for name in FILES}
+    data = {name: yaml.load((DATA / f"{name}.yaml").read_text(encoding="utf-8"), Loader=_yaml_loader(yaml)) for name in FILES}
     extra = settings.get("data_dir")
     for name in FILES if extra else ():
         path = Path(extra) / "quantities" / f"{name}.yaml"
         if path.is_file():
-            _merge(data[name], yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            _merge(data[name], yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader(yaml)) or {})
     return data
 
 
@@ -488,16 +487,12 @@ def quantities_in(doc, start_char: int, end_char: int) -> list[Quantity]:
     return [q for q in (doc._.quantities or []) if start_char <= q.start and q.end <= end_char]
 
 
-def _component(name: str):
-    """Register under the versioned name; spaCy 3.8.18 refuses "." in component names, so fall back to "_"
-    there (the same fallback as the other stages)."""
-    try:
-        return Language.component(name)
-    except ValueError:
-        return Language.component(name.replace(".", "_"))
-
-
-@_component("dateline.quantities.v1")
+@component("dateline.quantities.v1")
 def quantities_component(doc):
     doc._.quantities = read(doc)
     return doc
+
+
+def _yaml_loader(yaml):
+    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from spacy.language import Language
 
 from . import model, quantities
+from .nlp import component
 from .nlp import sentences as nlp_sentences
 from .quantities import text_of
 
@@ -376,16 +376,7 @@ def source_participant(doc, start: int, end: int) -> model.Participant:
     return out
 
 
-def _component(name: str):
-    """Register under the versioned name; spaCy 3.8.18 refuses "." in component names, so fall back to "_"
-    there (the same fallback as the other stages)."""
-    try:
-        return Language.component(name)
-    except ValueError:
-        return Language.component(name.replace(".", "_"))
-
-
-@_component("dateline.statistics.v1")
+@component("dateline.statistics.v1")
 def statistics_component(doc):
     doc._.statistics = read(doc)
     return doc
