@@ -140,7 +140,7 @@ def slug(text: str) -> str:
 
 def _read_yaml(path: Path):
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader(yaml))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read actor data file {path}: {exc}",
                           fix="correct the YAML (see dateline/data/actors/named/korea.yaml for the shape)") from exc
@@ -774,3 +774,8 @@ def describe(doc, span) -> dict:
     from . import coref
 
     return coref.describe(doc, span)
+
+
+def _yaml_loader(yaml):
+    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -81,7 +81,7 @@ def _load(path: Path) -> dict:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader(yaml)) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"cue file {path} is not valid YAML ({exc.__class__.__name__})",
                           fix="correct the file: lists of lower-case words under the keys of the bundled file") from exc
@@ -879,3 +879,8 @@ def _fill_from_antecedent(doc, frame: Frame, source: model.Participant) -> None:
             setattr(source, key, getattr(earlier, key))
         source.orgs = list(earlier.orgs)
         return
+
+
+def _yaml_loader(yaml):
+    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -258,7 +258,7 @@ def symmetric_types() -> frozenset:
     extra = Path(settings.get("data_dir") or "") / "link" / "types.yaml"
     if settings.get("data_dir") and extra.is_file():
         texts.append(extra.read_text(encoding="utf-8"))
-    return frozenset(t.upper() for text in texts for t in (yaml.safe_load(text) or {}).get("symmetric") or [])
+    return frozenset(t.upper() for text in texts for t in (yaml.load(text, Loader=_yaml_loader(yaml)) or {}).get("symmetric") or [])
 
 
 def _same_day(m: Mention, story: Story) -> bool:
@@ -489,7 +489,8 @@ class Linker:
         story.members.append(m)
         self.dirty.setdefault(story.id, story)
         match = story.match_range()
-        self.unwritten.setdefault(story.key, {})[story.id] = (match[0].isoformat(), match[1].isoformat()) if match else None
+        key_matches = self.unwritten.setdefault(story.key, {})
+        key_matches[story.id] = (match[0].isoformat(), match[1].isoformat()) if match else None
         self.links.append((m.event_id, story.id, m.doc_id))
         return story
 
@@ -731,3 +732,8 @@ def gold_from_jsonl(store, path) -> tuple[dict[str, str], int]:
                 covered.add((n, k))
     total = sum(len(r.get("gold") or []) for r in records)
     return gold, total - len(covered)
+
+
+def _yaml_loader(yaml):
+    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

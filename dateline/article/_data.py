@@ -15,7 +15,7 @@ BUNDLED = Path(__file__).resolve().parents[1] / "data" / "article"
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader(yaml)) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read knowledge file {path}: {exc}", fix="correct the YAML or remove the file") from exc
     if not isinstance(data, dict):
@@ -44,3 +44,8 @@ def load(name: str) -> dict:
         if extra.is_file():
             data = _merge(data, _read(extra))
     return data
+
+
+def _yaml_loader(yaml):
+    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
