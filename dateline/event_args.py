@@ -40,6 +40,7 @@ MEMBER_PREPS = {"of", "with", "under", "for", "at", "in"}
 NOT_ORG_TYPES = {"GPE", "LOC", "PERSON", "DATE", "TIME", "NORP", "FAC", "CARDINAL", "ORDINAL", "MONEY"}
 CONTINUATION_VERBS = {"flee", "escape", "leave", "run", "go", "come", "arrive", "return", "disappear", "vanish"}
 TAKE_VERBS = {"take", "carry", "steal", "embezzle", "grab", "smuggle", "bring", "pocket", "loot", "siphon"}
+CASUALTY_VERBS = {"die", "kill", "injure", "wound", "hurt", "perish", "succumb", "maim"}
 BACK_SUBJECTS = {"some", "many", "several", "most", "others", "they", "he", "she", "both", "few", "all",
                  "one", "two", "three", "none"}
 
@@ -98,6 +99,10 @@ def _verb_reports(tok, lex) -> bool:
 def _noun_reports(tok, entry, lex) -> bool:
     if tok.dep_ in ("compound", "amod", "nmod") and tok.head.pos_ in ("NOUN", "PROPN"):
         return False
+    if _casualty_cause(tok):
+        return True
+    if tok.dep_ == "conj" and tok.head.pos_ in ("NOUN", "PROPN"):
+        tok = _first_conjunct(tok)  # "rioting and police firing left two dead": the pair stands where the first does
     verb = governing_verb(tok)
     if verb is not None and verb.lemma_.lower() in lex.light_verbs and tok.dep_ in ("dobj", "attr", "nsubjpass"):
         return True
@@ -110,6 +115,18 @@ def _noun_reports(tok, entry, lex) -> bool:
     if entry.extras or kids & {"poss", "of", "by", "on", "against", "with", "between"}:
         return True
     return tok.dep_ in ("nsubj", "nsubjpass") and verb is not None
+
+
+def _first_conjunct(tok):
+    while tok.dep_ == "conj" and tok.head.i != tok.i:
+        tok = tok.head
+    return tok
+
+
+def _casualty_cause(tok) -> bool:
+    """"died in the clash", "injured in police firing": what people die or are hurt in is an event."""
+    prep = tok.head
+    return tok.dep_ == "pobj" and prep.lower_ in ("in", "during") and prep.head.lemma_.lower() in CASUALTY_VERBS
 
 
 # ---------------------------------------------------------------- participants

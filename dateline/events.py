@@ -98,11 +98,12 @@ class Entry:
     needs_dep: frozenset = frozenset()
     intransitive: bool = False
     clause_none: bool = False
+    subject_any: frozenset = frozenset()
 
     @property
     def specificity(self) -> int:
         # A hyphenated head ("test-fire") names the act more exactly than any word around it.
-        return len(self.extras) + 2 * len(self.prefix)
+        return len(self.extras) + 2 * len(self.prefix) + bool(self.subject_any)
 
 
 @dataclass
@@ -114,6 +115,7 @@ class Lexicon:
     place_nouns: frozenset
     taken_nouns: frozenset
     agent_nouns: frozenset = frozenset()
+    cue_words: dict = None  # lemma -> type: nouns that only hint at an event ("donor", "protester")
 
 
 def _word(x) -> str:
@@ -141,6 +143,7 @@ def _entry(event_type: str, pos: str, key: str, value) -> Entry:
         transitive=bool(spec.get("transitive")), prep_any=lower(spec.get("prep_any")),
         prep_none=lower(spec.get("prep_none")), needs_dep=lower(spec.get("needs_dep")),
         intransitive=bool(spec.get("intransitive")), clause_none=bool(spec.get("clause_none")),
+        subject_any=lower(spec.get("subject_any")),
     )
 
 
@@ -152,6 +155,8 @@ def _lexicon_data() -> dict:
         _merge_types(data.setdefault("types", {}), more.get("types") or {})
         for key in ("light_verbs", "hedge_passives", "place_nouns", "taken_nouns", "agent_nouns"):
             data[key] = list(data.get(key) or []) + list(more.get(key) or [])
+        for event_type, words in (more.get("cue_words") or {}).items():
+            data.setdefault("cue_words", {}).setdefault(event_type, []).extend(words or [])
     return data
 
 
@@ -169,8 +174,9 @@ def lexicon() -> Lexicon:
         for head in table:
             table[head].sort(key=lambda e: (-e.specificity, _tie_rank(e.type)))
     as_set = lambda k: frozenset(str(x).lower() for x in data.get(k) or [])  # noqa: E731
+    cues = {str(w).lower(): t for t, words in (data.get("cue_words") or {}).items() for w in words or []}
     return Lexicon(verbs, nouns, as_set("light_verbs"), as_set("hedge_passives"), as_set("place_nouns"),
-                   as_set("taken_nouns"), as_set("agent_nouns"))
+                   as_set("taken_nouns"), as_set("agent_nouns"), cues)
 
 
 def near_lemmas(tok) -> set:
@@ -196,6 +202,20 @@ def near_lemmas(tok) -> set:
             out.add(grand.lower_)
             if grand.dep_ == "prep":  # "lifted a state of emergency"
                 out.update(g.lemma_.lower() for g in grand.children if g.dep_ == "pobj")
+    return out
+
+
+def subject_lemmas(tok) -> set:
+    """Lemmas of the verb's subject, shared along coordinated verbs, with the noun after its "of"
+    ("thousands of protesters gathered")."""
+    steps = 0
+    while tok.dep_ == "conj" and steps < 10 and not any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children):
+        tok, steps = tok.head, steps + 1
+    out = set()
+    for subj in (c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")):
+        out.add(subj.lemma_.lower())
+        out.update(g.lemma_.lower() for prep in subj.children if prep.lower_ == "of"
+                   for g in prep.children if g.dep_ == "pobj")
     return out
 
 
@@ -235,6 +255,8 @@ def _fits(entry: Entry, tok, near: set) -> bool:
     if entry.clause_none and any(c.dep_ == "ccomp" for c in tok.children):
         return False
     if entry.needs_dep and not (entry.needs_dep & {c.dep_ for c in tok.children}):
+        return False
+    if entry.subject_any and not (entry.subject_any & subject_lemmas(tok)):
         return False
     preps = _preps(tok) | {c.lower_ for c in tok.children if c.dep_ == "prt"}
     if entry.prep_any and not (entry.prep_any & preps):

@@ -41,6 +41,7 @@ WILLING = {"willing", "ready", "prepared", "eager", "keen", "offer"}
 ASKING = {"demand", "urge", "call", "ask", "press", "appeal", "request", "plead"}
 YIELDING = COOPERATIVE | {"AGREE", "CONSULT"}
 OBLIGATION = {"must", "should", "ought"}
+CONTENT = {"VERB", "NOUN", "PROPN", "ADJ"}
 
 
 def read_rows(path: Path, limit: Optional[int] = None) -> list[dict]:
@@ -115,7 +116,42 @@ def sentence_label(doc, events) -> Optional[str]:
         ranked.append((depth, 0 if code in MATERIAL_CONFLICT else 1, ev.trigger.start, code))
     if ranked:
         return min(ranked)[3]
-    return "REQUEST" if _demanded(doc) else None
+    return "REQUEST" if _demanded(doc) else _mentioned(doc)
+
+
+def _mentioned(doc) -> Optional[str]:
+    """Backoff for a sentence that reports no event in our sense ("the largest donor of humanitarian
+    assistance", "peacekeepers arrive"): every PLV sentence codes one, so take the trigger word nearest the
+    root even where it names a kind rather than reports an act, and the sentence's cue nouns after that."""
+    from .. import events
+
+    lex = events.lexicon()
+    ranked = []
+    for tok in doc:
+        entry = events.match(tok, lex)
+        code = TO_PLV.get(entry.type, entry.type) if entry is not None else None
+        rank = 0
+        if code is None:
+            rank, code = _cue(tok, lex)
+        if code is not None:
+            ranked.append((rank, _depth(tok), tok.i, code))
+    return min(ranked)[3] if ranked else None
+
+
+def _cue(tok, lex) -> tuple:
+    """A cue word ("donor", "responsible"), else a trigger word the tagger gave another part of speech
+    ("U.S. Lifts Travel Ban")."""
+    if tok.pos_ not in CONTENT:
+        return 3, None
+    cue = lex.cue_words.get(tok.lemma_.lower()) or lex.cue_words.get(tok.lower_)
+    if cue is not None:
+        return 1, TO_PLV.get(cue, cue)
+    for table in (lex.verbs, lex.nouns):
+        for entry in table.get(tok.lemma_.lower()) or table.get(tok.lower_) or []:
+            bare = not (entry.extras or entry.prefix or entry.subject_any or entry.prep_any or entry.needs_dep)
+            if bare and entry.type != "NONE" and TO_PLV.get(entry.type, entry.type):
+                return 2, TO_PLV.get(entry.type, entry.type)
+    return 3, None
 
 
 def _demanded(doc) -> bool:

@@ -108,9 +108,20 @@ def event_classes(doc, event) -> set:
     if event.type == "ASSAULT" and (_is_force(event.actor) or (_unnamed(event.actor) and _state_only(doc, event))):
         return {"FORCE"}
     # A clash is mutual: "a mob clashed with the police" is force on both sides.
-    if event.type == "ASSAULT" and event.trigger.text.lower().startswith("clash") and _is_force(event.target):
+    if event.type == "ASSAULT" and event.trigger.text.lower().startswith("clash") and (
+            _is_force(event.target) or _force_in_phrase(doc, event)):
         return {"FORCE"}
     return set()
+
+
+def _force_in_phrase(doc, event) -> bool:
+    """"died in the clash with police", "a police-mob clash": the noun's own phrase names the force."""
+    span = doc.char_span(event.trigger.start, event.trigger.end, alignment_mode="expand")
+    if span is None or span.root.pos_ not in ("NOUN", "PROPN"):
+        return False
+    words = set(re.findall(r"[a-z][a-z'-]*", " ".join(t.lower_ for t in span.root.subtree)))
+    words |= {w for t in span.root.subtree for w in t.lower_.split("-")}
+    return bool(words & _forces()["words"])
 
 
 def sentence_classes(doc, events, start: int, end: int) -> set:
