@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
+import weakref
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -187,6 +188,15 @@ class Story:
     id: str
     seq: int
     members: list[Mention] = field(default_factory=list)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def profile(self, name: str, compute):
+        """A summary of the members (best actor, place, range), kept until the next member joins: each
+        mention is scored against many stories, and members are only ever appended."""
+        hit = self.memo.get(name)
+        if hit is None or hit[0] != len(self.members):
+            hit = self.memo[name] = (len(self.members), compute())
+        return hit[1]
 
     # profile used for matching, derived from members
     @property
@@ -195,6 +205,9 @@ class Story:
         return m.type, m.modality, m.polarity
 
     def match_range(self) -> Optional[tuple[date, date]]:
+        return self.profile("match", self._match_range)
+
+    def _match_range(self) -> Optional[tuple[date, date]]:
         dated = [m.range for m in self.members if m.dated]
         ranges = dated or [m.range for m in self.members if m.range]
         if not ranges:
@@ -217,7 +230,7 @@ def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
         return None
     total, clash_allowed, conflict = sides[0] + sides[1], 3 in sides, False
     for role in PLACE_ROLES:
-        best = best_place(story.members, role)
+        best = story.profile(role, lambda r=role: best_place(story.members, r))
         pts, clash = _place(m.places.get(role), best)
         if pts is NO:
             if not (clash and clash_allowed and m.dated and _same_day(m, story)):
@@ -235,7 +248,8 @@ def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
 
 def _sides(m: Mention, story: Story) -> Optional[tuple[int, int]]:
     """Points for (actor, target); for a symmetric type the mention's sides may also be read swapped."""
-    ours, theirs = (m.actor, m.target), (_best_party(story.members, "actor"), _best_party(story.members, "target"))
+    theirs = tuple(story.profile(role, lambda r=role: _best_party(story.members, r)) for role in ("actor", "target"))
+    ours = (m.actor, m.target)
     readings = [ours] + ([ours[::-1]] if m.type in symmetric_types() else [])
     best = None
     for actor, target in readings:
@@ -448,7 +462,7 @@ class Linker:
 
     def __init__(self, store):
         self.store = store
-        self.cache: dict[str, Story] = {}
+        self.cache = _story_cache(store)
         self.dirty: dict[str, Story] = {}  # in first-change order, so new rows are inserted in creation order
         self.unwritten: dict[tuple, dict[str, Optional[tuple[str, str]]]] = {}  # key -> story id -> match
         self.links: list[tuple] = []
@@ -476,16 +490,25 @@ class Linker:
         return sorted(found, key=lambda s: s.seq)
 
     def _story(self, row: dict) -> Story:
-        if row["id"] not in self.cache:
-            rec = json.loads(row["record"])
-            self.cache[row["id"]] = Story(row["id"], row["seq"], [Mention(**m) for m in rec["members"]])
-        return self.cache[row["id"]]
+        hit = self.cache.get(row["id"])
+        if hit is not None and hit[0] == (row["seq"], len(row["record"])):
+            self.cache.move_to_end(row["id"])
+            return hit[1]
+        rec = json.loads(row["record"])
+        story = Story(row["id"], row["seq"], [Mention(**m) for m in rec["members"]])
+        self._remember(story, row["record"])
+        return story
+
+    def _remember(self, story: Story, record: str) -> None:
+        self.cache[story.id] = ((story.seq, len(record)), story)
+        self.cache.move_to_end(story.id)
+        while len(self.cache) > STORY_CACHE_SIZE:
+            self.cache.popitem(last=False)
 
     def add(self, m: Mention) -> Story:
         story = choose(m, self.candidates(m))
         if story is None:
             story = Story(f"s-{m.event_id}", self.next_seq())
-            self.cache[story.id] = story
         story.members.append(m)
         self.dirty.setdefault(story.id, story)
         match = story.match_range()
@@ -497,12 +520,25 @@ class Linker:
     def flush(self) -> None:
         conn = self.store.conn
         for story in self.dirty.values():
-            conn.execute(_UPSERT, _row(story))
+            row = _row(story)
+            conn.execute(_UPSERT, row)
+            self._remember(story, row[-1])
         for link in self.links:
             conn.execute("INSERT INTO story_mentions VALUES (?, ?, ?)", link)
         self.dirty.clear()
         self.unwritten.clear()
         self.links.clear()
+
+
+# Stories parsed from their rows, per store, across transactions: a batch's mentions meet the same recent
+# stories again. An entry is used only while the row's record is unchanged in length (a member joining
+# always lengthens it); bounded, so memory stays flat however many articles pass.
+STORY_CACHE_SIZE = 20_000
+_CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _story_cache(store) -> OrderedDict:
+    return _CACHES.setdefault(store, OrderedDict())
 
 
 def link_pending(store) -> int:
@@ -523,6 +559,7 @@ def relink(store) -> int:
     with store.transaction() as conn:
         conn.execute("DELETE FROM story_mentions")
         conn.execute("DELETE FROM story_events")
+    _story_cache(store).clear()
     return link_pending(store)
 
 
