@@ -202,22 +202,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def document_rows(doc: Document) -> dict[str, list[tuple]]:
-    """Every row one document puts in the per-document tables, keyed by table."""
+    """Every row one document puts in the per-document tables, keyed by table. The record is laid out once
+    and its parts reused for the per-row records (each `to_dict` rebuilds its nested dataclasses)."""
+    record = doc.to_dict()
+    ents, evs, stats = record["entities"], record["events"], record["statistics"]
     return {
         "documents": [(doc.id, doc.url, doc.source_path, doc.outlet, doc.title, _dumps(doc.authors), doc.published,
-                       doc.language, doc.dateline, doc.text, _now(), _dumps(doc.to_dict()))],
+                       doc.language, doc.dateline, doc.text, _now(), _dumps(record))],
         "sentences": [(doc.id, i, s.start, s.end) for i, s in enumerate(doc.sentences)],
         "entities": [(doc.id, i, e.text, e.start, e.end, e.label,
-                      e.actor.actor_id if e.actor else None, _dumps(e.actor.to_dict()) if e.actor else None,
+                      e.actor.actor_id if e.actor else None, _dumps(ents[i]["actor"]) if e.actor else None,
                       e.place.place_id if e.place else None,
                       (e.place.country if e.place else None) or (e.actor.country if e.actor else None),
-                      _dumps(e.place.to_dict()) if e.place else None)
+                      _dumps(ents[i]["place"]) if e.place else None)
                      for i, e in enumerate(doc.entities)],
         "times": [(doc.id, i, t.text, t.start, t.end, t.value, t.range.start if t.range else None,
                    t.range.end if t.range else None, t.range.precision if t.range else None)
                   for i, t in enumerate(doc.times)],
-        "events": [_event_row(doc.id, ev) for ev in doc.events],
-        "statistics": [(doc.id, i, s.measure, _dumps(s.to_dict())) for i, s in enumerate(doc.statistics)],
+        "events": [_event_row(doc.id, ev, evs[i]) for i, ev in enumerate(doc.events)],
+        "statistics": [(doc.id, i, s.measure, _dumps(stats[i])) for i, s in enumerate(doc.statistics)],
     }
 
 
@@ -232,14 +235,14 @@ def _insert_document(conn: sqlite3.Connection, doc: Document) -> None:
     insert_rows(conn, document_rows(doc))
 
 
-def _event_row(doc_id: str, ev) -> tuple:
+def _event_row(doc_id: str, ev, record: dict) -> tuple:
     place = ev.location or ev.destination or ev.origin
     return (ev.id, doc_id, ev.type, ev.mode, ev.cameo, ev.trigger.text, ev.sentence.start, ev.sentence.end,
             ev.actor.country if ev.actor else None, ev.target.country if ev.target else None,
             place.country if place else None,
             ev.date.start if ev.date else None, ev.date.end if ev.date else None,
             ev.date.precision if ev.date else None, ev.certainty, ev.polarity, ev.modality,
-            int(bool(ev.historical)), _dumps(ev.to_dict()))
+            int(bool(ev.historical)), _dumps(record))
 
 
 def open_store(path: Optional[str] = None) -> Store:
