@@ -476,7 +476,7 @@ class Linker:
 
     def candidates(self, m: Mention) -> list[Story]:
         r = m.range
-        sql = ("SELECT id, seq, record FROM story_events WHERE type = ? AND modality = ? AND polarity = ? "
+        sql = ("SELECT id, seq, length(record) AS size FROM story_events WHERE type = ? AND modality = ? AND polarity = ? "
                "AND (match_start IS NULL OR (match_start <= ? AND match_end >= ?)) ORDER BY seq")
         if r:
             lo, hi = r[0] - timedelta(days=DATE_SLACK_DAYS), r[1] + timedelta(days=DATE_SLACK_DAYS)
@@ -490,13 +490,15 @@ class Linker:
         return sorted(found, key=lambda s: s.seq)
 
     def _story(self, row: dict) -> Story:
+        """The story of a candidate row (id, seq, size of its record): from the cache while the record is
+        unchanged, else read and parsed."""
         hit = self.cache.get(row["id"])
-        if hit is not None and hit[0] == (row["seq"], len(row["record"])):
+        if hit is not None and hit[0] == (row["seq"], row["size"]):
             self.cache.move_to_end(row["id"])
             return hit[1]
-        rec = json.loads(row["record"])
-        story = Story(row["id"], row["seq"], [Mention(**m) for m in rec["members"]])
-        self._remember(story, row["record"])
+        record = self.store.query("SELECT record FROM story_events WHERE id = ?", (row["id"],))[0]["record"]
+        story = Story(row["id"], row["seq"], [Mention(**m) for m in json.loads(record)["members"]])
+        self._remember(story, record)
         return story
 
     def _remember(self, story: Story, record: str) -> None:
