@@ -42,6 +42,7 @@ ASKING = {"demand", "urge", "call", "ask", "press", "appeal", "request", "plead"
 YIELDING = COOPERATIVE | {"AGREE", "CONSULT"}
 OBLIGATION = {"must", "should", "ought"}
 CONTENT = {"VERB", "NOUN", "PROPN", "ADJ"}
+FIGHT_COERCION = {"blockade", "besiege"}
 
 
 def read_rows(path: Path, limit: Optional[int] = None) -> list[dict]:
@@ -75,6 +76,10 @@ def _depth(tok) -> int:
 
 def plv_code(event, tok=None) -> Optional[str]:
     code = TO_PLV.get(event.type, event.type)
+    if tok is not None and code == "MOBILIZE" and _peacekeeping(tok):
+        code = "AID"  # troops sent to keep the peace are military protection given (CAMEO 074)
+    if tok is not None and code == "COERCE" and FIGHT_COERCION & {t.lemma_.lower() for t in (tok, *tok.children)}:
+        code = "ASSAULT"  # CAMEO files blockades under root 19, fight, which the PLV coding follows
     if event.type == "DEFECT":
         return "REQUEST" if event.mode == "asylum" else None
     if event.type in MATERIAL_CONFLICT:
@@ -88,6 +93,10 @@ def plv_code(event, tok=None) -> Optional[str]:
     if event.type in COOPERATIVE and _to_come(event, tok):
         return "AGREE"
     return code
+
+
+def _peacekeeping(tok) -> bool:
+    return any(t.lemma_.lower().startswith("peacekeep") for t in tok.sent)
 
 
 def _to_come(event, tok) -> bool:
@@ -113,10 +122,16 @@ def sentence_label(doc, events) -> Optional[str]:
         depth = _depth(tok)
         if code in MATERIAL_CONFLICT and tok.dep_ in COMPLEMENT and tok.head.lemma_.lower() not in ASKING:
             depth -= 1
-        ranked.append((depth, 0 if code in MATERIAL_CONFLICT else 1, ev.trigger.start, code))
+        ranked.append((depth, _severity(code), ev.trigger.start, code))
     if ranked:
         return min(ranked)[3]
     return "REQUEST" if _demanded(doc) else _mentioned(doc)
+
+
+def _severity(code: str) -> int:
+    """Among equally high events, material conflict first, and within it physical force first ("seized a
+    house and fired rockets")."""
+    return 0 if code == "ASSAULT" else 1 if code in MATERIAL_CONFLICT else 2
 
 
 def _mentioned(doc) -> Optional[str]:
