@@ -225,6 +225,8 @@ def _preps(tok) -> set:
 
 
 def _temporal(prep) -> bool:
+    if prep.lower_ == "to":  # "sentenced to ten years" is a term, not a time
+        return False
     objs = [c for c in prep.children if c.dep_ == "pobj"]
     return bool(objs) and all(o.ent_type_ in ("DATE", "TIME") for o in objs)
 

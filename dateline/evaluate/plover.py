@@ -43,6 +43,7 @@ YIELDING = COOPERATIVE | {"AGREE", "CONSULT"}
 OBLIGATION = {"must", "should", "ought"}
 CONTENT = {"VERB", "NOUN", "PROPN", "ADJ"}
 FIGHT_COERCION = {"blockade", "besiege"}
+DECIDED = {"decide", "vote", "resolve"}
 
 
 def read_rows(path: Path, limit: Optional[int] = None) -> list[dict]:
@@ -104,6 +105,8 @@ def _to_come(event, tok) -> bool:
     purpose infinitive ("launched operations to detain") is neither promise nor threat."""
     if event.modality in ("planned", "threatened"):
         return True
+    if tok is not None and tok.dep_ == "xcomp" and tok.head.lemma_.lower() in DECIDED:
+        return False  # "decided to lift the sanctions": the decision is the act
     if event.modality != "hypothetical" or tok is None:
         return False
     if any(c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS for c in tok.children):
