@@ -31,7 +31,7 @@ from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
-from .nlp import sentences
+from .nlp import sentence_of, sentences
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution"
 CUE_FILES = ("reporting", "hedges", "negation", "modality", "scope")
@@ -531,7 +531,7 @@ def _colon_frame(tok) -> Optional[Frame]:
         return None
     if any(t.lower_ in _set("reporting", "label_stopwords") for t in name):  # "Correction:", "Update:"
         return None
-    rest = {t.i for t in tok.doc[tok.i + 1:tok.sent.end] if not t.is_space}
+    rest = {t.i for t in tok.doc[tok.i + 1:sentence_of(tok).end] if not t.is_space}
     return _label(tok, name, rest) if rest else None
 
 
@@ -602,7 +602,7 @@ def _make_frame(cue_tok, cue_toks: list, source, kind: str) -> Frame:
     cue_set = {t.i for t in cue_toks}
     if kind == "preposition":
         anchor = cue_tok.head if cue_tok.head is not cue_tok else cue_tok
-        covered = _subtree_ids(anchor.sent.root if anchor is cue_tok else anchor)
+        covered = _subtree_ids(sentence_of(anchor).root if anchor is cue_tok else anchor)
         covered -= _subtree_ids(cue_tok)
     else:
         covered = _subtree_ids(cue_tok) - _outside(cue_tok)
@@ -618,11 +618,11 @@ def _make_frame(cue_tok, cue_toks: list, source, kind: str) -> Frame:
 def _quote_before(tok) -> set:
     """'"We will strike back." KCNA said.': a reporting clause that opens its sentence right after a closing
     quotation mark reports the quoted sentence before it."""
-    sent = tok.sent
+    sent = sentence_of(tok)
     words = [t for t in sent if not t.is_space]
     if sent.start == 0 or not words or tok.left_edge.i > words[0].i or _is_quote(words[0]):
         return set()
-    prev = tok.doc[sent.start - 1].sent
+    prev = sentence_of(tok.doc[sent.start - 1])
     before = [t for t in prev if not t.is_space]
     if not before or not _is_quote(before[-1]) or _new_paragraph(tok.doc, prev, sent):
         return set()
@@ -697,14 +697,14 @@ def _covering(doc, trigger, found: list[Frame]) -> Optional[Frame]:
 def _carried(doc, trigger) -> Optional[Frame]:
     """The account of an earlier sentence of the same paragraph that this frameless sentence continues; a
     quotation that opens the next paragraph continues the sentence just before it."""
-    sent = trigger.sent
+    sent = sentence_of(trigger)
     if frames(doc, sent) or not _continues(sent):
         return None
     quoted = _opens_quote(sent)
     for step in range(3):
         if sent.start <= 0:
             return None
-        prev = doc[sent.start - 1].sent
+        prev = sentence_of(doc[sent.start - 1])
         if _new_paragraph(doc, prev, sent) and not (quoted and step == 0):
             return None
         found = frames(doc, prev)
@@ -745,10 +745,10 @@ def _nearby_frames(doc, trigger) -> list[Frame]:
     """Frames of the trigger's sentence and of the next one ('"..." KCNA said.' reports the sentence before)."""
     if not doc.has_annotation("DEP"):
         return []
-    sent = trigger.sent
+    sent = sentence_of(trigger)
     found = frames(doc, sent)
     if sent.end < len(doc):
-        found += [f for f in frames(doc, doc[sent.end].sent) if trigger.i in f.scope]
+        found += [f for f in frames(doc, sentence_of(doc[sent.end])) if trigger.i in f.scope]
     return found
 
 
@@ -822,7 +822,7 @@ def _announced(doc, trigger) -> Optional[Frame]:
 def _in_cue(doc, trigger) -> bool:
     return any(f.cue_start <= trigger.i < f.cue_end or
                (f.source_start is not None and f.source_start <= trigger.i < f.source_end)
-               for f in frames(doc, trigger.sent))
+               for f in frames(doc, sentence_of(trigger)))
 
 
 def _source_hedge(doc, frame: Frame) -> Optional[model.Span]:

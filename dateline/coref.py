@@ -52,10 +52,11 @@ class Mention:
         return self.span.root.dep_ in ("nsubj", "nsubjpass")
 
 
-def _lex():
-    from .actors import lexicon
+def _lex(doc):
+    """The actor lexicon, looked up once per document (the lookup reads the settings, a file check)."""
+    from .actors import doc_cache, lexicon
 
-    return lexicon()
+    return doc_cache(doc, "lexicon", len(doc), lambda d: lexicon())
 
 
 def _chunks(doc) -> list:
@@ -160,7 +161,7 @@ def mentions(doc) -> list:
 
 def _find_mentions(doc) -> list:
     index = _sent_index(doc)
-    lex = _lex()
+    lex = _lex(doc)
     found = _entity_mentions(doc, index) + _chunk_mentions(doc, index, lex)
     seen, out = set(), []
     for m in sorted(found, key=lambda m: (m.span.start_char, -m.span.end_char)):
@@ -230,7 +231,7 @@ def antecedent(doc, x: SpanLike):
     span = _as_span(doc, x)
     if span is None:
         return None
-    lex = _lex()
+    lex = _lex(doc)
     ana = _anaphor(doc, span, lex)
     if ana is None:
         return None
@@ -259,7 +260,7 @@ def _honorific(token) -> bool:
 
 def resolve(doc) -> dict:
     """{anaphor start char: antecedent start char} for every anaphor of the document."""
-    lex = _lex()
+    lex = _lex(doc)
     out = {}
     spans = [doc[t.i:t.i + 1] for t in doc if t.lower_ in PRONOUNS and t.pos_ == "PRON" and not _honorific(t)]
     spans += [c for c in _chunks(doc) if c.root.lower_ not in PRONOUNS and _anaphor(doc, c, lex)]
@@ -417,7 +418,7 @@ def describe(doc, x: SpanLike, _depth: int = 0) -> dict:
     if span is None or len(span) == 0:
         return {"text": "", "actor_id": None, "name": None, "kind": None, "country": None, "role": None,
                 "orgs": [], "start": None, "end": None}
-    lex = _lex()
+    lex = _lex(doc)
     if _depth < 5 and _anaphor(doc, span, lex):
         ante = antecedent(doc, span)
         if ante is not None:
