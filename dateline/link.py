@@ -476,13 +476,15 @@ class Linker:
 
     def candidates(self, m: Mention) -> list[Story]:
         r = m.range
-        sql = ("SELECT id, seq, length(record) AS size FROM story_events WHERE type = ? AND modality = ? AND polarity = ? "
-               "AND (match_start IS NULL OR (match_start <= ? AND match_end >= ?)) ORDER BY seq")
+        # two index searches rather than "match_start IS NULL OR (...)", which scans every story of the type
+        key = "SELECT id, seq, length(record) AS size FROM story_events WHERE type = ? AND modality = ? AND polarity = ? "
+        sql = (key + "AND match_start IS NULL UNION ALL " + key + "AND match_start <= ? AND match_end >= ? ORDER BY seq")
         if r:
             lo, hi = r[0] - timedelta(days=DATE_SLACK_DAYS), r[1] + timedelta(days=DATE_SLACK_DAYS)
         else:
             lo, hi = date.min, m.before or date.max
-        rows = self.store.query(sql, (m.type, m.modality, m.polarity, hi.isoformat(), lo.isoformat()))
+        keys = (m.type, m.modality, m.polarity)
+        rows = self.store.query(sql, keys + keys + (hi.isoformat(), lo.isoformat()))
         found = [self._story(row) for row in rows if row["id"] not in self.dirty]
         lo_s, hi_s = lo.isoformat(), hi.isoformat()
         found += [self.dirty[sid] for sid, match in self.unwritten.get((m.type, m.modality, m.polarity), {}).items()
