@@ -73,6 +73,7 @@ class NearDuplicates:
         self.threshold = threshold
         self.lsh = MinHashLSH(threshold=threshold, num_perm=PERMS)
         self.sigs: dict[str, object] = {}
+        self.order: dict[str, int] = {}  # insertion rank, kept rather than rebuilt on every check
         if store is not None:
             self._load()
 
@@ -88,6 +89,7 @@ class NearDuplicates:
 
     def _insert(self, doc_id: str, sig) -> None:
         if doc_id not in self.sigs:
+            self.order[doc_id] = len(self.sigs)
             self.sigs[doc_id] = sig
             self.lsh.insert(doc_id, sig)
 
@@ -108,9 +110,8 @@ class NearDuplicates:
         if len(shingles(text)) < MIN_SHINGLES:
             return None
         sig = signature(text)
-        order = {k: i for i, k in enumerate(self.sigs)}
         best = None
-        for other in sorted(self.lsh.query(sig), key=lambda k: order.get(k, 0)):
+        for other in sorted(self.lsh.query(sig), key=lambda k: self.order.get(k, 0)):
             sim = float(sig.jaccard(self.sigs[other]))
             if sim >= self.threshold and (best is None or sim > best.similarity):
                 best = Match(other, round(sim, 4))
