@@ -7,6 +7,9 @@ of its questions are event types of ours:
     FORCE   "Did police use force or violence?"    an ASSAULT event by a security force (or, with nobody
                                                    named, in a sentence that names what only a security
                                                    force uses: firing rounds, tear gas, a lathi-charge)
+                                                   or a killing of militants by nobody named ("two
+                                                   militants were killed"), or a clash whose own phrase
+                                                   names the force ("died in the clash with police")
     KILL    "Did police kill someone?"             FORCE, in a sentence that reports deaths
 
 An arrest needs no named actor ("50 persons were arrested"): arrests are police work. Negated and planned
@@ -94,6 +97,14 @@ def _unnamed(participant) -> bool:
     return participant is None or (participant.text or "").lower() in UNNAMED
 
 
+def _state_target(participant) -> bool:
+    """"Two militants were killed": an armed group's men killed by nobody named fell to security forces."""
+    if participant is None:
+        return False
+    words = set(re.findall(r"[a-z][a-z'-]*", (participant.text or "").lower()))
+    return bool(words & _forces().get("state_targets", frozenset()))
+
+
 def _state_only(doc, event) -> bool:
     words = set(re.findall(r"[a-z][a-z'-]*", doc.text[event.sentence.start:event.sentence.end].lower()))
     return bool(words & _forces()["state_force_words"])
@@ -106,6 +117,8 @@ def event_classes(doc, event) -> set:
         judicial = event.trigger.text.lower().startswith(JUDICIAL)
         return {"ARREST"} if event.modality != "hypothetical" and not judicial else set()
     if event.type == "ASSAULT" and (_is_force(event.actor) or (_unnamed(event.actor) and _state_only(doc, event))):
+        return {"FORCE"}
+    if event.type == "ASSAULT" and event.mode == "kill" and _unnamed(event.actor) and _state_target(event.target):
         return {"FORCE"}
     # A clash is mutual: "a mob clashed with the police" is force on both sides.
     if event.type == "ASSAULT" and event.trigger.text.lower().startswith("clash") and (
