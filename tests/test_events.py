@@ -258,6 +258,74 @@ def test_firing_on_people_is_assault_but_firing_staff_is_not(nlp):
     assert read(nlp, "The company fired 200 workers.")._.events == []
 
 
+@pytest.mark.parametrize("text, event_type, mode", [
+    ("Thousands of demonstrators gathered outside the embassy in Lima.", "PROTEST", "demo"),
+    ("Protests erupted in several towns after the election.", "PROTEST", "demo"),
+    ("Heavy fighting broke out between the two militias.", "ASSAULT", None),
+    ("The rebels ceased all military operations in the north.", "RETREAT", "ceasefire"),
+    ("Kenya and Uganda held joint military exercises near the border.", "COOPERATE", None),
+    ("The navy dispatched two frigates to the strait.", "MOBILIZE", "troops"),
+    ("Authorities prohibited all public gatherings in the province.", "COERCE", "ban"),
+    ("The court sentenced the editor to five years in prison.", "COERCE", "arrest"),
+    ("Iran retaliated with missile strikes.", "ASSAULT", None),
+    ("The judge threw out the lawsuit against the governor.", "REJECT", None),
+    ("The last foreign troops left the country on Monday.", "RETREAT", "withdraw"),
+    ("Chile has taken in thousands of Venezuelan refugees.", "AID", "asylum"),
+    ("Opposition leaders lashed out at the president over the decree.", "ACCUSE", "disapprove"),
+    ("A roadside bomb exploded near the convoy.", "ASSAULT", "explosives"),
+])
+def test_codebook_vocabulary_and_subject_patterns(nlp, text, event_type, mode):
+    assert only(read(nlp, text), event_type).mode == mode
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("Thousands of fans gathered outside the stadium.", "PROTEST"),  # only protesters gathering protest
+    ("The minister left the country on Monday.", "RETREAT"),  # only forces leaving withdraw
+    ("Demand for oil exploded last year.", "ASSAULT"),  # only bombs explode as attacks
+    ("The central bank curbed inflation.", "COERCE"),
+    ("Fighting corruption is the government's priority.", "ASSAULT"),
+])
+def test_new_vocabulary_keeps_its_conditions(nlp, text, absent):
+    assert absent not in {e.type for e in read(nlp, text)._.events}
+
+
+def test_subject_lemmas_follow_coordination_and_of(blank_nlp):
+    doc = _doc(blank_nlp, ["Thousands", "of", "protesters", "gathered", "and", "chanted"],
+               ["NOUN", "ADP", "NOUN", "VERB", "CCONJ", "VERB"],
+               ["nsubj", "prep", "pobj", "ROOT", "cc", "conj"], [3, 0, 1, 3, 3, 3],
+               ["thousand", "of", "protester", "gather", "and", "chant"])
+    assert "protester" in events.subject_lemmas(doc[5])
+    assert events.subject_lemmas(doc[3]) == {"thousand", "protester"}
+
+
+@pytest.mark.parametrize("text, label", [
+    ("Government troops blockaded the rebel headquarters on Monday.", "ASSAULT"),  # CAMEO root 19, as PLV codes it
+    ("Nepal will send troops to the UN peacekeeping force in Lebanon.", "AGREE"),  # peacekeeping is aid
+    ("Bangladesh deployed 800 troops to the UN peacekeeping mission in Mali.", "AID"),
+    ("The cabinet decided to lift the ban on rallies.", "YIELD"),  # a decision taken is the act
+    ("Norway remains the biggest donor to the agency.", "AID"),  # no event: the backoff's cue word
+    ("A court convicted the former mayor and sentenced him to six years in prison.", "COERCE"),
+])
+def test_plover_sentence_labels(nlp, text, label):
+    from dateline.evaluate import plover
+
+    doc = read(nlp, text)
+    assert plover.sentence_label(doc, doc._.events) == label
+
+
+@pytest.mark.parametrize("text, classes", [
+    ("Two militants were killed in Kupwara on Sunday.", {"FORCE", "KILL"}),
+    ("One person died in the clash with the police.", {"FORCE", "KILL"}),
+    ("Six people have died in police firing.", {"FORCE", "KILL"}),
+    ("Two traders were killed by the mob.", set()),
+])
+def test_police_classes_of_a_sentence(nlp, text, classes):
+    from dateline.evaluate import police
+
+    doc = read(nlp, text)
+    assert police.sentence_classes(doc, doc._.events, 0, len(text)) == classes
+
+
 def test_event_ids_are_stable_and_numbered(nlp):
     text = "Police arrested two men in Lagos. Soldiers later killed a suspect."
     a = [e.id for e in read(nlp, text, doc_id="abc")._.events]

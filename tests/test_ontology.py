@@ -92,3 +92,18 @@ def test_broken_user_file_is_a_config_error(tmp_path, monkeypatch, fresh_caches)
     monkeypatch.setenv("DATELINE_DATA_DIR", str(tmp_path))
     with pytest.raises(ConfigError):
         events.lexicon()
+
+
+def test_subject_conditions_and_cue_words_load():
+    lex = events.lexicon()
+    gather = next(e for e in lex.verbs["gather"] if e.type == "PROTEST" and not e.extras)
+    assert "protester" in gather.subject_any and gather.specificity == 1
+    assert lex.cue_words["donor"] == "AID" and lex.cue_words["critic"] == "ACCUSE"
+
+
+def test_user_cue_words_extend_the_bundled_ones(tmp_path, monkeypatch, fresh_caches):
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "triggers.yaml").write_text("cue_words:\n  PROTEST: [flashmobber]\n", encoding="utf-8")
+    monkeypatch.setenv("DATELINE_DATA_DIR", str(tmp_path))
+    lex = events.lexicon()
+    assert lex.cue_words["flashmobber"] == "PROTEST" and lex.cue_words["protester"] == "PROTEST"

@@ -76,24 +76,31 @@ def _depth(tok) -> int:
 
 
 def plv_code(event, tok=None) -> Optional[str]:
-    code = TO_PLV.get(event.type, event.type)
-    if tok is not None and code == "MOBILIZE" and _peacekeeping(tok):
-        code = "AID"  # troops sent to keep the peace are military protection given (CAMEO 074)
-    if tok is not None and code == "COERCE" and FIGHT_COERCION & {t.lemma_.lower() for t in (tok, *tok.children)}:
-        code = "ASSAULT"  # CAMEO files blockades under root 19, fight, which the PLV coding follows
-    if event.type == "DEFECT":
+    kind = _plv_type(event, tok)
+    code = TO_PLV.get(kind, kind)
+    if kind == "DEFECT":
         return "REQUEST" if event.mode == "asylum" else None
-    if event.type in MATERIAL_CONFLICT:
+    if kind in MATERIAL_CONFLICT:
         return "THREATEN" if _to_come(event, tok) and event.polarity == "affirmed" else code
-    if event.type not in YIELDING:
+    if kind not in YIELDING:
         return code
     if event.polarity == "negated":
         return "REJECT"
     if tok is not None and any(c.dep_ == "aux" and c.lower_ in OBLIGATION for c in tok.children):
         return "REQUEST"
-    if event.type in COOPERATIVE and _to_come(event, tok):
+    if kind in COOPERATIVE and _to_come(event, tok):
         return "AGREE"
     return code
+
+
+def _plv_type(event, tok) -> str:
+    if tok is None:
+        return event.type
+    if event.type == "MOBILIZE" and _peacekeeping(tok):
+        return "AID"  # troops sent to keep the peace are military protection given (CAMEO 074)
+    if event.type == "COERCE" and FIGHT_COERCION & {t.lemma_.lower() for t in (tok, *tok.children)}:
+        return "ASSAULT"  # CAMEO files blockades under root 19, fight, which the PLV coding follows
+    return event.type
 
 
 def _peacekeeping(tok) -> bool:
@@ -103,10 +110,10 @@ def _peacekeeping(tok) -> bool:
 def _to_come(event, tok) -> bool:
     """Planned, or hypothetical with a modal or an offer on it ("would sanction", "ready to send"); a bare
     purpose infinitive ("launched operations to detain") is neither promise nor threat."""
-    if event.modality in ("planned", "threatened"):
-        return True
     if tok is not None and tok.dep_ == "xcomp" and tok.head.lemma_.lower() in DECIDED:
         return False  # "decided to lift the sanctions": the decision is the act
+    if event.modality in ("planned", "threatened"):
+        return True
     if event.modality != "hypothetical" or tok is None:
         return False
     if any(c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS for c in tok.children):

@@ -132,8 +132,11 @@ def _force_in_phrase(doc, event) -> bool:
     span = doc.char_span(event.trigger.start, event.trigger.end, alignment_mode="expand")
     if span is None or span.root.pos_ not in ("NOUN", "PROPN"):
         return False
-    words = set(re.findall(r"[a-z][a-z'-]*", " ".join(t.lower_ for t in span.root.subtree)))
-    words |= {w for t in span.root.subtree for w in t.lower_.split("-")}
+    root = span.root
+    tokens = list(root.subtree)
+    if root.dep_ == "pobj":  # "died in the clash with the police": the with-phrase hangs on the verb
+        tokens += [t for prep in root.head.head.children if prep.lower_ == "with" for t in prep.subtree]
+    words = {w for t in tokens for w in re.findall(r"[a-z][a-z'-]*", t.lower_.replace("-", " "))}
     return bool(words & _forces()["words"])
 
 
