@@ -67,6 +67,11 @@ def _merge(base: dict, more: dict) -> None:
 
 def alternation(words) -> str:
     """A regex alternation of literal words, longest first so "US$" wins over "$"."""
+    return _alternation(tuple(words))
+
+
+@lru_cache(maxsize=1024)  # the statistics stage asks for the same cue lists for every number it reads
+def _alternation(words: tuple) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
