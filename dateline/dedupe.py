@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Iterable, Optional
 
@@ -48,7 +49,7 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
 def signature(text: str):
     from datasketch import MinHash
 
-    m = MinHash(num_perm=PERMS, seed=SEED, scheme=SCHEME)
+    m = MinHash(num_perm=PERMS, seed=SEED, scheme=SCHEME, permutations=_permutations())
     m.update_batch([s.encode("utf-8") for s in shingles(text)])
     return m
 
@@ -56,7 +57,16 @@ def signature(text: str):
 def _from_blob(blob: bytes):
     from datasketch import MinHash
 
-    return MinHash(num_perm=PERMS, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(blob, dtype="<u8").copy())
+    return MinHash(num_perm=PERMS, seed=SEED, scheme=SCHEME, hashvalues=np.frombuffer(blob, dtype="<u8").copy(),
+                   permutations=_permutations())
+
+
+@lru_cache(maxsize=1)
+def _permutations():
+    """The hash permutations for PERMS and SEED, drawn once: datasketch draws them again for every MinHash."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=PERMS, seed=SEED, scheme=SCHEME).permutations
 
 
 def _blob(m) -> bytes:
