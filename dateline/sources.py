@@ -66,8 +66,9 @@ def read_file(path: Path, max_bytes: Optional[int] = None) -> Iterator[RawInput]
         size = path.stat().st_size
         with path.open("rb") as f:
             head = f.read(2048)
-        if kind_of(path, head) in ("warc", "parquet"):  # containers are streamed, not held in memory
-            yield from (read_warc if kind_of(path, head) == "warc" else read_parquet)(path)
+        kind = kind_of(path, head)
+        if kind in ("warc", "parquet", "jsonl"):  # containers are streamed, not held in memory
+            yield from CONTAINERS[kind](path)
             return
         if size > limit:
             raise InputError(f"file is {size:,} bytes, over the limit of {limit:,}",
@@ -83,18 +84,28 @@ def read_file(path: Path, max_bytes: Optional[int] = None) -> Iterator[RawInput]
         yield RawInput(source, "text", error=InputError(f"cannot read file: {exc.strerror}",
                                                          fix="check its permissions", source=source))
         return
-    kind = kind_of(path, data[:2048])
-    if kind == "jsonl":
-        yield from read_jsonl(data, source)
-    else:
-        yield RawInput(source, kind, data=data)
+    yield RawInput(source, kind, data=data)
 
 
-def read_jsonl(data: bytes, source: str) -> Iterator[RawInput]:
-    for number, line in enumerate(data.splitlines(), start=1):
+def read_jsonl_file(path: Path) -> Iterator[RawInput]:
+    """A JSON Lines file, line by line: the size limit applies to each article, not to the file."""
+    limit = settings.get("max_bytes")
+    with path.open("rb") as f:
+        yield from read_jsonl(f, str(path), limit)
+
+
+def read_jsonl(data, source: str, limit: Optional[int] = None) -> Iterator[RawInput]:
+    """Records of JSON Lines given as bytes or as a binary file object."""
+    lines = data.splitlines() if isinstance(data, bytes) else data
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = f"{source}:{number}"
+        if limit and len(line) > limit:
+            yield RawInput(where, "record", error=InputError(
+                f"line is {len(line):,} bytes, over the limit of {limit:,}", fix="raise --max-bytes / DATELINE_MAX_BYTES",
+                source=where))
+            continue
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -169,6 +180,9 @@ def read_parquet(path: Path, batch_rows: int = 256) -> Iterator[RawInput]:
     except (pa.ArrowException, OSError) as exc:
         yield RawInput(str(path), "record", error=InputError(f"cannot read Parquet file: {exc}",
                                                               fix="check that the file is complete Parquet", source=str(path)))
+
+
+CONTAINERS = {"warc": read_warc, "parquet": read_parquet, "jsonl": read_jsonl_file}
 
 
 def read_stdin(stream=None) -> Iterator[RawInput]:

@@ -43,3 +43,13 @@ def test_stdin_text_and_jsonl():
     assert [r.kind for r in read_stdin(io.BytesIO(b"Plain text"))] == ["text"]
     raws = list(read_stdin(io.BytesIO(b'{"text": "a"}\n{"text": "b"}\n')))
     assert [r.meta["text"] for r in raws] == ["a", "b"]
+
+
+def test_a_jsonl_file_over_the_size_limit_is_streamed_and_limited_per_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATELINE_MAX_BYTES", "100")
+    path = tmp_path / "big.jsonl"
+    lines = ['{"text": "Short article number %d."}' % i for i in range(20)] + ['{"text": "%s"}' % ("x" * 200)]
+    path.write_text("\n".join(lines) + "\n")
+    raws = list(iter_inputs([str(path)]))
+    assert len(raws) == 21 and all(r.error is None for r in raws[:20])
+    assert "over the limit of 100" in str(raws[20].error) and raws[20].source.endswith("big.jsonl:21")
