@@ -75,11 +75,18 @@ def _depth(tok) -> int:
     return depth
 
 
+def _consequence(tok) -> bool:
+    """"raided a village, killing 30": a participle clause that says whom the act killed is part of it."""
+    return tok.dep_ == "advcl" and tok.tag_ == "VBG" and not any(c.dep_ in ("mark", "nsubj") for c in tok.children)
+
+
 def plv_code(event, tok=None) -> Optional[str]:
     kind = _plv_type(event, tok)
     code = TO_PLV.get(kind, kind)
     if kind == "DEFECT":
         return "REQUEST" if event.mode == "asylum" else None
+    if kind in MATERIAL_CONFLICT and event.polarity == "negated":
+        return "REJECT"  # "will never stop its war", "denied that its forces attacked": a refusal
     if kind in MATERIAL_CONFLICT:
         return "THREATEN" if _to_come(event, tok) and event.polarity == "affirmed" else code
     if kind not in YIELDING:
@@ -131,6 +138,8 @@ def sentence_label(doc, events) -> Optional[str]:
             continue
         depth = _depth(tok)
         if code in MATERIAL_CONFLICT and tok.dep_ in COMPLEMENT and tok.head.lemma_.lower() not in ASKING:
+            depth -= 1
+        elif code == "ASSAULT" and _consequence(tok):
             depth -= 1
         ranked.append((depth, _severity(code), ev.trigger.start, code))
     if ranked:
