@@ -190,6 +190,8 @@ def near_lemmas(tok) -> set:
         # rockets", "Kim, general secretary, received", "held in March").
         if child.dep_ in ("nsubj", "csubj") or child.ent_type_ in ("DATE", "TIME"):
             continue
+        if child.lower_ == "according":  # an attribution ("according to"), and its lemma is "accord"
+            continue
         if child.dep_ in CLAUSE_LINKS:  # the head word of a clause ("found him guilty"), not its contents
             out.add(child.lemma_.lower())
             continue

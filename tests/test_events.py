@@ -273,6 +273,7 @@ def test_firing_on_people_is_assault_but_firing_staff_is_not(nlp):
     ("Chile has taken in thousands of Venezuelan refugees.", "AID", "asylum"),
     ("Opposition leaders lashed out at the president over the decree.", "ACCUSE", "disapprove"),
     ("A roadside bomb exploded near the convoy.", "ASSAULT", "explosives"),
+    ("Beijing protested the detention of its fishermen.", "ACCUSE", "allege"),
 ])
 def test_codebook_vocabulary_and_subject_patterns(nlp, text, event_type, mode):
     assert only(read(nlp, text), event_type).mode == mode
@@ -305,6 +306,9 @@ def test_subject_lemmas_follow_coordination_and_of(blank_nlp):
     ("The cabinet decided to lift the ban on rallies.", "YIELD"),  # a decision taken is the act
     ("Norway remains the biggest donor to the agency.", "AID"),  # no event: the backoff's cue word
     ("A court convicted the former mayor and sentenced him to six years in prison.", "COERCE"),
+    ("According to the ministry, the two sides agreed to expand cooperation in farming.", "AGREE"),
+    ("Gunmen raided a village in Zamfara, killing 12 people.", "ASSAULT"),
+    ("The army denied that its soldiers had fired on the crowd.", "REJECT"),
 ])
 def test_plover_sentence_labels(nlp, text, label):
     from dateline.evaluate import plover
