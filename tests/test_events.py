@@ -389,14 +389,14 @@ def test_plover_suite_above_floor():
     result = plover.run(data)
     assert result["n"] == 1050
     assert check_floors("plover", result) == []
-    assert result["details"]["halves"]["check"]["accuracy"] >= 0.74  # the half never inspected: 0.7625
+    assert result["details"]["halves"]["check"]["accuracy"] >= 0.78  # the half never inspected: 0.8065
     # The speed ratio is reported (details.speed), not asserted: timings belong to `dateline bench`.
     assert result["details"]["speed"]["ratio"] > 0
 
 
-# The police suite on its first 120 documents (15-30 s here, 2,023 sentences): measured 0.903 precision,
-# 0.800 recall, 0.849 F1 at sentence level, document recall 0.923; the floors in eval_floors.json are for the
-# full set (674 documents, 11,807 sentences: 0.852 / 0.738 / 0.791).
+# The police suite on its first 120 documents (15-30 s here, 2,023 sentences): measured 0.917 precision,
+# 0.786 recall, 0.846 F1 at sentence level; the floors in eval_floors.json are for the full set (674 documents,
+# 11,807 sentences: 0.859 / 0.784 / 0.820, killings recalled 0.704).
 POLICE_SUBSET = 120
 POLICE_SUBSET_FLOORS = {"precision": 0.87, "recall": 0.77, "f1": 0.82}
 
