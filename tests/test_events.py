@@ -309,6 +309,7 @@ def test_subject_lemmas_follow_coordination_and_of(blank_nlp):
     ("According to the ministry, the two sides agreed to expand cooperation in farming.", "AGREE"),
     ("Gunmen raided a village in Zamfara, killing 12 people.", "ASSAULT"),
     ("The army denied that its soldiers had fired on the crowd.", "REJECT"),
+    ("Sudan said it would allow the Red Cross to deliver medicine to the camps.", "AGREE"),
 ])
 def test_plover_sentence_labels(nlp, text, label):
     from dateline.evaluate import plover

@@ -117,6 +117,18 @@ def _plv_type(event, tok) -> str:
     return event.type
 
 
+def _modal_above(tok) -> bool:
+    """"would allow the WFP to deliver food": the modal sits on the verb whose complement the act is."""
+    for _ in range(2):
+        infinitive = tok.dep_ == "ccomp" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+        if tok.dep_ != "xcomp" and not infinitive:
+            return False
+        tok = tok.head
+        if any(c.dep_ == "aux" and c.lower_ in MODALS for c in tok.children):
+            return True
+    return False
+
+
 def _peacekeeping(tok) -> bool:
     return any(t.lemma_.lower().startswith("peacekeep") for t in tok.sent)
 
@@ -127,6 +139,8 @@ def _to_come(event, tok) -> bool:
     if tok is not None and tok.dep_ == "xcomp" and tok.head.lemma_.lower() in DECIDED:
         return False  # "decided to lift the sanctions": the decision is the act
     if event.modality in ("planned", "threatened"):
+        return True
+    if tok is not None and _modal_above(tok):
         return True
     if event.modality != "hypothetical" or tok is None:
         return False
