@@ -206,7 +206,7 @@ def eval_(suite: str = typer.Argument(..., help="Suite name; `dateline eval list
     from .report import print_eval
 
     if suite == "list":
-        emit([{"suite": k, "measures": v[1], "data": (evaluate.floors().get(k) or {}).get("data")}
+        emit([{"suite": k, "measures": v[1], "data": "../shared/" + str((evaluate.floors().get(k) or {}).get("data"))}
               for k, v in evaluate.SUITES.items()], Format.table, "evaluation suites")
         return
     if data is None:

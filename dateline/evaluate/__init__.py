@@ -22,7 +22,7 @@ SUITES: dict[str, tuple[str, str]] = {
     "timex": ("dateline.evaluate.timex", "TempEval-3 time expression extent and value F1"),
     "geoparsing": ("dateline.evaluate.geoparsing", "toponym F1 and accuracy within 161 km (LGL / GeoVirus)"),
     "ner": ("dateline.evaluate.ner", "CoNLL-2003 entity F1"),
-    "plover": ("dateline.evaluate.plover", "PLOVER event-type accuracy and macro-F1, k-fold"),
+    "plover": ("dateline.evaluate.plover", "PLOVER event-type accuracy and macro-F1 (untrained lexicons; also per half: inspected / never inspected)"),
     "police": ("dateline.evaluate.police", "arrests, force and killings, sentence and document P/R"),
     "factuality": ("dateline.evaluate.factuality", "certainty and polarity against factuality scores"),
     "attribution": ("dateline.evaluate.attribution", "attribution source and cue P/R/F1 (PolNeAR)"),
