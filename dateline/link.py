@@ -537,7 +537,7 @@ class Linker:
 # Stories parsed from their rows, per store, across transactions: a batch's mentions meet the same recent
 # stories again. An entry is used only while the row's record is unchanged in length (a member joining
 # always lengthens it); bounded, so memory stays flat however many articles pass.
-STORY_CACHE_SIZE = 20_000
+STORY_CACHE_SIZE = 5_000
 _CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
