@@ -40,6 +40,8 @@ MEMBER_PREPS = {"of", "with", "under", "for", "at", "in"}
 NOT_ORG_TYPES = {"GPE", "LOC", "PERSON", "DATE", "TIME", "NORP", "FAC", "CARDINAL", "ORDINAL", "MONEY"}
 CONTINUATION_VERBS = {"flee", "escape", "leave", "run", "go", "come", "arrive", "return", "disappear", "vanish"}
 TAKE_VERBS = {"take", "carry", "steal", "embezzle", "grab", "smuggle", "bring", "pocket", "loot", "siphon"}
+CONTROL_VERBS = {"prompt", "force", "compel", "oblige", "order", "ask", "urge", "lead", "leave", "cause", "push",
+                 "instruct", "direct", "tell", "drive", "provoke", "allow", "permit", "enable"}
 CASUALTY_VERBS = {"die", "kill", "injure", "wound", "hurt", "perish", "succumb", "maim"}
 BACK_SUBJECTS = {"some", "many", "several", "most", "others", "they", "he", "she", "both", "few", "all",
                  "one", "two", "three", "none"}
@@ -212,8 +214,9 @@ def acting_subject(tok, lex):
             return _relative_head(subj)
         if node.dep_ == "relcl" and not _passive(node):
             return _person_head(node.head)
-        if node.dep_ == "xcomp":
-            # Object control: "forcing the police to open fire" - the police open fire.
+        if node.dep_ == "xcomp" or (node.dep_ == "advcl" and node.head.lemma_.lower() in CONTROL_VERBS):
+            # Object control: "forcing the police to open fire" - the police open fire (the parser may
+            # call the infinitive an adverbial clause: "prompting the personnel to open fire").
             obj = next((c for c in node.head.children if c.dep_ == "dobj"), None)
             if obj is not None:
                 return _relative_head(obj)

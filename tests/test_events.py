@@ -318,6 +318,12 @@ def test_plover_sentence_labels(nlp, text, label):
     assert plover.sentence_label(doc, doc._.events) == label
 
 
+def test_the_one_made_to_act_is_the_actor(nlp):
+    doc = read(nlp, "The crowd pelted stones, prompting the constables to open fire.")
+    fire = next(e for e in doc._.events if e.trigger.text.startswith("open"))
+    assert fire.type == "ASSAULT" and fire.actor.text == "the constables"
+
+
 @pytest.mark.parametrize("text, classes", [
     ("Two militants were killed in Kupwara on Sunday.", {"FORCE", "KILL"}),
     ("One person died in the clash with the police.", {"FORCE", "KILL"}),
