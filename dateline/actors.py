@@ -397,6 +397,8 @@ def text_of(tokens) -> str:
     if not tokens:
         return ""
     first, last = tokens[0], tokens[-1]
+    if last.i - first.i + 1 == len(tokens):  # a contiguous run: joined directly, several times cheaper than a Span
+        return "".join([t.text_with_ws for t in tokens[:-1]]) + last.text
     return first.doc[first.i:last.i + 1].text
 
 
