@@ -779,11 +779,13 @@ def announcements(doc) -> list[Frame]:
 
 
 def _announcement(doc, sent) -> Optional[Frame]:
-    for tok in sent:
-        obj = next((c for c in tok.children if c.dep_ in ("dobj", "attr")
-                    and c.lemma_.lower() in _set("reporting", "announcement_nouns")), None)
-        if obj is None:
-            continue
+    nouns = _set("reporting", "announcement_nouns")
+    objects: dict = {}  # head index -> its first announcement-noun object; read in one pass over the sentence
+    for c in sent:
+        if c.dep_ in ("dobj", "attr") and c.lemma_.lower() in nouns and sent.start <= c.head.i < sent.end:
+            objects.setdefault(c.head.i, c)
+    for head in sorted(objects):
+        tok, obj = doc[head], objects[head]
         colon = _line_end_colon(doc, tok)
         following = any(c.lower_ == "following" for c in obj.children) or colon is not None
         subject = next((c for c in tok.children if c.dep_ == "nsubj"), None)
