@@ -112,11 +112,17 @@ def _noun_reports(tok, entry, lex) -> bool:
         return False
     kids = {c.dep_ for c in tok.children} | {c.lower_ for c in tok.children if c.dep_ == "prep"}
     if tok.tag_ in ("NNS", "NNPS") and tok.lemma_.lower() not in ("talk", "negotiation", "sanction", "consultation"):
-        # A bare plural names a kind ("such defections"); with its own argument or verb it reports events.
-        return bool(kids & {"poss", "of"})
+        # A bare plural names a kind ("such defections"); with its own argument or verb it reports events
+        # ("the arrests made by the police").
+        return bool(kids & {"poss", "of"}) or _made_by_someone(tok)
     if entry.extras or kids & {"poss", "of", "by", "on", "against", "with", "between"}:
         return True
     return tok.dep_ in ("nsubj", "nsubjpass") and verb is not None
+
+
+def _made_by_someone(tok) -> bool:
+    return any(c.dep_ == "acl" and c.tag_ == "VBN" and c.lemma_.lower() in ("make", "carry", "conduct")
+               and any(g.dep_ == "agent" for g in c.children) for c in tok.children)
 
 
 def _first_conjunct(tok):

@@ -274,6 +274,8 @@ def test_firing_on_people_is_assault_but_firing_staff_is_not(nlp):
     ("Opposition leaders lashed out at the president over the decree.", "ACCUSE", "disapprove"),
     ("A roadside bomb exploded near the convoy.", "ASSAULT", "explosives"),
     ("Beijing protested the detention of its fishermen.", "ACCUSE", "allege"),
+    ("The governor was accused of putting critics behind bars.", "COERCE", "arrest"),
+    ("Reporters asked about the arrests made by the Lucknow police.", "COERCE", "arrest"),
 ])
 def test_codebook_vocabulary_and_subject_patterns(nlp, text, event_type, mode):
     assert only(read(nlp, text), event_type).mode == mode
