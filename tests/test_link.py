@@ -188,6 +188,25 @@ def test_incremental_linking_equals_a_rebuild(tmp_path):
     one_go.close()
 
 
+def test_two_stores_linking_in_turn_equal_a_rebuild(tmp_path):
+    """Each store keeps parsed stories between batches; a story another connection has grown since must be
+    read again, not taken from that cache."""
+    docs, _ = corpus()
+    path = str(tmp_path / "shared.db")
+    first, second = open_store(path), open_store(path)
+    for n, doc in enumerate(docs):  # one document at a time, alternating, so stories grow under both
+        store = (first, second)[n % 2]
+        store.write_documents([doc])
+        link.on_stored(store, [doc.id])
+    taken_in_turn = link.snapshot(first)
+    rows = first.query("SELECT * FROM story_events ORDER BY id")
+    link.relink(first)
+    assert link.snapshot(first) == taken_in_turn
+    assert first.query("SELECT * FROM story_events ORDER BY id") == rows
+    first.close()
+    second.close()
+
+
 def test_deleting_a_document_drops_its_mentions(linked):
     store, _ = linked
     with store.transaction() as conn:
