@@ -218,3 +218,14 @@ def test_an_article_over_the_entity_limit_is_failed_with_the_reason(corpus, tmp_
     summary = dateline.ingest([str(corpus / "a.txt")], db=str(tmp_path / "t.db"))
     assert summary.stored == 0
     assert "entities, over the limit of 2" in summary.rejected[0][1] and "max_entities" in summary.rejected[0][1]
+
+
+def test_loading_the_pipeline_reads_the_stages_data_before_any_article(nlp):
+    """Worker processes fork after the load, so the data files must be read by then, not on a first article."""
+    from dateline import actors, attribution, nlp as nlp_stage, quantities, times
+
+    caches = (times.grammar, quantities.lexicon, attribution.cues, actors.load_lexicon)
+    for cache in caches + (attribution._set,):  # _set holds what it read from cues()
+        cache.cache_clear()
+    nlp_stage.load.__wrapped__()  # a fresh load, past load's own cache
+    assert [c.cache_info().currsize >= 1 for c in caches] == [True] * len(caches)
