@@ -117,7 +117,7 @@ def load(model: Optional[str] = None, stages: Optional[tuple[str, ...]] = None):
 # Read once at load time, the stages load their data files (lexicons, gazetteer, rules) now rather than on
 # the first article, as spaCy loads its weights: worker processes forked afterwards share them.
 _WARM_UP = ("Police in Seoul arrested three North Korean officials on Monday, the ministry said. "
-            "Trade fell 12 percent to $3 billion in 2023, according to Yonhap.")
+            "Trade across Southeast Asia fell 12 percent to $3 billion in 2023, according to Yonhap.")
 
 
 def stage_names(nlp) -> list[str]:

@@ -222,9 +222,9 @@ def test_an_article_over_the_entity_limit_is_failed_with_the_reason(corpus, tmp_
 
 def test_loading_the_pipeline_reads_the_stages_data_before_any_article(nlp):
     """Worker processes fork after the load, so the data files must be read by then, not on a first article."""
-    from dateline import actors, attribution, nlp as nlp_stage, quantities, times
+    from dateline import actors, attribution, nlp as nlp_stage, places, quantities, times
 
-    caches = (times.grammar, quantities.lexicon, attribution.cues, actors.load_lexicon)
+    caches = (times.grammar, quantities.lexicon, attribution.cues, actors.load_lexicon, places._single_member_regions)
     for cache in caches + (attribution._set,):  # _set holds what it read from cues()
         cache.cache_clear()
     nlp_stage.load.__wrapped__()  # a fresh load, past load's own cache
