@@ -272,7 +272,8 @@ def symmetric_types() -> frozenset:
     extra = Path(settings.get("data_dir") or "") / "link" / "types.yaml"
     if settings.get("data_dir") and extra.is_file():
         texts.append(extra.read_text(encoding="utf-8"))
-    return frozenset(t.upper() for text in texts for t in (yaml.load(text, Loader=_yaml_loader(yaml)) or {}).get("symmetric") or [])
+    loaded = (yaml.load(text, Loader=_yaml_loader(yaml)) or {} for text in texts)
+    return frozenset(t.upper() for data in loaded for t in data.get("symmetric") or [])
 
 
 def _same_day(m: Mention, story: Story) -> bool:
@@ -487,7 +488,7 @@ class Linker:
         rows = self.store.query(sql, keys + keys + (hi.isoformat(), lo.isoformat()))
         found = [self._story(row) for row in rows if row["id"] not in self.dirty]
         lo_s, hi_s = lo.isoformat(), hi.isoformat()
-        found += [self.dirty[sid] for sid, match in self.unwritten.get((m.type, m.modality, m.polarity), {}).items()
+        found += [self.dirty[sid] for sid, match in self.unwritten.get(keys, {}).items()
                   if match is None or (match[0] <= hi_s and match[1] >= lo_s)]  # the query's condition
         return sorted(found, key=lambda s: s.seq)
 
@@ -552,9 +553,13 @@ def link_pending(store) -> int:
         rows = store.query(_EVENT_SQL + "LEFT JOIN story_mentions s ON s.event_id = e.id WHERE s.event_id IS NULL "
                            "ORDER BY e.rowid")
         linker = Linker(store)
-        for row in rows:
-            linker.add(Mention.from_row(row))
-        linker.flush()
+        try:
+            for row in rows:
+                linker.add(Mention.from_row(row))
+            linker.flush()
+        except BaseException:  # rolled back: cached stories may hold members that were never written
+            _story_cache(store).clear()
+            raise
     return len(rows)
 
 
