@@ -403,9 +403,9 @@ def test_plover_suite_above_floor():
     assert result["details"]["speed"]["ratio"] > 0
 
 
-# The police suite on its first 120 documents (15-30 s here, 2,023 sentences): measured 0.917 precision,
-# 0.786 recall, 0.846 F1 at sentence level; the floors in eval_floors.json are for the full set (674 documents,
-# 11,807 sentences: 0.859 / 0.784 / 0.820, killings recalled 0.704).
+# The police suite on its first 120 documents (15-30 s here, 2,023 sentences): measured 0.903 precision,
+# 0.800 recall, 0.849 F1 at sentence level; the floors in eval_floors.json are for the full set (674 documents,
+# 11,807 sentences: 0.854 / 0.798 / 0.825, killings recalled 0.704).
 POLICE_SUBSET = 120
 POLICE_SUBSET_FLOORS = {"precision": 0.87, "recall": 0.77, "f1": 0.82}
 
