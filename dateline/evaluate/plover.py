@@ -194,19 +194,24 @@ def _mentioned(doc) -> Optional[str]:
 
 
 def _cue(tok, lex) -> tuple:
-    """A cue word ("donor", "responsible"), else a trigger word the tagger gave another part of speech
-    ("U.S. Lifts Travel Ban")."""
+    """A trigger word whose conditions the parse did not meet ("has freed on bail two ex-ministers"), else a
+    cue word ("donor", "responsible"), else a trigger word the tagger gave another part of speech."""
     if tok.pos_ not in CONTENT:
         return 3, None
+    table = lex.verbs if tok.pos_ == "VERB" else lex.nouns
+    for entry in table.get(tok.lemma_.lower()) or table.get(tok.lower_) or []:
+        bare = not (entry.extras or entry.prefix or entry.subject_any or entry.prep_any or entry.needs_dep)
+        if bare and entry.type != "NONE" and TO_PLV.get(entry.type, entry.type):
+            return 1, TO_PLV.get(entry.type, entry.type)
     cue = lex.cue_words.get(tok.lemma_.lower()) or lex.cue_words.get(tok.lower_)
     if cue is not None:
-        return 1, TO_PLV.get(cue, cue)
+        return 2, TO_PLV.get(cue, cue)
     for table in (lex.verbs, lex.nouns):
         for entry in table.get(tok.lemma_.lower()) or table.get(tok.lower_) or []:
             bare = not (entry.extras or entry.prefix or entry.subject_any or entry.prep_any or entry.needs_dep)
             if bare and entry.type != "NONE" and TO_PLV.get(entry.type, entry.type):
-                return 2, TO_PLV.get(entry.type, entry.type)
-    return 3, None
+                return 3, TO_PLV.get(entry.type, entry.type)
+    return 4, None
 
 
 def _demanded(doc) -> bool:
