@@ -10,6 +10,7 @@ import importlib
 from typing import Optional
 
 from . import model
+from .nlp import sentence_of, sentences
 
 NOUN_PLACES = {"pobj", "dobj", "nsubj", "nsubjpass", "compound", "poss", "attr", "appos", "npadvmod", "amod"}
 DASHES = {"--", "\u2014", "\u2013", "-"}
@@ -577,7 +578,7 @@ def scope(tok, entry, others: set) -> set:
         if verb is not None and tok.dep_ in ("dobj", "attr", "nsubjpass"):
             root = verb
     keep = set()
-    skip = dateline_tokens(tok.sent)
+    skip = dateline_tokens(sentence_of(tok))
     stack = [root]
     while stack:
         node = stack.pop()
@@ -725,7 +726,7 @@ def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[mod
     where = places(doc, tok, entry, lex)
     date = event_date(doc, tok, keep)
     trig = _trigger_span(doc, tok, entry)
-    sent = tok.sent
+    sent = sentence_of(tok)
     event = model.Event(
         id="", type=entry.type, mode=entry.mode, trigger=trig,
         sentence=model.Span(text=sent.text, start=sent.start_char, end=sent.end_char),
@@ -835,7 +836,7 @@ def _fold_continuations(doc, events: list) -> None:
         return
     by_sent = {e.sentence.start for e in events}
     qs = doc._.quantities or []
-    for sent in doc.sents:
+    for sent in sentences(doc):
         if sent.start_char in by_sent:
             continue
         before = [e for e in events if e.sentence.end <= sent.start_char]
@@ -850,7 +851,7 @@ def _fold_continuations(doc, events: list) -> None:
 
 
 def _next_sentence(doc, event) -> Optional[int]:
-    for sent in doc.sents:
+    for sent in sentences(doc):
         if sent.start_char >= event.sentence.end:
             return sent.start
     return None
