@@ -39,6 +39,7 @@ from .entities import add_entities
 from .errors import ConfigError
 from .model import Actor, Entity
 from .nlp import sentences as nlp_sentences
+from .knowledge import yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "actors"
 
@@ -140,7 +141,7 @@ def slug(text: str) -> str:
 
 def _read_yaml(path: Path):
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader(yaml))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader())
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read actor data file {path}: {exc}",
                           fix="correct the YAML (see dateline/data/actors/named/korea.yaml for the shape)") from exc
@@ -777,7 +778,3 @@ def describe(doc, span) -> dict:
 
     return coref.describe(doc, span)
 
-
-def _yaml_loader(yaml):
-    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

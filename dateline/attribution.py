@@ -32,6 +32,7 @@ from typing import Iterable, Optional
 from . import model
 from .errors import ConfigError
 from .nlp import sentence_of, sentences
+from .knowledge import merge, yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution"
 CUE_FILES = ("reporting", "hedges", "negation", "modality", "scope")
@@ -73,7 +74,7 @@ def cues() -> dict:
         for name in CUE_FILES:
             path = Path(extra) / "attribution" / f"{name}.yaml"
             if path.is_file():
-                _merge(data[name], _load(path))
+                merge(data[name], _load(path))
     return data
 
 
@@ -81,7 +82,7 @@ def _load(path: Path) -> dict:
     import yaml
 
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader(yaml)) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader()) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"cue file {path} is not valid YAML ({exc.__class__.__name__})",
                           fix="correct the file: lists of lower-case words under the keys of the bundled file") from exc
@@ -89,16 +90,6 @@ def _load(path: Path) -> dict:
         raise ConfigError(f"cue file {path} holds no mapping of lists",
                           fix="write `key: [word, word]` lines, as in dateline/data/attribution/")
     return data
-
-
-def _merge(base: dict, more: dict) -> None:
-    for key, value in more.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        elif isinstance(value, list) and isinstance(base.get(key), list):
-            base[key] = base[key] + [v for v in value if v not in base[key]]
-        else:
-            base[key] = value
 
 
 @lru_cache(maxsize=None)
@@ -882,7 +873,3 @@ def _fill_from_antecedent(doc, frame: Frame, source: model.Participant) -> None:
         source.orgs = list(earlier.orgs)
         return
 
-
-def _yaml_loader(yaml):
-    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

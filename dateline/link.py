@@ -34,6 +34,8 @@ from functools import lru_cache
 from typing import Iterable, Optional
 from urllib.parse import urlparse
 
+from .knowledge import yaml_loader
+
 UNDATED_WINDOW_DAYS = 3
 DATE_SLACK_DAYS = 1
 SAME_DOC_MIN_SCORE = 3
@@ -272,7 +274,7 @@ def symmetric_types() -> frozenset:
     extra = Path(settings.get("data_dir") or "") / "link" / "types.yaml"
     if settings.get("data_dir") and extra.is_file():
         texts.append(extra.read_text(encoding="utf-8"))
-    loaded = (yaml.load(text, Loader=_yaml_loader(yaml)) or {} for text in texts)
+    loaded = (yaml.load(text, Loader=yaml_loader()) or {} for text in texts)
     return frozenset(t.upper() for data in loaded for t in data.get("symmetric") or [])
 
 
@@ -779,7 +781,3 @@ def gold_from_jsonl(store, path) -> tuple[dict[str, str], int]:
     total = sum(len(r.get("gold") or []) for r in records)
     return gold, total - len(covered)
 
-
-def _yaml_loader(yaml):
-    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Optional
 
 from .model import Quantity
+from .knowledge import merge, yaml_loader
 from .nlp import component
 
 DATA = Path(__file__).resolve().parent / "data" / "quantities"
@@ -46,23 +47,13 @@ def lexicon() -> dict:
 
     from . import settings
 
-    data = {name: yaml.load((DATA / f"{name}.yaml").read_text(encoding="utf-8"), Loader=_yaml_loader(yaml)) for name in FILES}
+    data = {name: yaml.load((DATA / f"{name}.yaml").read_text(encoding="utf-8"), Loader=yaml_loader()) for name in FILES}
     extra = settings.get("data_dir")
     for name in FILES if extra else ():
         path = Path(extra) / "quantities" / f"{name}.yaml"
         if path.is_file():
-            _merge(data[name], yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader(yaml)) or {})
+            merge(data[name], yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader()) or {})
     return data
-
-
-def _merge(base: dict, more: dict) -> None:
-    for key, value in more.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        elif isinstance(value, list) and isinstance(base.get(key), list):
-            base[key] = base[key] + [v for v in value if v not in base[key]]
-        else:
-            base[key] = value
 
 
 def alternation(words) -> str:
@@ -497,7 +488,3 @@ def quantities_component(doc):
     doc._.quantities = read(doc)
     return doc
 
-
-def _yaml_loader(yaml):
-    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -23,6 +23,7 @@ from typing import Callable, Optional
 import yaml
 
 from .errors import ConfigError
+from .knowledge import yaml_loader
 from .model import DateRange, TimeExpr
 from .nlp import component
 
@@ -140,8 +141,8 @@ def _compile(pattern: str, macros: dict[str, str], name: str) -> re.Pattern:
 def grammar(data_dir: Path = DATA) -> Grammar:
     """The lexicon and compiled rules, read once per process."""
     try:
-        lex = yaml.load((data_dir / "lexicon.yaml").read_text(encoding="utf-8"), Loader=_yaml_loader(yaml))
-        spec = yaml.load((data_dir / "rules.yaml").read_text(encoding="utf-8"), Loader=_yaml_loader(yaml))["rules"]
+        lex = yaml.load((data_dir / "lexicon.yaml").read_text(encoding="utf-8"), Loader=yaml_loader())
+        spec = yaml.load((data_dir / "rules.yaml").read_text(encoding="utf-8"), Loader=yaml_loader())["rules"]
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise ConfigError(f"cannot read the time rules in {data_dir}: {exc}",
                           fix="restore dateline/data/time/lexicon.yaml and rules.yaml") from exc
@@ -981,7 +982,3 @@ def times_component(doc):
     doc._.times = resolve(doc.text, doc._.published)
     return doc
 
-
-def _yaml_loader(yaml):
-    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -9,13 +9,14 @@ import yaml
 
 from .. import settings
 from ..errors import ConfigError
+from ..knowledge import yaml_loader
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "article"
 
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader(yaml)) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader()) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read knowledge file {path}: {exc}", fix="correct the YAML or remove the file") from exc
     if not isinstance(data, dict):
@@ -45,7 +46,3 @@ def load(name: str) -> dict:
             data = _merge(data, _read(extra))
     return data
 
-
-def _yaml_loader(yaml):
-    """libyaml's safe loader where PyYAML was built with it (several times faster), else the Python one."""
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
