@@ -219,6 +219,16 @@ def eval_(suite: str = typer.Argument(..., help="Suite name; `dateline eval list
         print_eval(out, result, below)
 
 
+def show_figures(result: dict, as_json: bool, rows: list[dict], title: str, footer: str = "") -> None:
+    """A benchmark's figures: the whole result as JSON, or its rows as a table with a closing line."""
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    emit(rows, Format.table, title)
+    if footer:
+        out.print(footer)
+
+
 bench_app = typer.Typer(help="Benchmarks, reported as ratios against a baseline run in the same session.")
 app.add_typer(bench_app, name="bench")
 
@@ -235,19 +245,13 @@ def bench_throughput(articles: int = typer.Option(200, help="Articles in the gen
 
     if engine == "dask":
         result = dask_scaling(articles=articles, model=model, corpus=corpus)
-        if as_json:
-            sys.stdout.write(json.dumps(result, indent=2) + "\n")
-        else:
-            emit(result["runs"], Format.table, f"Dask local cluster, {result['articles']} articles")
+        show_figures(result, as_json, result["runs"], f"Dask local cluster, {result['articles']} articles")
         return
     result = throughput(articles=articles, processes=processes, model=model, corpus=corpus)
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
-        return
     rows = [{"run": name, **{k: result[key][k] for k in ("articles", "seconds", "articles_per_s", "words_per_s", "peak_rss_mb")}}
             for name, key in (("bare spaCy nlp.pipe", "bare_spacy"), ("dateline ingest", "dateline"))]
-    emit(rows, Format.table, f"throughput, {result['processes']} process(es), {result['corpus']} corpus")
-    out.print(f"ratio dateline / bare spaCy (articles/s): [bold]{result['ratio']}[/bold]")
+    show_figures(result, as_json, rows, f"throughput, {result['processes']} process(es), {result['corpus']} corpus",
+                 f"ratio dateline / bare spaCy (articles/s): [bold]{result['ratio']}[/bold]")
 
 
 @bench_app.command("stages")
@@ -258,11 +262,8 @@ def bench_stages(articles: int = typer.Option(100, help="Articles to run."),
     from .bench import stages
 
     result = stages(articles=articles, corpus=corpus)
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
-        return
-    emit(result["components"], Format.table, f"pipeline components, {result['articles']} articles")
-    out.print(f"dateline stages / spaCy parse: [bold]{result['ratio']}[/bold]")
+    show_figures(result, as_json, result["components"], f"pipeline components, {result['articles']} articles",
+                 f"dateline stages / spaCy parse: [bold]{result['ratio']}[/bold]")
 
 
 @bench_app.command("memory")
@@ -274,11 +275,8 @@ def bench_memory(small: int = typer.Option(2000, help="Articles in the small run
     from .bench import memory
 
     result = memory(small=small, large=large, processes=processes)
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
-        return
-    emit(result["runs"], Format.table, f"peak memory, {processes} process(es)")
-    out.print(f"ratio large / small (peak RSS): [bold]{result['ratio']}[/bold]")
+    show_figures(result, as_json, result["runs"], f"peak memory, {processes} process(es)",
+                 f"ratio large / small (peak RSS): [bold]{result['ratio']}[/bold]")
 
 
 @app.command(name="settings")
@@ -476,11 +474,8 @@ def bench_api(events: int = typer.Option(1_000_000, help="Generated events in th
     from .bench_api import run as run_bench
 
     result = run_bench(events=events, requests=requests, db=db)
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
-        return
-    emit(result["endpoints"], Format.table, f"API latency, {result['events']:,} events, {requests} requests each")
-    out.print(f"generated in {result['generate_s']} s; filtered event queries p95 {result['filtered_events_p95_ms']} ms")
+    show_figures(result, as_json, result["endpoints"], f"API latency, {result['events']:,} events, {requests} requests each",
+                 f"generated in {result['generate_s']} s; filtered event queries p95 {result['filtered_events_p95_ms']} ms")
 
 
 @app.command()

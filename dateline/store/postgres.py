@@ -13,7 +13,7 @@ import json
 from contextlib import contextmanager
 from typing import Iterable, Iterator, Optional, Sequence
 
-from ..errors import ConfigError, DatelineError, StoreError
+from ..errors import ConfigError, StoreError
 from ..model import Document
 from . import dialect as dl
 from .dialect import redact
@@ -220,12 +220,6 @@ class Store(SQLiteStore):
                 if insert_rows(conn, rows):
                     stored.append(rows["documents"][0][0])
         return stored
-
-    def record_rejected(self, source: str, error: DatelineError, kind: str = "input") -> None:
-        with self.transaction() as conn:
-            conn.execute("INSERT INTO rejected(source, reason, fix, kind, at) VALUES (?, ?, ?, ?, ?) "
-                         "ON CONFLICT(source) DO UPDATE SET reason=excluded.reason, fix=excluded.fix, kind=excluded.kind, at=excluded.at",
-                         (source, error.reason, error.fix, kind, _now()))
 
     # -- reads ----------------------------------------------------------------------------------------
     def query(self, sql: str, params: tuple = ()) -> list[dict]:
