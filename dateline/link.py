@@ -28,9 +28,9 @@ import json
 import re
 import weakref
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Iterable, Optional
 from urllib.parse import urlparse
 
@@ -108,9 +108,19 @@ class Mention:
                    outlet=outlet, url=row.get("url"), cameo=rec.get("cameo"))
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # not the cached properties below
 
-    @property
+    # cached: a mention is scored against many stories, and written again with its story, and never changes
+    @cached_property
+    def record(self) -> dict:
+        return self.to_dict()
+
+    @cached_property
+    def evidence(self) -> dict:
+        return {"doc_id": self.doc_id, "event_id": self.event_id, "sentence": self.sentence, "trigger": self.trigger,
+                "outlet": self.outlet, "published": self.published, "url": self.url, "certainty": self.certainty}
+
+    @cached_property
     def range(self) -> Optional[tuple[date, date]]:
         """The dates this mention may refer to: its own date, or a window before publication."""
         if self.date and _day(self.date.get("start")):
@@ -120,11 +130,11 @@ class Mention:
             return None
         return pub - timedelta(days=UNDATED_WINDOW_DAYS), pub
 
-    @property
+    @cached_property
     def dated(self) -> bool:
         return bool(self.date and _day(self.date.get("start")))
 
-    @property
+    @cached_property
     def before(self) -> Optional[date]:
         """For an undated historical mention: the event happened before this day."""
         pub = _day(self.published)
@@ -194,17 +204,27 @@ class Story:
 
     def profile(self, name: str, compute):
         """A summary of the members (best actor, place, range), kept until the next member joins: each
-        mention is scored against many stories, and members are only ever appended."""
-        hit = self.memo.get(name)
-        if hit is None or hit[0] != len(self.members):
-            hit = self.memo[name] = (len(self.members), compute())
-        return hit[1]
+        mention is scored against many stories."""
+        try:
+            return self.memo[name]
+        except KeyError:
+            value = self.memo[name] = compute()
+            return value
+
+    def join(self, m: "Mention") -> None:
+        self.members.append(m)
+        self.memo.clear()
 
     # profile used for matching, derived from members
     @property
     def key(self) -> tuple:
-        m = self.members[0]
-        return m.type, m.modality, m.polarity
+        return self.profile("key", lambda: (self.members[0].type, self.members[0].modality, self.members[0].polarity))
+
+    def dated(self) -> bool:
+        return self.profile("dated", lambda: any(m.dated for m in self.members))
+
+    def doc_ids(self) -> set:
+        return self.profile("docs", lambda: {m.doc_id for m in self.members})
 
     def match_range(self) -> Optional[tuple[date, date]]:
         return self.profile("match", self._match_range)
@@ -293,7 +313,7 @@ def _date_points(m: Mention, story: Story, anchored: bool):
         before = story.before()
         return (0, False) if m.historical and (before is None or mine[1] < before) else None
     gap = _gap(mine, theirs)
-    story_dated = any(x.dated for x in story.members)
+    story_dated = story.dated()
     if gap == 0:
         if m.dated and story_dated:  # the same day is strong evidence, the same year much less
             return (2 if mine == theirs and mine[0] == mine[1] else 1), False
@@ -310,6 +330,68 @@ def _strong(m: Mention, story: Story) -> bool:
     place_ok = any(m.places.get(r) and best_place(story.members, r) and _same_place(m.places[r], best_place(story.members, r))
                    for r in PLACE_ROLES)
     return actor_ok and place_ok
+
+
+# The longest range, in days, of each span class (see migration 0005): a story-event of class c overlapping
+# [lo, hi] starts between lo minus that many days and hi. The last class is unbounded.
+SPAN_CLASSES = (1, 8, 32, 370, 3700, None)
+
+
+def span_class(match: Optional[tuple[date, date]]) -> Optional[int]:
+    if match is None:
+        return None
+    days = (match[1] - match[0]).days
+    return next(i for i, most in enumerate(SPAN_CLASSES) if most is None or days <= most)
+
+
+def _candidate_query(m: Mention, lo: date, hi: date) -> tuple[str, tuple]:
+    """The story-events `m` might join: same type, modality and polarity, sides that do not clash, and an
+    undated or overlapping match range. One short index search per span class (see migration 0005)."""
+    sides, side_params = _sides_clause(m)
+    key = ("SELECT id, seq, length(record) AS size FROM story_events WHERE type = ? AND modality = ? "
+           "AND polarity = ? " + sides)
+    key_params = (m.type, m.modality, m.polarity) + side_params
+    parts, params = [key + "AND span_class IS NULL AND match_start IS NULL"], list(key_params)
+    for cls, most in enumerate(SPAN_CLASSES):
+        earliest = "" if most is None else "AND match_start >= ? "
+        parts.append(key + f"AND span_class = ? {earliest}AND match_start <= ? AND match_end >= ?")
+        params += key_params + (cls,)
+        if most is not None:
+            params.append(_days_before(lo, most).isoformat())
+        params += [hi.isoformat(), lo.isoformat()]
+    return " UNION ALL ".join(parts) + " ORDER BY seq", tuple(params)
+
+
+def _days_before(day: date, days: int) -> date:
+    return day - timedelta(days=days) if day > date.min + timedelta(days=days) else date.min
+
+
+def _party_clause(party: Optional[dict], id_col: str, country_col: str) -> tuple[str, tuple]:
+    """SQL keeping the stories whose best party in these columns `_party` does not call a clash with
+    `party`, so that stories which could never match are neither read nor scored."""
+    aid, country = (party or {}).get("actor_id"), (party or {}).get("country")
+    no_country = f"({country_col} IS NULL OR {country_col} = '' OR {country_col} = ?)"
+    if aid:
+        other = no_country if country else "1 = 1"
+        return (f"(CASE WHEN {id_col} IS NOT NULL AND {id_col} != '' THEN ({id_col} = ? OR {country_col} = ?) "
+                f"ELSE {other} END)"), (aid, country) + ((country,) if country else ())
+    if country:
+        return no_country, (country,)
+    return "1 = 1", ()
+
+
+def _sides_clause(m: Mention) -> tuple[str, tuple]:
+    """`_sides` as SQL: the actor and target must not clash, either way round for a symmetric type."""
+    def reading(actor, target):
+        a, a_params = _party_clause(actor, "actor_id", "actor_country")
+        t, t_params = _party_clause(target, "target_id", "target_country")
+        return f"({a} AND {t})", a_params + t_params
+
+    sql, params = reading(m.actor, m.target)
+    if m.type in symmetric_types():
+        swapped, swapped_params = reading(m.target, m.actor)
+        sql, params = f"({sql} OR {swapped})", params + swapped_params
+    return f"AND {sql} ", params
 
 
 def choose(m: Mention, candidates: Iterable[Story]) -> Optional[Story]:
@@ -330,7 +412,7 @@ def choose(m: Mention, candidates: Iterable[Story]) -> Optional[Story]:
 
 
 def _needed(m: Mention, story: Story) -> int:
-    if any(x.doc_id == m.doc_id for x in story.members):
+    if m.doc_id in story.doc_ids():
         return SAME_DOC_MIN_SCORE
     return UNDATED_HISTORICAL_MIN_SCORE if m.range is None else 1
 
@@ -425,10 +507,8 @@ def summary(story: Story) -> dict:
         "outlet_names": sorted(outlets),
         "certainty": min((m.certainty for m in ms), key=lambda c: CERTAINTY_RANK.get(c, 9)),
         "historical": any(m.historical for m in ms), "conflicts": conflicts(ms),
-        "evidence": [{"doc_id": m.doc_id, "event_id": m.event_id, "sentence": m.sentence, "trigger": m.trigger,
-                      "outlet": m.outlet, "published": m.published, "url": m.url, "certainty": m.certainty}
-                     for m in ms],
-        "members": [m.to_dict() for m in ms],
+        "evidence": [m.evidence for m in ms],
+        "members": [m.record for m in ms],
     }
 
 
@@ -441,7 +521,8 @@ def _row(story: Story) -> tuple:
             d.get("start"), d.get("end"), d.get("precision"),
             s["match"][0] if s["match"] else None, s["match"][1] if s["match"] else None,
             s["first_seen"], s["last_seen"], s["mentions"], s["articles"], s["outlets"], s["certainty"],
-            int(s["historical"]), len(s["conflicts"]), json.dumps(s, ensure_ascii=False, separators=(",", ":")))
+            int(s["historical"]), len(s["conflicts"]), json.dumps(s, ensure_ascii=False, separators=(",", ":")),
+            span_class(story.match_range()))
 
 
 # -- the linker over the store --------------------------------------------------------------------------
@@ -452,7 +533,7 @@ _EVENT_SQL = ("SELECT e.rowid AS seq, e.doc_id, e.record, d.published, d.outlet,
 _STORY_FIELDS = ("id", "seq", "type", "mode", "cameo", "modality", "polarity", "actor_id", "actor_country", "target_id",
                  "target_country", "place_name", "place_id", "place_country", "date_start", "date_end", "precision",
                  "match_start", "match_end", "first_seen", "last_seen", "mentions", "articles", "outlets",
-                 "certainty", "historical", "conflicts", "record")
+                 "certainty", "historical", "conflicts", "record", "span_class")
 # an upsert, not INSERT OR REPLACE: a replace would delete the row and cascade to its mentions
 _UPSERT = (f"INSERT INTO story_events ({', '.join(_STORY_FIELDS)}) VALUES ({', '.join('?' * len(_STORY_FIELDS))}) "
            f"ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in _STORY_FIELDS[1:]))
@@ -479,15 +560,13 @@ class Linker:
 
     def candidates(self, m: Mention) -> list[Story]:
         r = m.range
-        # two index searches rather than "match_start IS NULL OR (...)", which scans every story of the type
-        key = "SELECT id, seq, length(record) AS size FROM story_events WHERE type = ? AND modality = ? AND polarity = ? "
-        sql = (key + "AND match_start IS NULL UNION ALL " + key + "AND match_start <= ? AND match_end >= ? ORDER BY seq")
         if r:
             lo, hi = r[0] - timedelta(days=DATE_SLACK_DAYS), r[1] + timedelta(days=DATE_SLACK_DAYS)
         else:
             lo, hi = date.min, m.before or date.max
         keys = (m.type, m.modality, m.polarity)
-        rows = self.store.query(sql, keys + keys + (hi.isoformat(), lo.isoformat()))
+        sql, params = _candidate_query(m, lo, hi)
+        rows = self.store.query(sql, params)
         found = [self._story(row) for row in rows if row["id"] not in self.dirty]
         lo_s, hi_s = lo.isoformat(), hi.isoformat()
         found += [self.dirty[sid] for sid, match in self.unwritten.get(keys, {}).items()
@@ -516,7 +595,7 @@ class Linker:
         story = choose(m, self.candidates(m))
         if story is None:
             story = Story(f"s-{m.event_id}", self.next_seq())
-        story.members.append(m)
+        story.join(m)
         self.dirty.setdefault(story.id, story)
         match = story.match_range()
         key_matches = self.unwritten.setdefault(story.key, {})
@@ -529,7 +608,7 @@ class Linker:
         for story in self.dirty.values():
             row = _row(story)
             conn.execute(_UPSERT, row)
-            self._remember(story, row[-1])
+            self._remember(story, row[_STORY_FIELDS.index("record")])
         for link in self.links:
             conn.execute("INSERT INTO story_mentions VALUES (?, ?, ?)", link)
         self.dirty.clear()
@@ -553,16 +632,29 @@ def link_pending(store) -> int:
     number of mentions linked."""
     with store.transaction():  # read inside it: a concurrent ingest may be linking the same events
         rows = store.query(_EVENT_SQL + "LEFT JOIN story_mentions s ON s.event_id = e.id WHERE s.event_id IS NULL "
-                           "ORDER BY e.rowid")
+                           "AND e.rowid > ? ORDER BY e.rowid", (_LINKED_UPTO.get(store, 0),))
         linker = Linker(store)
         try:
             for row in rows:
                 linker.add(Mention.from_row(row))
             linker.flush()
         except BaseException:  # rolled back: cached stories may hold members that were never written
-            _story_cache(store).clear()
+            _forget(store)
             raise
+    if rows:
+        _LINKED_UPTO[store] = rows[-1]["seq"]
     return len(rows)
+
+
+# Per store, the last event this process linked. Each run links every unlinked event in one writer's
+# transaction, and documents are never deleted, so later unlinked events all come after it: the next
+# run reads only those instead of checking every stored event (which grew with the store).
+_LINKED_UPTO: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _forget(store) -> None:
+    _story_cache(store).clear()
+    _LINKED_UPTO.pop(store, None)
 
 
 def relink(store) -> int:
@@ -570,7 +662,7 @@ def relink(store) -> int:
     with store.transaction() as conn:
         conn.execute("DELETE FROM story_mentions")
         conn.execute("DELETE FROM story_events")
-    _story_cache(store).clear()
+    _forget(store)
     return link_pending(store)
 
 

@@ -108,7 +108,7 @@ def with_indexes(variant: str, sqlite_sql: str) -> str:
     own = {m.group(1).lower() for m in map(_CREATE_INDEX.match, statements(variant)) if m}
     extra = [_map_code(st, _ddl_types) + ";\n" for st in statements(sqlite_sql)
              if (m := _CREATE_INDEX.match(st)) and m.group(1).lower() not in own]
-    return variant.rstrip() + "\n" + "".join(extra) if extra else variant
+    return variant.rstrip().rstrip(";") + ";\n" + "".join(extra) if extra else variant
 
 
 @dataclass(frozen=True)
