@@ -154,9 +154,9 @@ def ingest_raw(raws: Iterable[RawInput], store, *, model: Optional[str] = None, 
     """Raw inputs from any reader (files, feeds) into an open store, one transaction per batch."""
     summary = IngestSummary()
     size = settings.get("batch_size", batch_size)
-    batch: list[Document] = []
+    batch: list[dict] = []
     for item in process(raws, store, summary, model=model, batch_size=size, processes=processes,
-                        on_progress=on_progress):
+                        on_progress=on_progress, as_rows=True):
         batch.append(item)
         if len(batch) >= size:
             _flush(store, batch, summary)
@@ -164,10 +164,10 @@ def ingest_raw(raws: Iterable[RawInput], store, *, model: Optional[str] = None, 
     return summary
 
 
-def _flush(store, batch: list[Document], summary: IngestSummary) -> None:
+def _flush(store, batch: list[dict], summary: IngestSummary) -> None:
     if not batch:
         return
-    new = store.write_documents(batch)
+    new = store.write_rows(batch)
     from . import link
 
     link.on_stored(store, new)
@@ -178,11 +178,12 @@ def _flush(store, batch: list[Document], summary: IngestSummary) -> None:
 
 
 def process(raws: Iterable[RawInput], store, summary: IngestSummary, *, model=None, batch_size: int = 32,
-            processes: Optional[int] = None, on_progress=None) -> Iterator[Document]:
-    """Stream raw inputs to Documents, skipping stored duplicates and recording failures."""
+            processes: Optional[int] = None, on_progress=None, as_rows: bool = False) -> Iterator[Document | dict]:
+    """Stream raw inputs to Documents (or, `as_rows`, to their store rows), skipping stored duplicates and
+    recording failures."""
     items = _new_articles(raws, store, summary, on_progress)
-    for outcome in analyse(items, model=model, batch_size=batch_size, processes=processes):
-        if isinstance(outcome, Document):
+    for outcome in analyse(items, model=model, batch_size=batch_size, processes=processes, as_rows=as_rows):
+        if not isinstance(outcome, tuple):
             yield outcome
         else:
             source, reason = outcome
@@ -223,17 +224,18 @@ def _new_articles(raws: Iterable[RawInput], store, summary: IngestSummary, on_pr
 
 
 def analyse(items: Iterable[Prepared], *, model=None, batch_size: int = 32,
-            processes: Optional[int] = None) -> Iterator[object]:
-    """Run the NLP stages over prepared articles, in input order. Yields a Document for each article, or
-    (source, reason) for one whose stages failed. With several processes, each worker loads the model once
-    and turns its batch into Documents itself (the stage records do not survive spaCy's own
-    multiprocessing, which serialises Docs with msgpack)."""
+            processes: Optional[int] = None, as_rows: bool = False) -> Iterator[object]:
+    """Run the NLP stages over prepared articles, in input order. Yields a Document for each article (or,
+    `as_rows`, its store rows: see `store.sqlite.document_rows`), or (source, reason) for one whose stages
+    failed. With several processes, each worker loads the model once and turns its batch into Documents
+    itself (the stage records do not survive spaCy's own multiprocessing, which serialises Docs with
+    msgpack); rows are cheaper to send back than Documents, and are what the store writes anyway."""
     n_process = settings.get("processes", processes)
     chunks = _chunks(items, batch_size)
     if n_process <= 1:
         _init_worker(model)
         for chunk in chunks:
-            yield from _run_batch(chunk)
+            yield from _run_batch(chunk, as_rows)
         return
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
@@ -241,7 +243,7 @@ def analyse(items: Iterable[Prepared], *, model=None, batch_size: int = 32,
     with ProcessPoolExecutor(n_process, initializer=_init_worker, initargs=(model,)) as pool:
         inflight: deque = deque()
         for chunk in chunks:
-            inflight.append(pool.submit(_run_batch, chunk))
+            inflight.append(pool.submit(_run_batch, chunk, as_rows))
             while len(inflight) > 2 * n_process:
                 yield from inflight.popleft().result()
         while inflight:
@@ -267,11 +269,12 @@ def _init_worker(model: Optional[str]) -> None:
     _WORKER_NLP = _nlp(model)
 
 
-def _run_batch(chunk: list[Prepared]) -> list[object]:
+def _run_batch(chunk: list[Prepared], as_rows: bool = False) -> list[object]:
     """One batch through the pipeline. The statistical spaCy stages run batched; dateline's rule stages then
     run article by article under a time limit, so one article that makes a stage raise or run too long is
     failed with its reason and the rest of the batch goes on."""
     from .nlp import make_doc, stage_names
+    from .store.sqlite import document_rows
 
     nlp = _WORKER_NLP
     failures: dict[str, str] = {}
@@ -285,7 +288,7 @@ def _run_batch(chunk: list[Prepared]) -> list[object]:
     limit = settings.get("article_timeout")
     by_id = {p.id: p for p in chunk}
     docs = ((make_doc(nlp, p.article.text, p.article.published, p.id), p.id) for p in chunk)
-    done: dict[str, Document] = {}
+    done: dict[str, object] = {}
     for doc, doc_id in nlp.pipe(docs, as_tuples=True, batch_size=len(chunk), disable=ours):
         stage = "record"
         try:
@@ -293,7 +296,8 @@ def _run_batch(chunk: list[Prepared]) -> list[object]:
                 for stage in ours:
                     doc = nlp.get_pipe(stage)(doc)
                 stage = "record"
-                done[doc_id] = to_document(doc, by_id[doc_id])
+                record = to_document(doc, by_id[doc_id])
+                done[doc_id] = document_rows(record) if as_rows else record
         except ArticleTimeout:
             failures[doc_id] = f"took longer than {limit:g} s (in stage {stage})"
         except Exception as exc:  # one article's failure must not sink the batch; the reason is kept

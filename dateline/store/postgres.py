@@ -14,10 +14,9 @@ from contextlib import contextmanager
 from typing import Iterable, Iterator, Optional, Sequence
 
 from ..errors import ConfigError, StoreError
-from ..model import Document
 from . import dialect as dl
 from .dialect import redact
-from .sqlite import COLUMNS, Store as SQLiteStore, _now, document_rows
+from .sqlite import COLUMNS, SOURCE, Store as SQLiteStore, _now
 
 try:
     import psycopg
@@ -202,22 +201,14 @@ class Store(SQLiteStore):
     def has_document(self, doc_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
 
-    def write_documents(self, docs: Iterable[Document]) -> list[str]:
-        """Store documents with all their rows in one transaction; return the ids newly stored. A document
-        already present, or being stored by a concurrent writer, is left to it."""
-        stored = []
-        with self.transaction() as conn:
-            for doc in docs:
-                if insert_rows(conn, document_rows(doc)):
-                    conn.execute("DELETE FROM rejected WHERE source = ?", (doc.source_path,))
-                    stored.append(doc.id)
-        return stored
-
     def write_rows(self, batches: Iterable[dict[str, list[tuple]]]) -> list[str]:
+        """Documents laid out as rows, in one transaction; return the ids newly stored. A document already
+        present, or being stored by a concurrent writer, is left to it."""
         stored = []
         with self.transaction() as conn:
             for rows in batches:
                 if insert_rows(conn, rows):
+                    conn.execute("DELETE FROM rejected WHERE source = ?", (rows["documents"][0][SOURCE],))
                     stored.append(rows["documents"][0][0])
         return stored
 

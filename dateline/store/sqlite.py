@@ -107,27 +107,20 @@ class Store:
     def write_documents(self, docs: Iterable[Document]) -> list[str]:
         """Store documents with all their rows in one transaction; return the ids newly stored (a
         document already present is left unchanged)."""
-        stored = []
-        with self.transaction() as conn:
-            for doc in docs:
-                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
-                    continue
-                _insert_document(conn, doc)
-                conn.execute("DELETE FROM rejected WHERE source = ?", (doc.source_path,))
-                stored.append(doc.id)
-        return stored
+        return self.write_rows(document_rows(doc) for doc in docs)
 
     def write_rows(self, batches: Iterable[dict[str, list[tuple]]]) -> list[str]:
-        """Like `write_documents`, for documents already laid out as rows (Parquet shards): each item holds
-        one document's rows; a document already present is left unchanged."""
+        """Like `write_documents`, for documents already laid out as rows (by the worker processes, or in
+        Parquet shards): each item holds one document's rows."""
         stored = []
         with self.transaction() as conn:
             for rows in batches:
-                doc_id = rows["documents"][0][0]
-                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+                doc = rows["documents"][0]
+                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc[0],)).fetchone():
                     continue
                 insert_rows(conn, rows)
-                stored.append(doc_id)
+                conn.execute("DELETE FROM rejected WHERE source = ?", (doc[SOURCE],))  # read at last
+                stored.append(doc[0])
         return stored
 
     def record_rejected(self, source: str, error: DatelineError, kind: str = "input") -> None:
@@ -199,6 +192,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                "modality", "historical", "record"),
     "statistics": ("doc_id", "idx", "measure", "record"),
 }
+
+
+SOURCE = COLUMNS["documents"].index("source_path")
 
 
 def document_rows(doc: Document) -> dict[str, list[tuple]]:
