@@ -248,10 +248,12 @@ def bench_throughput(articles: int = typer.Option(200, help="Articles in the gen
         show_figures(result, as_json, result["runs"], f"Dask local cluster, {result['articles']} articles")
         return
     result = throughput(articles=articles, processes=processes, model=model, corpus=corpus)
-    rows = [{"run": name, **{k: result[key][k] for k in ("articles", "seconds", "articles_per_s", "words_per_s", "peak_rss_mb")}}
+    rows = [{"run": name, **{k: result[key][k] for k in ("articles", "seconds", "cpu_seconds", "articles_per_s",
+                                                          "words_per_s", "peak_rss_mb")}}
             for name, key in (("bare spaCy nlp.pipe", "bare_spacy"), ("dateline ingest", "dateline"))]
     show_figures(result, as_json, rows, f"throughput, {result['processes']} process(es), {result['corpus']} corpus",
-                 f"ratio dateline / bare spaCy (articles/s): [bold]{result['ratio']}[/bold]")
+                 f"ratio dateline / bare spaCy (articles/s): [bold]{result['ratio']}[/bold]; "
+                 f"in CPU seconds: [bold]{result['cpu_ratio']}[/bold]")
 
 
 @bench_app.command("stages")
