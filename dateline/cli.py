@@ -233,10 +233,23 @@ bench_app = typer.Typer(help="Benchmarks, reported as ratios against a baseline 
 app.add_typer(bench_app, name="bench")
 
 
+_GENERATED_HELP = ("Generated corpus: news (about 300 words, 2.8 events per 100 words) or dense (every sentence "
+                   "an event: a worst case).")
+
+
+def _style(name: str) -> str:
+    from .bench import STYLES
+
+    if name not in STYLES:
+        raise typer.BadParameter(f"--generated must be one of {', '.join(STYLES)}, not {name!r}")
+    return name
+
+
 @bench_app.command("throughput")
 def bench_throughput(articles: int = typer.Option(200, help="Articles in the generated corpus."),
                      processes: int = typer.Option(1, help="Processes for both runs."),
                      corpus: Optional[Path] = typer.Option(None, help="KCNA archive folder to use instead of the generated corpus."),
+                     generated: str = typer.Option("news", help=_GENERATED_HELP),
                      model: Optional[str] = typer.Option(None, help="spaCy pipeline."),
                      engine: str = typer.Option("local", help="local (bare spaCy vs dateline) or dask (1 vs 2 workers)."),
                      as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")):
@@ -247,7 +260,7 @@ def bench_throughput(articles: int = typer.Option(200, help="Articles in the gen
         result = dask_scaling(articles=articles, model=model, corpus=corpus)
         show_figures(result, as_json, result["runs"], f"Dask local cluster, {result['articles']} articles")
         return
-    result = throughput(articles=articles, processes=processes, model=model, corpus=corpus)
+    result = throughput(articles=articles, processes=processes, model=model, corpus=corpus, style=_style(generated))
     rows = [{"run": name, **{k: result[key][k] for k in ("articles", "seconds", "cpu_seconds", "articles_per_s",
                                                           "words_per_s", "peak_rss_mb")}}
             for name, key in (("bare spaCy nlp.pipe", "bare_spacy"), ("dateline ingest", "dateline"))]
@@ -259,11 +272,12 @@ def bench_throughput(articles: int = typer.Option(200, help="Articles in the gen
 @bench_app.command("stages")
 def bench_stages(articles: int = typer.Option(100, help="Articles to run."),
                  corpus: Optional[Path] = typer.Option(None, help="KCNA archive folder to use instead of the generated corpus."),
+                 generated: str = typer.Option("news", help=_GENERATED_HELP),
                  as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON.")):
     """Time per pipeline component; each dateline stage as a share of the spaCy parse of the same articles."""
     from .bench import stages
 
-    result = stages(articles=articles, corpus=corpus)
+    result = stages(articles=articles, corpus=corpus, style=_style(generated))
     show_figures(result, as_json, result["components"], f"pipeline components, {result['articles']} articles",
                  f"dateline stages / spaCy parse: [bold]{result['ratio']}[/bold]")
 
