@@ -4,6 +4,7 @@ English pipeline; not a general-purpose identifier."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 from typing import Optional
 
@@ -25,7 +26,7 @@ def _tables() -> tuple[dict, dict]:
 def detect(text: str) -> Optional[str]:
     """ISO 639-1 code, or None when the text is too short or too unlike any listed language."""
     sample = (text or "")[:SAMPLE]
-    letters = sum(ch.isalpha() for ch in sample)
+    letters = sum(map(str.isalpha, sample))
     if not letters:
         return None
     scripts, words = _tables()
@@ -38,6 +39,7 @@ def detect(text: str) -> Optional[str]:
     tokens = re.findall(r"[^\W\d_]+", sample.lower())
     if len(tokens) < MIN_WORDS:
         return None
-    shares = {code: sum(t in ws for t in tokens) / len(tokens) for code, ws in words.items()}
+    counts = Counter(tokens)  # each distinct word looked up once per language
+    shares = {code: sum(n for t, n in counts.items() if t in ws) / len(tokens) for code, ws in words.items()}
     best = max(shares, key=shares.get)
     return best if shares[best] >= MIN_SHARE else None
