@@ -6,8 +6,34 @@ and keep them on the spaCy `Doc` (see `dateline.nlp`), so they must stay picklab
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import copy
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Optional
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def asdict(obj) -> dict:
+    """`dataclasses.asdict` for these records, several times faster: every article's record is laid out
+    once or twice, and the records' leaves are plain values that need no deep copy."""
+    names = _FIELDS.get(type(obj))
+    if names is None:
+        names = _FIELDS[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: _value(getattr(obj, name)) for name in names}
+
+
+def _value(v: Any) -> Any:
+    if v is None or isinstance(v, (str, int, float)):
+        return v
+    if isinstance(v, list):
+        return [_value(x) for x in v]
+    if is_dataclass(v):
+        return asdict(v)
+    if isinstance(v, dict):
+        return {_value(k): _value(x) for k, x in v.items()}
+    if isinstance(v, tuple):
+        return tuple(_value(x) for x in v)
+    return copy.deepcopy(v)
 
 
 def _plain(obj: Any) -> Any:
