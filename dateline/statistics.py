@@ -79,9 +79,11 @@ def values_in(doc, start: int, end: int) -> list[tuple[int, int, float, Optional
     return sorted(found)
 
 
-def points(doc, start: int, end: int) -> list[Point]:
+def points(doc, start: int, end: int, values: Optional[list] = None) -> list[Point]:
+    """The values of the sentence doc.text[start:end] that stand before a period (`values`: its
+    `values_in`, when already read)."""
     out = []
-    for v_start, v_end, value, unit, number_end in values_in(doc, start, end):
+    for v_start, v_end, value, unit, number_end in values_in(doc, start, end) if values is None else values:
         if _is_change(text_of(doc), v_start):
             continue
         period = _period_after(doc, v_end, end)
@@ -214,7 +216,10 @@ def read(doc) -> list[model.Statistic]:
 def statistic(doc, start: int, end: int) -> Optional[model.Statistic]:
     """The series the sentence doc.text[start:end] reports, or None."""
     text = text_of(doc)
-    pts = points(doc, start, end)
+    values = values_in(doc, start, end)
+    if len(values) < 2:  # most sentences: a series needs two points, each a value
+        return None
+    pts = points(doc, start, end, values)
     if len(pts) < 2 or not _joined(text, pts):
         return None
     _resolve_relative(pts)
