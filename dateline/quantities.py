@@ -22,10 +22,11 @@ such numbers for the statistics stage.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Optional
 
@@ -317,7 +318,7 @@ def read(doc) -> list[Quantity]:
     """All quantities in the doc, sorted by offset."""
     text = text_of(doc)
     starts = doc.to_array(IDX).tolist()  # token offsets without making a Token object for each
-    times = [(t.start, t.end) for t in (doc._.times or [])] if doc.has_extension("times") else []
+    times = TimeSpans((doc._.times or []) if doc.has_extension("times") else [])
     found = [q for n in find_numbers(text) if (q := _classify(doc, starts, n, times)) is not None]
     for m in patterns().vague_money.finditer(text):
         if not any(q.start < m.end() and m.start() < q.end for q in found):
@@ -326,7 +327,21 @@ def read(doc) -> list[Quantity]:
     return found
 
 
-def _classify(doc, starts: list, n: NumberMatch, times: list) -> Optional[Quantity]:
+class TimeSpans:
+    """Where a doc's time expressions lie, to ask whether one of them holds a number."""
+
+    def __init__(self, times):
+        spans = sorted((t.start, t.end) for t in times)
+        self.starts = [s for s, _ in spans]
+        self.reach = list(accumulate((e for _, e in spans), max))  # the furthest end up to each start
+
+    def cover(self, start: int, end: int) -> bool:
+        """Whether an expression starts at or before `start` and ends at or after `end`."""
+        i = bisect_right(self.starts, start)
+        return i > 0 and self.reach[i - 1] >= end
+
+
+def _classify(doc, starts: list, n: NumberMatch, times: TimeSpans) -> Optional[Quantity]:
     """The quantity a number phrase heads: money, percent, measure or a count, or None."""
     text = text_of(doc)
     if n.vague and lexicon()["numbers"]["vague"][_first_word(n)]["of"] and not re.match(r"\s+of\s", text[n.end:]):
@@ -394,13 +409,13 @@ def _measure(text: str, n: NumberMatch) -> Optional[Quantity]:
     return _quantity(text, n, m.end(), unit, "measure")
 
 
-def _not_a_count(text: str, n: NumberMatch, times: list) -> bool:
+def _not_a_count(text: str, n: NumberMatch, times: TimeSpans) -> bool:
     """A number that only money or a unit could make a quantity: a glued suffix ("1980s", "3rd"), a clock
     time, a name part ("Room 39", "Oct. 8", "Malligyong-1"), a number inside a time expression."""
     after = text[n.end:n.end + 2]
     if n.money_only or re.match(r"[A-Za-z]|[:/]\d", after) or re.search(r"\d[ -]?$|[+#]$", text[max(0, n.start - 2):n.start]):
         return True  # glued, a clock time, or one group of a phone or code number ("171 542 8982")
-    if any(s <= n.start and n.end <= e for s, e in times):
+    if times.cover(n.start, n.end):
         return True
     return n.currency is None and _name_part(text, n.start)
 
@@ -511,10 +526,11 @@ def _is_modifier(tok, has_pos: bool) -> bool:
     return True
 
 
-def bare_numbers(doc, start: int, end: int) -> list[NumberMatch]:
+def bare_numbers(doc, start: int, end: int, times: Optional[TimeSpans] = None) -> list[NumberMatch]:
     """Numbers in doc.text[start:end] that are neither years, nor name parts, nor inside a time expression:
-    the values of a reported series ("from eight in 2013 to 18 in 2014")."""
-    times = [(t.start, t.end) for t in (doc._.times or [])]
+    the values of a reported series ("from eight in 2013 to 18 in 2014"). `times`: the doc's `TimeSpans`,
+    when a caller asks for many sentences of one doc."""
+    times = TimeSpans(doc._.times or []) if times is None else times
     text = text_of(doc)
     return [n for n in find_numbers(text, start, end)
             if not n.vague and not _year_like(n) and not _not_a_count(text, n, times)]
