@@ -469,6 +469,7 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, (m.start() + 1 if m else len(text))
 
 
+@lru_cache(maxsize=4096)  # the same few words ("last", "Thursday", "Oct.") in every article
 def _key(text: str) -> str:
     """Lexicon key of matched words: lower case, single spaces, no trailing dot."""
     return re.sub(r"\s+", " ", text.strip().lower()).rstrip(".")
