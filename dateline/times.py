@@ -64,6 +64,11 @@ class Grammar:
     needles: tuple[str, ...] = ()  # every string of the rules' `needs` without white space
     spaced: tuple[str, ...] = ()  # and those with white space
     _in_word: dict = field(default_factory=dict)
+    _by_first: dict = field(default_factory=dict)  # the needles by first character
+
+    def __post_init__(self):
+        for s in self.needles:
+            self._by_first.setdefault(s[0], []).append(s)
 
     def present(self, piece: str) -> set:
         """The needles that occur in `piece` (folded text). A needle without white space lies inside one
@@ -74,7 +79,8 @@ class Grammar:
             if held is None:
                 if len(self._in_word) > 50_000:  # bounded: a long run sees ever new words
                     self._in_word.clear()
-                held = self._in_word[word] = frozenset(s for s in self.needles if s in word)
+                held = self._in_word[word] = frozenset(s for c in set(word) for s in self._by_first.get(c, ())
+                                                       if s in word)
             found |= held
         return found
 
@@ -543,7 +549,7 @@ _VALUE_FORMS = [
 
 def _season_months(code: str) -> tuple[int, int]:
     """First and last month of a season (lexicon `season_months`; winter runs into the next year)."""
-    first, last = grammar().lex["season_months"][code]
+    first, last = grammar(DATA).lex["season_months"][code]  # the key resolve() uses: one grammar, read once
     return first, last
 
 
