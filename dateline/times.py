@@ -430,12 +430,14 @@ class Context:
     quarter: Optional[tuple[int, int]] = None  # (year, quarter) last mentioned
     probing: bool = False  # choosing matches: the last date is not known yet
     _tense: dict = field(default_factory=dict)
+    _tense_end: dict = field(default_factory=dict)  # the end each cached tense was read with
 
     def tense(self, start: int, end: int) -> Optional[str]:
         """"future", "past" or None for the clause of [start, end): the tense cue nearest before it in
         its sentence (lexicon `tense_cues`), else the nearest one just after it."""
         if start not in self._tense:
             self._tense[start] = _tense(self.text, start, end, self.cues)
+            self._tense_end[start] = end
         return self._tense[start]
 
     def future(self, start: int, end: int) -> bool:
@@ -1132,6 +1134,7 @@ class _Candidate:
     end: int
     rule: Rule
     match: re.Match
+    result: object = None  # the handler's answer while choosing, where it is also the final one
 
     @property
     def extent(self) -> tuple[int, int]:
@@ -1203,11 +1206,20 @@ def _select(found: list[_Candidate], ctx: Context) -> list[_Candidate]:
     for c in found:
         if any(c.start < e and s < c.end for s, e in taken):
             continue
-        if _apply(c, probe) is None:
+        result = _apply(c, probe)
+        if result is None:
             continue
         taken.append((c.start, c.end))
         chosen.append(c)
+        start, end = c.extent
+        if c.rule.handler not in _READS_CONTEXT and probe._tense_end.get(start, end) == end:
+            c.result = result  # the same words, anchor and tense give the same answer: not asked twice
     return sorted(chosen, key=lambda c: c.start)
+
+
+# Handlers whose answer depends on the dates read before (or on whether matches are being chosen): they
+# are asked again once the earlier dates are known. The others answer the same both times.
+_READS_CONTEXT = {"clock", "quarter", "relative", "shifted", "anaphoric"}
 
 
 def _remember(ctx: Context, value: str, handler: str, text: str) -> None:
@@ -1232,7 +1244,7 @@ def resolve(text: str, anchor=None, data_dir: Path = DATA) -> list[TimeExpr]:
     ctx = Context(text, anchor, g.lex, g.cues)
     out = []
     for c in _select(_candidates(text, g), ctx):
-        result = _apply(c, ctx)
+        result = c.result if c.result is not None else _apply(c, ctx)
         if result is None or result is _SKIP:
             continue
         start, end = c.extent
