@@ -22,12 +22,15 @@ such numbers for the statistics stage.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from dataclasses import dataclass
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import Optional
+
+from spacy.attrs import IDX
 
 from .model import Quantity
 from .knowledge import merge, yaml_loader
@@ -63,9 +66,19 @@ def alternation(words) -> str:
 
 @lru_cache(maxsize=1024)  # the statistics stage asks for the same cue lists for every number it reads
 def _alternation(words: tuple) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    parts = [re.escape(w) for w in sorted(set(words), key=len, reverse=True)]
+    if not all(p[:1].isascii() and (p[:1].islower() or p[:1].isdigit()) for p in parts):
+        return "|".join(parts)
+    # Grouped by first letter ("m(?:illion|n)|b(?:illion|n)"), in their order within each group: words with
+    # different first letters never match at the same place, so this matches exactly what the flat list
+    # matches (with or without re.I), and the regex engine tries one group at each position, not every word.
+    groups: dict[str, list[str]] = {}
+    for p in parts:
+        groups.setdefault(p[0], []).append(p[1:])
+    return "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items())
 
 
+@lru_cache(maxsize=8192)  # the same nouns in every article
 def singular(word: str) -> str:
     """A plain English singular, enough to look nouns up in the lexicons ("casualties" -> "casualty")."""
     w = word.lower()
@@ -101,6 +114,9 @@ class Patterns:
     not_counted: frozenset
     stop_words: frozenset
     name_words: frozenset
+    # values of number phrases already read ("two", "5 million"): they come back in every article; kept
+    # here, so that a new lexicon (which makes new patterns) starts afresh
+    values: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +163,11 @@ def _number_pattern(num: dict, cur: dict) -> re.Pattern:
     vague = rf"\b(?P<vague>{alternation(num['vague'])})(?:\s+of\s+(?:{alternation(num['vague'])}))*(?:\s+(?:{scale})\b)?"
     prefix = rf"(?:\b(?P<prefix>{alternation(num['prefixes'])})\s+)?"
     symbol = rf"(?:(?<![A-Za-z])(?-i:(?P<symbol>{alternation([*cur['symbols'], *cur['codes']])}))\s?)?"
-    return re.compile(rf"{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
+    # Every match starts after a non-letter: a prefix after "\b" (when each begins with a word character),
+    # a symbol after "(?<![A-Za-z])", a number after "(?<![\w.,/-])". Testing that first changes no match
+    # and spares the engine the rest of the pattern inside words.
+    lead = r"(?<![A-Za-z])" if all(re.match(r"\w", p) for p in num["prefixes"]) else ""
+    return re.compile(rf"{lead}{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
 
 
 def _key(phrase: str) -> str:
@@ -219,8 +239,22 @@ def _symbol_code(symbol: str) -> str:
     return cur["symbols"].get(symbol) or cur["codes"].get(symbol.upper())
 
 
+def _remembered(read, phrase: str):
+    memo = patterns().values
+    key = (read.__name__, phrase)
+    if key not in memo:
+        if len(memo) > 10_000:
+            memo.clear()
+        memo[key] = read(phrase)
+    return memo[key]
+
+
 def _value(phrase: str) -> Optional[float]:
     """Value of "1.5 million", "twenty-five", "two dozen", "half a million", "3bn", "1,047"."""
+    return _remembered(_read_value, phrase)
+
+
+def _read_value(phrase: str) -> Optional[float]:
     lex = lexicon()["numbers"]
     small = {**lex["units"], **lex["tens"]}
     scales, abbrs = lex["scales"], lex["abbreviations"]
@@ -251,6 +285,10 @@ def _value(phrase: str) -> Optional[float]:
 
 def _vague_value(phrase: str) -> Optional[float]:
     """Floor of "tens of thousands", "dozens", "millions", "several hundred": the product of the floors."""
+    return _remembered(_read_vague_value, phrase)
+
+
+def _read_vague_value(phrase: str) -> Optional[float]:
     lex = lexicon()["numbers"]
     value = Decimal(1)
     for word in re.findall(r"[a-z]+", phrase.lower()):
@@ -279,8 +317,8 @@ def text_of(doc) -> str:
 def read(doc) -> list[Quantity]:
     """All quantities in the doc, sorted by offset."""
     text = text_of(doc)
-    starts = [t.idx for t in doc]
-    times = [(t.start, t.end) for t in (doc._.times or [])] if doc.has_extension("times") else []
+    starts = doc.to_array(IDX).tolist()  # token offsets without making a Token object for each
+    times = TimeSpans((doc._.times or []) if doc.has_extension("times") else [])
     found = [q for n in find_numbers(text) if (q := _classify(doc, starts, n, times)) is not None]
     for m in patterns().vague_money.finditer(text):
         if not any(q.start < m.end() and m.start() < q.end for q in found):
@@ -289,7 +327,21 @@ def read(doc) -> list[Quantity]:
     return found
 
 
-def _classify(doc, starts: list, n: NumberMatch, times: list) -> Optional[Quantity]:
+class TimeSpans:
+    """Where a doc's time expressions lie, to ask whether one of them holds a number."""
+
+    def __init__(self, times):
+        spans = sorted((t.start, t.end) for t in times)
+        self.starts = [s for s, _ in spans]
+        self.reach = list(accumulate((e for _, e in spans), max))  # the furthest end up to each start
+
+    def cover(self, start: int, end: int) -> bool:
+        """Whether an expression starts at or before `start` and ends at or after `end`."""
+        i = bisect_right(self.starts, start)
+        return i > 0 and self.reach[i - 1] >= end
+
+
+def _classify(doc, starts: list, n: NumberMatch, times: TimeSpans) -> Optional[Quantity]:
     """The quantity a number phrase heads: money, percent, measure or a count, or None."""
     text = text_of(doc)
     if n.vague and lexicon()["numbers"]["vague"][_first_word(n)]["of"] and not re.match(r"\s+of\s", text[n.end:]):
@@ -357,19 +409,24 @@ def _measure(text: str, n: NumberMatch) -> Optional[Quantity]:
     return _quantity(text, n, m.end(), unit, "measure")
 
 
-def _not_a_count(text: str, n: NumberMatch, times: list) -> bool:
+def _not_a_count(text: str, n: NumberMatch, times: TimeSpans) -> bool:
     """A number that only money or a unit could make a quantity: a glued suffix ("1980s", "3rd"), a clock
     time, a name part ("Room 39", "Oct. 8", "Malligyong-1"), a number inside a time expression."""
     after = text[n.end:n.end + 2]
     if n.money_only or re.match(r"[A-Za-z]|[:/]\d", after) or re.search(r"\d[ -]?$|[+#]$", text[max(0, n.start - 2):n.start]):
         return True  # glued, a clock time, or one group of a phone or code number ("171 542 8982")
-    if any(s <= n.start and n.end <= e for s, e in times):
+    if times.cover(n.start, n.end):
         return True
     return n.currency is None and _name_part(text, n.start)
 
 
+# The leftmost match never starts just after a non-space (the \S* before it could take that character
+# too), so "(?<!\S)" changes no match and spares the engine a try at every character.
+_NAME_BEFORE = re.compile(r"(?<!\S)(\S*)(\s*)([A-Za-z][\w.'’-]*)[ \t]+$")
+
+
 def _name_part(text: str, start: int) -> bool:
-    m = re.search(r"(\S*)(\s*)([A-Za-z][\w.'’-]*)[ \t]+$", text[max(0, start - 60):start])
+    m = _NAME_BEFORE.search(text[max(0, start - 60):start])
     if m and m.group(3).lower() in patterns().name_words:
         return True
     if not m or not m.group(3)[0].isupper():
@@ -469,10 +526,11 @@ def _is_modifier(tok, has_pos: bool) -> bool:
     return True
 
 
-def bare_numbers(doc, start: int, end: int) -> list[NumberMatch]:
+def bare_numbers(doc, start: int, end: int, times: Optional[TimeSpans] = None) -> list[NumberMatch]:
     """Numbers in doc.text[start:end] that are neither years, nor name parts, nor inside a time expression:
-    the values of a reported series ("from eight in 2013 to 18 in 2014")."""
-    times = [(t.start, t.end) for t in (doc._.times or [])]
+    the values of a reported series ("from eight in 2013 to 18 in 2014"). `times`: the doc's `TimeSpans`,
+    when a caller asks for many sentences of one doc."""
+    times = TimeSpans(doc._.times or []) if times is None else times
     text = text_of(doc)
     return [n for n in find_numbers(text, start, end)
             if not n.vague and not _year_like(n) and not _not_a_count(text, n, times)]

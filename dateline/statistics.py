@@ -66,22 +66,27 @@ def sentences(doc) -> list[tuple[int, int]]:
     return [(a, a + len(text[a:b].rstrip())) for a, b in spans if text[a:b].strip()]
 
 
-def values_in(doc, start: int, end: int) -> list[tuple[int, int, float, Optional[str], int]]:
-    """(start, end, value, unit, number end) of the quantities and bare numbers of a sentence, in text order."""
+def values_in(doc, start: int, end: int, times=None) -> list[tuple[int, int, float, Optional[str], int]]:
+    """(start, end, value, unit, number end) of the quantities and bare numbers of a sentence, in text order
+    (`times`: the doc's `quantities.TimeSpans`, read once for all its sentences)."""
     found = []
     for q in quantities.quantities_in(doc, start, end):
+        if q.value is None:
+            continue
         numbers = quantities.find_numbers(text_of(doc), q.start, q.end)
-        if q.value is not None and numbers:
+        if numbers:
             found.append((q.start, q.end, q.value, q.unit, numbers[0].end))
-    for n in quantities.bare_numbers(doc, start, end):
+    for n in quantities.bare_numbers(doc, start, end, times):
         if not any(s < n.end and n.start < e for s, e, *_ in found):
             found.append((n.start, n.end, n.value, n.currency, n.end))
     return sorted(found)
 
 
-def points(doc, start: int, end: int) -> list[Point]:
+def points(doc, start: int, end: int, values: Optional[list] = None) -> list[Point]:
+    """The values of the sentence doc.text[start:end] that stand before a period (`values`: its
+    `values_in`, when already read)."""
     out = []
-    for v_start, v_end, value, unit, number_end in values_in(doc, start, end):
+    for v_start, v_end, value, unit, number_end in values_in(doc, start, end) if values is None else values:
         if _is_change(text_of(doc), v_start):
             continue
         period = _period_after(doc, v_end, end)
@@ -204,17 +209,22 @@ def _joined(text: str, pts: list[Point]) -> bool:
 
 def read(doc) -> list[model.Statistic]:
     out = []
+    times = None
     for start, end in sentences(doc):
-        stat = statistic(doc, start, end)
+        times = quantities.TimeSpans(doc._.times or []) if times is None else times
+        stat = statistic(doc, start, end, times)
         if stat is not None:
             out.append(stat)
     return out
 
 
-def statistic(doc, start: int, end: int) -> Optional[model.Statistic]:
-    """The series the sentence doc.text[start:end] reports, or None."""
+def statistic(doc, start: int, end: int, times=None) -> Optional[model.Statistic]:
+    """The series the sentence doc.text[start:end] reports, or None (`times`: as for `values_in`)."""
     text = text_of(doc)
-    pts = points(doc, start, end)
+    values = values_in(doc, start, end, times)
+    if len(values) < 2:  # most sentences: a series needs two points, each a value
+        return None
+    pts = points(doc, start, end, values)
     if len(pts) < 2 or not _joined(text, pts):
         return None
     _resolve_relative(pts)

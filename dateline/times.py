@@ -22,6 +22,12 @@ from typing import Callable, Optional
 
 import yaml
 
+try:  # the regex parser, to read what each rule's matches must contain
+    from re import _constants as sre_constants, _parser as sre_parse
+except ImportError:  # Python 3.10
+    import sre_constants
+    import sre_parse
+
 from .errors import ConfigError
 from .knowledge import yaml_loader
 from .model import DateRange, TimeExpr
@@ -41,6 +47,11 @@ class Rule:
     handler: str
     regex: re.Pattern
     order: int
+    # For lower-cased text (see `_folded`): the same pattern, case-sensitive and behind a test of its first
+    # character, which the regex engine runs far faster; None where the pattern sets its own flags.
+    scan: Optional[re.Pattern] = None
+    # Every match holds one string of each set (lower case): where one set is absent, the rule cannot match.
+    needs: tuple[frozenset, ...] = ()
 
 
 @dataclass
@@ -49,6 +60,29 @@ class Grammar:
     rules: list[Rule]
     keys: re.Pattern  # a digit or a time word: every match contains one, so rules only run near them
     cues: tuple[re.Pattern, re.Pattern]  # future and past tense cues
+    folded_keys: Optional[re.Pattern] = None  # `keys` for lower-cased text
+    needles: tuple[str, ...] = ()  # every string of the rules' `needs` without white space
+    spaced: tuple[str, ...] = ()  # and those with white space
+    _in_word: dict = field(default_factory=dict)
+    _by_first: dict = field(default_factory=dict)  # the needles by first character
+
+    def __post_init__(self):
+        for s in self.needles:
+            self._by_first.setdefault(s[0], []).append(s)
+
+    def present(self, piece: str) -> set:
+        """The needles that occur in `piece` (folded text). A needle without white space lies inside one
+        white-space-delimited word, so the words' needles, kept per distinct word, add up to the answer."""
+        found = {s for s in self.spaced if s in piece}
+        for word in set(piece.split()):
+            held = self._in_word.get(word)
+            if held is None:
+                if len(self._in_word) > 50_000:  # bounded: a long run sees ever new words
+                    self._in_word.clear()
+                held = self._in_word[word] = frozenset(s for c in set(word) for s in self._by_first.get(c, ())
+                                                       if s in word)
+            found |= held
+        return found
 
 
 def _alternation(words, abbreviations: bool = False) -> str:
@@ -58,7 +92,20 @@ def _alternation(words, abbreviations: bool = False) -> str:
     for word in sorted(set(words), key=len, reverse=True):
         piece = re.escape(word).replace(r"\ ", r"\s+").replace(" ", r"\s+")
         parts.append(piece + (r"\.?" if abbreviations and _abbreviation(word) else ""))
-    return "(?:" + "|".join(parts) + ")"
+    return _by_first_letter(parts)
+
+
+def _by_first_letter(parts: list[str]) -> str:
+    """The alternation of `parts`, grouped by first letter ("(?:m(?:onday|on)|t(?:uesday|ue))"), in their
+    order within each group. Parts with different first letters never match at the same place, so the
+    groups match exactly what the flat list matches; the regex engine then tries one group, not every
+    word, at each position."""
+    if not all(p[:1].isascii() and p[:1].isalnum() for p in parts):
+        return "(?:" + "|".join(parts) + ")"
+    groups: dict[str, list[str]] = {}
+    for p in parts:
+        groups.setdefault(p[0].lower(), []).append(p[1:])
+    return "(?:" + "|".join(f"{c}(?:{'|'.join(rest)})" for c, rest in groups.items()) + ")"
 
 
 def _abbreviation(word: str) -> bool:
@@ -152,8 +199,214 @@ def grammar(data_dir: Path = DATA) -> Grammar:
         if r["handler"] not in HANDLERS:
             raise ConfigError(f"time rule {r['name']!r} names an unknown handler {r['handler']!r}",
                               fix=f"use one of: {', '.join(sorted(HANDLERS))}")
-        rules.append(Rule(r["name"], r["handler"], _compile(r["pattern"], macros, r["name"]), i))
-    return Grammar(lex, rules, _key_words(lex), _tense_patterns(lex))
+        regex = _compile(r["pattern"], macros, r["name"])
+        scan = _scanner(regex)
+        rules.append(Rule(r["name"], r["handler"], regex, i, scan, _needs(scan) if scan else ()))
+    keys = _key_words(lex)
+    needles = sorted({s for rule in rules for need in rule.needs for s in need})
+    spaced = tuple(s for s in needles if any(c.isspace() for c in s))
+    return Grammar(lex, rules, keys, _tense_patterns(lex), _scanner(keys, first_test=False),
+                   tuple(s for s in needles if s not in spaced), spaced)
+
+
+# ---------------------------------------------------------------------------------------------- fast scan
+# The rules are case-insensitive regexes tried at every position of the windows: most of the stage's time.
+# Two things make that cheaper without changing a single match. On lower-cased text a case-sensitive copy
+# of each pattern is much faster (plain character tests), and a leading test of the characters a match can
+# start with rejects most positions at once. And a rule whose required words (`needs`, read off the
+# pattern itself) are absent from a window is not run there at all. The real match object, which the
+# handlers read (capitals count for them), then comes from the original pattern at the position found.
+
+_FLAGS = re.compile(r"\(\?[aiLmsux-]")  # inline flags: the folded copy would not keep them
+
+
+def _folded(text: str) -> Optional[str]:
+    """`text` in lower case, where that changes only A-Z: then a case-sensitive lower-case pattern matches
+    it exactly where the case-insensitive pattern matches `text`. None where another character has a case
+    (Unicode case rules would differ)."""
+    if not text.isascii() and any(c.lower() != c or c.upper() != c for c in set(text) if not c.isascii()):
+        return None
+    return text.lower()
+
+
+def _lower_pattern(pattern: str) -> str:
+    """The pattern's letters in lower case; escapes ("\\S", "\\D") and "(?P" stay as written."""
+    return re.sub(r"\\.|\(\?P|[A-Z]", lambda m: m.group().lower() if len(m.group()) == 1 else m.group(), pattern)
+
+
+def _scanner(regex: re.Pattern, first_test: bool = True) -> Optional[re.Pattern]:
+    """The case-sensitive copy of a case-insensitive `regex` for folded text (see `_folded`)."""
+    if not regex.flags & re.I or _FLAGS.search(regex.pattern):
+        return None
+    pattern = _lower_pattern(regex.pattern)
+    first = _first_class(pattern) if first_test else None
+    return re.compile(f"(?={first}){pattern}" if first else pattern)
+
+
+class _Disagree(Exception):
+    """A scanner found a match its rule does not make: not expected; the plain rules then run instead."""
+
+
+class _Unknown(Exception):
+    """A part of a pattern the analysis below does not read: it then claims nothing."""
+
+
+_C = sre_constants
+_CATEGORIES = {_C.CATEGORY_DIGIT: r"\d", _C.CATEGORY_NOT_DIGIT: r"\D", _C.CATEGORY_SPACE: r"\s",
+               _C.CATEGORY_NOT_SPACE: r"\S", _C.CATEGORY_WORD: r"\w", _C.CATEGORY_NOT_WORD: r"\W"}
+_REPEATS = {_C.MAX_REPEAT, _C.MIN_REPEAT, getattr(_C, "POSSESSIVE_REPEAT", _C.MAX_REPEAT)}
+_ZERO_WIDTH = {_C.AT, _C.ASSERT, _C.ASSERT_NOT}
+
+
+def _first_class(pattern: str) -> Optional[str]:
+    """A character class holding every character a match of `pattern` can start with; None if unknown."""
+    try:
+        parts, empty = _first_of(sre_parse.parse(pattern).data)
+    except (_Unknown, re.error):
+        return None
+    return None if empty or not parts else "[" + "".join(sorted(set(parts))) + "]"
+
+
+def _first_of(items) -> tuple[list[str], bool]:
+    """(class parts for the first character, whether the sequence can match nothing)."""
+    parts = []
+    for op, av in items:
+        more, empty = _first_of_item(op, av)
+        parts += more
+        if not empty:
+            return parts, False
+    return parts, True
+
+
+def _first_of_item(op, av) -> tuple[list[str], bool]:
+    if op is _C.LITERAL:
+        return [re.escape(chr(av))], False
+    if op is _C.IN:
+        return [_class_part(o, a) for o, a in av], False
+    if op is _C.SUBPATTERN:
+        return _first_of(av[-1])
+    if op is _C.BRANCH:
+        parts, empty = [], False
+        for alternative in av[1]:
+            more, none = _first_of(alternative)
+            parts, empty = parts + more, empty or none
+        return parts, empty
+    if op in _REPEATS:
+        parts, empty = _first_of(av[2])
+        return parts, empty or av[0] == 0
+    if op in _ZERO_WIDTH:
+        return [], True
+    raise _Unknown(op)
+
+
+def _class_part(op, av) -> str:
+    if op is _C.LITERAL:
+        return re.escape(chr(av))
+    if op is _C.RANGE:
+        return re.escape(chr(av[0])) + "-" + re.escape(chr(av[1]))
+    if op is _C.CATEGORY and av in _CATEGORIES:
+        return _CATEGORIES[av]
+    raise _Unknown(op)
+
+
+def _needs(regex: re.Pattern) -> tuple[frozenset, ...]:
+    """Sets of strings such that every match of the (case-sensitive) `regex` contains one string of each."""
+    try:
+        return tuple(dict.fromkeys(_needs_of(sre_parse.parse(regex.pattern).data)))
+    except (_Unknown, re.error):
+        return ()
+
+
+def _needs_of(items) -> list[frozenset]:
+    """The needs of a sequence: the strings each run of parts with few exact forms spells ("m(?:on|ay)"
+    gives "mon", "may"), and what each other required part needs."""
+    needs, run = [], {""}
+    for op, av in list(items) + [(None, None)]:
+        forms = _forms(op, av) if op is not None else None
+        if forms is not None and len(run) * len(forms) <= _MAX_FORMS:
+            run = {a + b for a in run for b in forms}
+            continue
+        if run != {""}:
+            needs.append(_shortest(run))
+        run = forms if forms is not None else {""}
+        if forms is None and op is not None:
+            need = _need_of_item(op, av)
+            if need:
+                needs.append(need)
+    return [need for need in needs if "" not in need]
+
+
+_MAX_FORMS = 256
+
+
+def _shortest(strings) -> frozenset:
+    """Without the strings that contain another one: a match holding the longer holds the shorter."""
+    return frozenset(s for s in strings if not any(t != s and t in s for t in strings))
+
+
+def _forms(op, av) -> Optional[set]:
+    """Every string a part can match, if they are few; else None."""
+    if op is _C.LITERAL:  # white space ends a run: the needs then lie within words (`Grammar.present`)
+        return None if chr(av).isspace() else {chr(av)}
+    if op is _C.SUBPATTERN:
+        return _forms_of(av[-1])
+    if op is _C.BRANCH:
+        out = set()
+        for alternative in av[1]:
+            forms = _forms_of(alternative)
+            if forms is None:
+                return None
+            out |= forms
+        return out if len(out) <= _MAX_FORMS else None
+    if op in _REPEATS and av[1] == 1:  # "x?" or "x"
+        forms = _forms_of(av[2])
+        return None if forms is None else forms | ({""} if av[0] == 0 else set())
+    if op is _C.IN and all(o is _C.LITERAL and not chr(a).isspace() for o, a in av):
+        return {chr(a) for o, a in av}
+    if op in _ZERO_WIDTH:
+        return None
+    return None
+
+
+def _forms_of(items) -> Optional[set]:
+    out = {""}
+    for op, av in items:
+        forms = _forms(op, av)
+        if forms is None or len(out) * len(forms) > _MAX_FORMS:
+            return None
+        out = {a + b for a in out for b in forms}
+    return out
+
+
+def _best(needs: list[frozenset]) -> Optional[frozenset]:
+    """The most telling of several needs: longest shortest string, then fewest strings."""
+    return max(needs, key=lambda n: (min(map(len, n)), -len(n))) if needs else None
+
+
+def _need_of_item(op, av) -> Optional[frozenset]:
+    if op is _C.SUBPATTERN:
+        return _best(_needs_of(av[-1]))
+    if op is _C.BRANCH:
+        strings = set()
+        for alternative in av[1]:
+            need = _best(_needs_of(alternative))
+            if need is None:
+                return None
+            strings |= need
+        return frozenset(strings)
+    if op in _REPEATS:
+        return _best(_needs_of(av[2])) if av[0] >= 1 else None
+    if op is _C.IN:  # a small set of plain characters (a category such as \d is left out: Unicode digits)
+        chars = set()
+        for o, a in av:
+            if o is _C.LITERAL:
+                chars.add(chr(a))
+            elif o is _C.RANGE and a[1] - a[0] < 12:
+                chars.update(chr(c) for c in range(a[0], a[1] + 1))
+            else:
+                return None
+        return frozenset(chars)
+    return None
 
 
 # ---------------------------------------------------------------------------------------------- context
@@ -177,12 +430,14 @@ class Context:
     quarter: Optional[tuple[int, int]] = None  # (year, quarter) last mentioned
     probing: bool = False  # choosing matches: the last date is not known yet
     _tense: dict = field(default_factory=dict)
+    _tense_end: dict = field(default_factory=dict)  # the end each cached tense was read with
 
     def tense(self, start: int, end: int) -> Optional[str]:
         """"future", "past" or None for the clause of [start, end): the tense cue nearest before it in
         its sentence (lexicon `tense_cues`), else the nearest one just after it."""
         if start not in self._tense:
             self._tense[start] = _tense(self.text, start, end, self.cues)
+            self._tense_end[start] = end
         return self._tense[start]
 
     def future(self, start: int, end: int) -> bool:
@@ -222,6 +477,7 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, (m.start() + 1 if m else len(text))
 
 
+@lru_cache(maxsize=4096)  # the same few words ("last", "Thursday", "Oct.") in every article
 def _key(text: str) -> str:
     """Lexicon key of matched words: lower case, single spaces, no trailing dot."""
     return re.sub(r"\s+", " ", text.strip().lower()).rstrip(".")
@@ -295,7 +551,7 @@ _VALUE_FORMS = [
 
 def _season_months(code: str) -> tuple[int, int]:
     """First and last month of a season (lexicon `season_months`; winter runs into the next year)."""
-    first, last = grammar().lex["season_months"][code]
+    first, last = grammar(DATA).lex["season_months"][code]  # the key resolve() uses: one grammar, read once
     return first, last
 
 
@@ -878,6 +1134,7 @@ class _Candidate:
     end: int
     rule: Rule
     match: re.Match
+    result: object = None  # the handler's answer while choosing, where it is also the final one
 
     @property
     def extent(self) -> tuple[int, int]:
@@ -887,14 +1144,49 @@ class _Candidate:
 
 
 def _candidates(text: str, g: Grammar) -> list[_Candidate]:
-    found = []
-    windows = _windows(text, g.keys)
-    for rule in g.rules:
-        for lo, hi in windows:
-            for m in rule.regex.finditer(text, lo, hi):
-                if m.end() > m.start():
-                    found.append(_Candidate(m.start(), m.end(), rule, m))
+    folded = _folded(text) if g.folded_keys else None
+    try:
+        found = _fast_candidates(text, folded, g) if folded is not None else None
+    except _Disagree:
+        found = None
+    if found is None:
+        found = []
+        for lo, hi in _windows(text, g.keys):
+            for rule in g.rules:
+                found += _matches(rule, text, lo, hi)
     found.sort(key=lambda c: (-(c.end - c.start), c.rule.order, c.start))
+    return found
+
+
+def _matches(rule: Rule, text: str, lo: int, hi: int) -> list[_Candidate]:
+    return [_Candidate(m.start(), m.end(), rule, m) for m in rule.regex.finditer(text, lo, hi) if m.end() > m.start()]
+
+
+def _fast_candidates(text: str, folded: str, g: Grammar) -> list[_Candidate]:
+    """`_candidates` on the folded text with the rules' scanners."""
+    found = []
+    for lo, hi in _windows(folded, g.folded_keys):
+        present = g.present(folded[lo:hi])
+        for rule in g.rules:
+            if rule.scan is None:
+                found += _matches(rule, text, lo, hi)
+                continue
+            for need in rule.needs:
+                if need.isdisjoint(present):
+                    break
+            else:
+                found += _scanned(rule, text, folded, lo, hi)
+    return found
+
+
+def _scanned(rule: Rule, text: str, folded: str, lo: int, hi: int) -> list[_Candidate]:
+    found = []
+    for m in rule.scan.finditer(folded, lo, hi):
+        if m.end() > m.start():
+            real = rule.regex.match(text, m.start(), hi)
+            if real is None or real.end() != m.end():
+                raise _Disagree(rule.name)
+            found.append(_Candidate(m.start(), m.end(), rule, real))
     return found
 
 
@@ -914,11 +1206,20 @@ def _select(found: list[_Candidate], ctx: Context) -> list[_Candidate]:
     for c in found:
         if any(c.start < e and s < c.end for s, e in taken):
             continue
-        if _apply(c, probe) is None:
+        result = _apply(c, probe)
+        if result is None:
             continue
         taken.append((c.start, c.end))
         chosen.append(c)
+        start, end = c.extent
+        if c.rule.handler not in _READS_CONTEXT and probe._tense_end.get(start, end) == end:
+            c.result = result  # the same words, anchor and tense give the same answer: not asked twice
     return sorted(chosen, key=lambda c: c.start)
+
+
+# Handlers whose answer depends on the dates read before (or on whether matches are being chosen): they
+# are asked again once the earlier dates are known. The others answer the same both times.
+_READS_CONTEXT = {"clock", "quarter", "relative", "shifted", "anaphoric"}
 
 
 def _remember(ctx: Context, value: str, handler: str, text: str) -> None:
@@ -943,7 +1244,7 @@ def resolve(text: str, anchor=None, data_dir: Path = DATA) -> list[TimeExpr]:
     ctx = Context(text, anchor, g.lex, g.cues)
     out = []
     for c in _select(_candidates(text, g), ctx):
-        result = _apply(c, ctx)
+        result = c.result if c.result is not None else _apply(c, ctx)
         if result is None or result is _SKIP:
             continue
         start, end = c.extent

@@ -3,6 +3,7 @@ suite's scorer, and the suite on the TempEval-3 gold data against its pinned flo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -352,3 +353,56 @@ def test_dates_beyond_the_calendar_give_no_value_rather_than_an_error():
 
     got = found("next year, last year, a century ago", dt.date(9999, 12, 31))
     assert got == {"last year": "9998", "a century ago": "98"}
+
+
+# ------------------------------------------------------------------------------------------- fast scan
+
+FAST_SCAN_TEXTS = [
+    "On Thursday, Oct. 22, 2015, two weeks ago, the 1990s and Q3 2014 were named; JUCHE 113 (2024).",
+    "MIDMARCH and Sept. 5 at 5 P.M. EST, nineteen eighty-four, the year-earlier quarter, each Monday.",
+    "Room 39, a 45-year-old man, three-quarters of them, twice a year, for years, the coming months.",
+    "Über ÉTÉ 2010: the fiscal year, İstanbul, ſeven days ago",  # letters with case rules of their own
+]
+
+
+def _plain_candidates(text: str) -> list:
+    g = times.grammar()
+    return [(c.start, c.end, c.rule.name, c.match.span(), c.match.groupdict())
+            for lo, hi in times._windows(text, g.keys) for rule in g.rules for c in times._matches(rule, text, lo, hi)]
+
+
+@pytest.mark.parametrize("text", FAST_SCAN_TEXTS)
+def test_fast_scan_finds_exactly_what_the_plain_rules_find(text):
+    got = [(c.start, c.end, c.rule.name, c.match.span(), c.match.groupdict()) for c in times._candidates(text, times.grammar())]
+    assert sorted(got, key=str) == sorted(_plain_candidates(text), key=str)
+
+
+def test_text_with_other_cased_letters_is_not_folded():
+    assert times._folded("Über") is None and times._folded("İ") is None
+    assert times._folded("“Quotes” – and ₩5") == "“quotes” – and ₩5"
+
+
+@pytest.mark.parametrize("text", FAST_SCAN_TEXTS)
+def test_every_match_holds_its_rule_needs(text):
+    folded = times._folded(text)
+    for c in times._candidates(text, times.grammar()):
+        words = folded[c.start:c.end] if folded else text[c.start:c.end].lower()
+        for need in c.rule.needs:
+            assert any(s in words for s in need), (c.rule.name, words, need)
+
+
+def test_grouped_alternation_matches_like_the_flat_one():
+    words = ["mon", "monday", "march", "may", "a", "an", "a few", "oct"]
+    flat = "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                            for w in sorted(set(words), key=len, reverse=True)) + ")"
+    grouped = times._alternation(words)
+    assert grouped.startswith("(?:m(?:")
+    for text in ["Monday", "mon", "an", "a few", "a  few", "mayor", "Oct.", "octopus", "x"]:
+        assert [m.span() for m in re.finditer(flat, text, re.I)] == [m.span() for m in re.finditer(grouped, text, re.I)]
+
+
+def test_needs_and_first_characters_are_read_off_the_pattern():
+    scan = times._scanner(re.compile(r"(?<!\w)(?:(?:last|next)\s+(?P<u>week|month)s?)(?!\w)", re.I))
+    assert scan.pattern.startswith("(?=[ln])")
+    assert set(times._needs(scan)) == {frozenset({"last", "next"}), frozenset({"week", "month"})}
+    assert times._scanner(re.compile(r"(?-i:Juche)", re.I)) is None  # own flags: left as it is
