@@ -31,6 +31,7 @@ from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
+from .event_args import memoised, words as doc_words
 from .nlp import sentence_of, sentences
 from .knowledge import merge, yaml_loader
 
@@ -104,7 +105,12 @@ def _set(*path: str) -> frozenset:
 
 
 def chain(trigger) -> list:
-    """The trigger and the words above it inside its clause, lowest first."""
+    """The trigger and the words above it inside its clause, lowest first (hedges, polarity and modality
+    each climb it: read once per trigger while the events stage reads the document)."""
+    return memoised(trigger.doc, ("attribution.chain", trigger.i), lambda: _chain(trigger))
+
+
+def _chain(trigger) -> list:
     out = [trigger]
     tok = trigger
     if _is_noun(trigger):
@@ -405,9 +411,20 @@ def _doc_cache(doc) -> dict:
 def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
     by_sentence = _doc_cache(doc)
     if (start, end) not in by_sentence:
-        found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok) for tok in doc[start:end])
+        # Only a reporting verb, the first word of "according to" or a label mark can open a frame: a set
+        # test on each word's strings rules out the rest before any parse is read.
+        verbs, cue = _set("reporting", "verbs"), _cue_words()
+        words = doc_words(doc)
+        found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok)
+                 for tok in (doc[i] for i in range(start, end)
+                             if words.lower[i] in cue or words.text[i] in cue or words.lemma[i] in verbs))
         by_sentence[(start, end)] = _outermost_beliefs(doc, [f for f in found if f is not None])
     return by_sentence[(start, end)]
+
+
+def _cue_words() -> frozenset:
+    """The lower-case first words of the prepositional cues and the label marks (matched on the text)."""
+    return _first_words() | _set("reporting", "label_colons") | _set("reporting", "label_dashes")
 
 
 def _outermost_beliefs(doc, found: list[Frame]) -> list[Frame]:
@@ -714,18 +731,18 @@ def _continues(sent) -> bool:
 
 
 def _opens_quote(sent) -> bool:
-    words = [t for t in sent if not t.is_space]
-    return bool(words) and (_is_quote(words[0]) or words[0].text in ("“", "‘", "``"))
+    first = next((t for t in sent if not t.is_space), None)
+    return first is not None and (_is_quote(first) or first.text in ("“", "‘", "``"))
 
 
 def _new_paragraph(doc, prev, sent) -> bool:
     """A line break between the last word of `prev` and the first word of `sent`."""
-    words = [t for t in prev if not t.is_space]
-    after = [t for t in sent if not t.is_space]
-    if not words or not after:
+    last = next((t for t in (doc[i] for i in range(prev.end - 1, prev.start - 1, -1)) if not t.is_space), None)
+    first = next((t for t in sent if not t.is_space), None)
+    if last is None or first is None:
         return True
-    between = doc[words[-1].i + 1:after[0].i]
-    return "\n" in words[-1].whitespace_ or any("\n" in t.text_with_ws for t in between)
+    between = doc[last.i + 1:first.i]
+    return "\n" in last.whitespace_ or any("\n" in t.text_with_ws for t in between)
 
 
 def _in_account(doc, trigger) -> bool:
@@ -772,8 +789,9 @@ def announcements(doc) -> list[Frame]:
 def _announcement(doc, sent) -> Optional[Frame]:
     nouns = _set("reporting", "announcement_nouns")
     objects: dict = {}  # head index -> its first announcement-noun object; read in one pass over the sentence
-    for c in sent:
-        if c.dep_ in ("dobj", "attr") and c.lemma_.lower() in nouns and sent.start <= c.head.i < sent.end:
+    lemmas = doc_words(doc).lemma
+    for c in (doc[i] for i in range(sent.start, sent.end) if lemmas[i] in nouns):
+        if c.dep_ in ("dobj", "attr") and sent.start <= c.head.i < sent.end:
             objects.setdefault(c.head.i, c)
     for head in sorted(objects):
         tok, obj = doc[head], objects[head]

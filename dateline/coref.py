@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from .event_args import entities, memo, memoised
 from .nlp import noun_chunks
 
 PRONOUNS = {
@@ -56,7 +57,7 @@ def _lex(doc):
     """The actor lexicon, looked up once per document (the lookup reads the settings, a file check)."""
     from .actors import doc_cache, lexicon
 
-    return doc_cache(doc, "lexicon", len(doc), lambda d: lexicon())
+    return memoised(doc, "coref.lexicon", lambda: doc_cache(doc, "lexicon", len(doc), lambda d: lexicon()))
 
 
 def _chunks(doc) -> list:
@@ -67,8 +68,8 @@ def _chunks(doc) -> list:
 def _sent_index(doc) -> dict:
     from .actors import doc_cache, sentences
 
-    return doc_cache(doc, "sents", len(doc),
-                   lambda d: {tok.i: n for n, sent in enumerate(sentences(d)) for tok in sent})
+    return memoised(doc, "coref.sents", lambda: doc_cache(
+        doc, "sents", len(doc), lambda d: {tok.i: n for n, sent in enumerate(sentences(d)) for tok in sent}))
 
 
 
@@ -153,10 +154,13 @@ def _org_head(chunk, lex) -> bool:
 
 def mentions(doc) -> list:
     """Every mention that can be an antecedent, in text order (kept per document until entities change)."""
-    key = tuple((e.start, e.end, e.actor is not None) for e in doc._.entities or [])
     from .actors import doc_cache
 
-    return doc_cache(doc, "mentions", key, _find_mentions)
+    def find():
+        key = tuple((e.start, e.end, e.actor is not None) for e in doc._.entities or [])
+        return doc_cache(doc, "mentions", key, _find_mentions)
+
+    return memoised(doc, "coref.mentions", find)
 
 
 def _find_mentions(doc) -> list:
@@ -231,6 +235,10 @@ def antecedent(doc, x: SpanLike):
     span = _as_span(doc, x)
     if span is None:
         return None
+    return memoised(doc, ("coref.antecedent", span.start, span.end), lambda: _antecedent(doc, span))
+
+
+def _antecedent(doc, span):
     lex = _lex(doc)
     ana = _anaphor(doc, span, lex)
     if ana is None:
@@ -283,7 +291,18 @@ def _empty(span) -> dict:
 
 
 def _entity_at(doc, token):
-    return next((e for e in doc._.entities or [] if e.actor is not None and e.start <= token.idx < e.end), None)
+    """The first actor entity at the token (looked up once per token while the events stage reads the doc)."""
+    table = memo(doc)
+    if table is None:
+        return _actor_entity_at(doc, token.idx)
+    key = ("coref.entity_at", token.idx)
+    if key not in table:
+        table[key] = _actor_entity_at(doc, token.idx)
+    return table[key]
+
+
+def _actor_entity_at(doc, idx: int):
+    return next((e for e in entities(doc) if e.actor is not None and e.start <= idx < e.end), None)
 
 
 def _head(span):
@@ -378,14 +397,15 @@ def _describe_phrase(doc, span, head, lex) -> dict:
     if inst and iso:
         return _from_actor(out, institution_entry(lex, iso, inst).actor())
     rk = _role_kind(head, lex)
-    orgs = _org_entities(doc, list(span) + _attached_tokens(head))
+    attached = _attached_tokens(head)
+    orgs = _org_entities(doc, list(span) + attached)
     if rk is not None:
         out["kind"] = "person" if rk[1] == "person" else "group"
         out["actor_id"] = f"mention:{span.start_char}"
         out["role"] = _role_in(words, lex) or norm(head.lemma_)
     out["orgs"] = _org_names(lex, orgs)
     out["country"] = iso or next((e.actor.country for e in orgs if e.actor.country), None) or \
-        _country_in([t for t in _attached_tokens(head)], lex)
+        _country_in(attached, lex)
     return out
 
 

@@ -7,6 +7,9 @@ the trigger's clause: a date, place or amount elsewhere in the sentence belongs 
 from __future__ import annotations
 
 import importlib
+import threading
+from contextlib import contextmanager
+from functools import lru_cache
 from typing import Optional
 
 from . import model
@@ -48,12 +51,82 @@ BACK_SUBJECTS = {"some", "many", "several", "most", "others", "they", "he", "she
                  "one", "two", "three", "none"}
 
 
+@lru_cache(maxsize=None)
 def _module(name: str):
-    """A sibling stage module when it is installed, else None (stages land independently)."""
+    """A sibling stage module when it is installed, else None (stages land independently; looked up once)."""
     try:
         return importlib.import_module(f"dateline.{name}")
     except ImportError:
         return None
+
+
+# ---------------------------------------------------------------- per-document memo
+
+
+# While `events.extract` reads one document, the lookups its triggers share (the document's entities, the
+# token ranges of its dates and amounts, dateline sentences, resolved anaphors) are kept here instead of being
+# redone for each trigger. Only inside `reading(doc)`: a call outside it reads everything afresh, so a caller
+# that changes a document between calls never sees stale results. Off `doc.user_data`, so Docs still serialise.
+_MEMO = threading.local()
+
+
+@contextmanager
+def reading(doc):
+    """Share per-document lookups among the calls made inside this block (the document must not change)."""
+    outer = getattr(_MEMO, "entry", None)
+    _MEMO.entry = (doc, {})
+    try:
+        yield
+    finally:
+        _MEMO.entry = outer
+
+
+def memo(doc) -> Optional[dict]:
+    """The memo of the document being read by `reading`, or None outside it."""
+    entry = getattr(_MEMO, "entry", None)
+    return entry[1] if entry is not None and entry[0] is doc else None
+
+
+def memoised(doc, key, compute):
+    """compute() once per `reading` block (and every time outside one)."""
+    found = memo(doc)
+    if found is None:
+        return compute()
+    if key not in found:
+        found[key] = compute()
+    return found[key]
+
+
+def entities(doc) -> list:
+    return memoised(doc, "entities", lambda: doc._.entities or [])
+
+
+class Words:
+    """The text, lower-case form and lower-case lemma of every token of a Doc, as plain lists."""
+
+    def __init__(self, doc):
+        from spacy.attrs import LEMMA, LOWER, ORTH
+
+        rows = doc.to_array([ORTH, LOWER, LEMMA]).tolist() if len(doc) else []
+        strings = doc.vocab.strings
+        names = {h: strings[h] for row in rows for h in row}
+        self.text = [names[row[0]] for row in rows]
+        self.lower = [names[row[1]] for row in rows]
+        lemmas = {h: names[h].lower() for h in {row[2] for row in rows}}
+        self.lemma = [lemmas[row[2]] for row in rows]
+
+
+_WORDS = threading.local()
+
+
+def words(doc) -> Words:
+    """The Doc's words, read from its token array in one go: the stages test words against their lists for
+    every token, and a spaCy Token made for each test costs more than the test. Kept for the last Doc seen
+    in this thread (a parse does not change after the parser)."""
+    entry = getattr(_WORDS, "entry", None)
+    if entry is None or entry[0] is not doc or entry[1] != len(doc):
+        entry = _WORDS.entry = (doc, len(doc), Words(doc))
+    return entry[2]
 
 
 # ---------------------------------------------------------------- which tokens report events
@@ -342,11 +415,11 @@ def noun_roles(tok, entry, lex):
 
 
 def _entities_in(doc, start: int, end: int) -> list:
-    return [e for e in doc._.entities or [] if e.start >= start and e.end <= end]
+    return [e for e in entities(doc) if e.start >= start and e.end <= end]
 
 
 def _entity_at(doc, start: int, end: int):
-    for e in doc._.entities or []:
+    for e in entities(doc):
         if e.start < end and start < e.end:
             return e
     return None
@@ -578,7 +651,8 @@ def scope(tok, entry, others: set) -> set:
         if verb is not None and tok.dep_ in ("dobj", "attr", "nsubjpass"):
             root = verb
     keep = set()
-    skip = dateline_tokens(sentence_of(tok))
+    sent = sentence_of(tok)
+    skip = memoised(tok.doc, ("dateline", sent.start), lambda: dateline_tokens(sent))
     stack = [root]
     while stack:
         node = stack.pop()
@@ -600,6 +674,8 @@ def scope(tok, entry, others: set) -> set:
 def dateline_tokens(sent) -> set:
     """Token indices of a wire dateline opening the sentence ("Pyongyang, October 9 (KCNA) --"): its
     place and date are where and when the story was filed, not where or when the event happened."""
+    if not any(w in DASHES for w in words(sent.doc).text[sent.start:min(sent.start + 16, sent.end)]):
+        return set()
     head = list(sent[:16])
     for k, tok in enumerate(head):
         if tok.text in DASHES and k >= 2 and head[0].pos_ == "PROPN":
@@ -618,15 +694,28 @@ def _contains(node, tok) -> bool:
     return node.left_edge.i <= tok.i <= node.right_edge.i and tok in node.subtree
 
 
+def _token_ranges(doc, items) -> list:
+    """(item, first token, end token) of each item with character offsets that the text has words at."""
+    out = []
+    for item in items:
+        span = doc.char_span(item.start, item.end, alignment_mode="expand")
+        if span is not None:
+            out.append((item, span.start, span.end))
+    return out
+
+
+def _dates(doc) -> list:
+    times = [t for t in doc._.times or [] if t.range is not None and (t.type or "DATE") in ("DATE", "TIME")]
+    return _token_ranges(doc, times)
+
+
 def event_date(doc, tok, keep: set) -> Optional[model.EventDate]:
     best = None
-    for t in doc._.times or []:
-        if t.range is None or (t.type or "DATE") not in ("DATE", "TIME"):
+    at = tok.i
+    for t, start, end in memoised(doc, "dates", lambda: _dates(doc)):
+        if not any(i in keep for i in range(start, end)):
             continue
-        span = doc.char_span(t.start, t.end, alignment_mode="expand")
-        if span is None or not any(w.i in keep for w in span):
-            continue
-        dist = min(abs(w.i - tok.i) for w in span)
+        dist = start - at if at < start else at - (end - 1) if at >= end else 0  # the nearest word's distance
         if best is None or dist < best[0]:
             best = (dist, t)
     if best is None:
@@ -648,9 +737,8 @@ def historical(doc, date: Optional[model.EventDate]) -> bool:
 
 def quantities(doc, tok, entry, keep: set, lex) -> list:
     out = []
-    for q in doc._.quantities or []:
-        span = doc.char_span(q.start, q.end, alignment_mode="expand")
-        if span is not None and any(w.i in keep for w in span):
+    for q, start, end in memoised(doc, "amounts", lambda: _token_ranges(doc, doc._.quantities or [])):
+        if any(i in keep for i in range(start, end)):
             out.append(_with_role(q, entry))
     out += _taken(doc, keep, out, lex)
     return out
@@ -667,9 +755,10 @@ def _with_role(q, entry):
 def _taken(doc, keep: set, have: list, lex) -> list:
     """Things taken away that no quantity covers: "with part of the payment", "taking the bank's assets"."""
     out = []
-    for i in sorted(keep):
+    taken = memoised(doc, "taken", lambda: {i for i, w in enumerate(words(doc).lemma) if w in lex.taken_nouns})
+    for i in sorted(keep & taken):
         tok = _partitive(doc[i])
-        if doc[i].lemma_.lower() not in lex.taken_nouns or tok.dep_ not in ("dobj", "pobj"):
+        if tok.dep_ not in ("dobj", "pobj"):
             continue
         carrier = tok.head
         if tok.dep_ == "pobj" and carrier.lower_ != "with":
