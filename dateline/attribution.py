@@ -417,13 +417,14 @@ def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
         words = doc_words(doc)
         found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok)
                  for tok in (doc[i] for i in range(start, end)
-                             if words.lower[i] in cue or words.text[i] in cue or words.lemma[i] in verbs))
+                             if words.lower[i] in cue or words.lemma[i] in verbs))
         by_sentence[(start, end)] = _outermost_beliefs(doc, [f for f in found if f is not None])
     return by_sentence[(start, end)]
 
 
 def _cue_words() -> frozenset:
-    """The lower-case first words of the prepositional cues and the label marks (matched on the text)."""
+    """The lower-case first words of the prepositional cues and the label marks (marks have no capitals, so
+    a mark's lower-case form is its text)."""
     return _first_words() | _set("reporting", "label_colons") | _set("reporting", "label_dashes")
 
 
@@ -586,11 +587,12 @@ def _label(cue, source_toks: list, covered: set) -> Frame:
 def _prep_frame(tok) -> Optional[Frame]:
     if tok.lower_ not in _first_words():
         return None
+    lowers = doc_words(tok.doc).lower
     for phrase in _set("reporting", "prepositions"):
         words = phrase.split()
         if tok.i + len(words) > len(tok.doc):
             continue
-        if [t.lower_ for t in tok.doc[tok.i:tok.i + len(words)]] != words:
+        if lowers[tok.i:tok.i + len(words)] != words:
             continue
         last = tok.doc[tok.i + len(words) - 1]
         objs = [c for c in last.children if c.dep_ in ("pobj", "dobj")]

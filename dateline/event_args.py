@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Optional
 
 from . import model
+from .events import _temporal, cameo_root, match
 from .nlp import sentence_of, sentences
 
 NOUN_PLACES = {"pobj", "dobj", "nsubj", "nsubjpass", "compound", "poss", "attr", "appos", "npadvmod", "amod"}
@@ -102,18 +103,19 @@ def entities(doc) -> list:
 
 
 class Words:
-    """The text, lower-case form and lower-case lemma of every token of a Doc, as plain lists."""
+    """The lower-case form and lower-case lemma of every token of a Doc, as plain lists (a word's string is
+    decoded once, however often it occurs)."""
 
     def __init__(self, doc):
-        from spacy.attrs import LEMMA, LOWER, ORTH
+        from spacy.attrs import LEMMA, LOWER
 
-        rows = doc.to_array([ORTH, LOWER, LEMMA]).tolist() if len(doc) else []
         strings = doc.vocab.strings
-        names = {h: strings[h] for row in rows for h in row}
-        self.text = [names[row[0]] for row in rows]
-        self.lower = [names[row[1]] for row in rows]
-        lemmas = {h: names[h].lower() for h in {row[2] for row in rows}}
-        self.lemma = [lemmas[row[2]] for row in rows]
+        lowers = doc.to_array(LOWER).tolist() if len(doc) else []
+        lemmas = doc.to_array(LEMMA).tolist() if len(doc) else []
+        names = {h: strings[h] for h in set(lowers)}
+        self.lower = [names[h] for h in lowers]
+        names = {h: strings[h].lower() for h in set(lemmas)}
+        self.lemma = [names[h] for h in lemmas]
 
 
 _WORDS = threading.local()
@@ -329,8 +331,6 @@ def _pobj(prep):
 
 
 def _prep_objects(tok, words: set) -> list:
-    from .events import _temporal
-
     out = []
     for child in tok.children:
         if child.dep_ in ("prep", "agent", "dative") and child.lower_ in words and not _temporal(child):
@@ -674,7 +674,8 @@ def scope(tok, entry, others: set) -> set:
 def dateline_tokens(sent) -> set:
     """Token indices of a wire dateline opening the sentence ("Pyongyang, October 9 (KCNA) --"): its
     place and date are where and when the story was filed, not where or when the event happened."""
-    if not any(w in DASHES for w in words(sent.doc).text[sent.start:min(sent.start + 16, sent.end)]):
+    # (a dash has no capitals: its lower-case form is its text)
+    if not any(w in DASHES for w in words(sent.doc).lower[sent.start:min(sent.start + 16, sent.end)]):
         return set()
     head = list(sent[:16])
     for k, tok in enumerate(head):
@@ -726,8 +727,10 @@ def event_date(doc, tok, keep: set) -> Optional[model.EventDate]:
 
 def historical(doc, date: Optional[model.EventDate]) -> bool:
     """The event ended well before publication: its date range ends before the year before publication."""
-    published = doc._.published
-    if date is None or not published:
+    if date is None:
+        return False
+    published = memoised(doc, "published", lambda: doc._.published)
+    if not published:
         return False
     try:
         return int(date.end[:4]) < int(str(published)[:4]) - 1
@@ -808,8 +811,6 @@ def extended_scope(tok, keep: set) -> set:
 
 def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[model.Event]:
     """The event reported by trigger `tok`; `others` are the token indices of the document's other triggers."""
-    from .events import cameo_root
-
     actor_tok, target_tok = (verb_roles if entry.pos == "verb" else noun_roles)(tok, entry, lex)
     keep = extended_scope(tok, scope(tok, entry, others))
     where = places(doc, tok, entry, lex)
@@ -818,7 +819,8 @@ def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[mod
     sent = sentence_of(tok)
     event = model.Event(
         id="", type=entry.type, mode=entry.mode, trigger=trig,
-        sentence=model.Span(text=sent.text, start=sent.start_char, end=sent.end_char),
+        sentence=model.Span(text=memoised(doc, ("sentence", sent.start), lambda: sent.text), start=sent.start_char,
+                            end=sent.end_char),
         actor=participant(doc, actor_tok, *_clause_orgs(doc, tok, actor_tok)), target=participant(doc, target_tok),
         origin=where.get("origin"), destination=where.get("destination"), location=where.get("location"),
         date=date, quantities=quantities(doc, tok, entry, keep, lex), historical=historical(doc, date),
@@ -867,8 +869,6 @@ def _factuality(doc, tok, entry, event) -> None:
 def _asked_for(tok) -> Optional[str]:
     """"demanded the arrest of", "ordered rounding up", "threatened to expel": what is asked for, promised or
     threatened has not happened."""
-    from .events import match
-
     node = tok
     for _ in range(4):
         if node.dep_ not in ASKED_LINKS or node.head.i == node.i:
