@@ -19,7 +19,7 @@ from typing import Optional, Union
 
 from . import actors
 from .actors import doc_cache, institution_entry, norm, person_context, text_of
-from .event_args import entities, memo, memoised
+from .event_args import entities, memo, memoised, text_of as span_text
 from .nlp import noun_chunks
 
 PRONOUNS = {
@@ -179,6 +179,10 @@ class Anaphor:
 
 def _anaphor(doc, span, lex) -> Optional[Anaphor]:
     """What an anaphor asks of its antecedent, or None when the span does not refer back."""
+    return memoised(doc, ("coref.anaphor", span.start, span.end), lambda: _read_anaphor(doc, span, lex))
+
+
+def _read_anaphor(doc, span, lex) -> Optional[Anaphor]:
     if len(span) == 1 and span[0].lower_ in PRONOUNS:
         return Anaphor(*PRONOUNS[span[0].lower_], span[0].lower_, False)
     first, root = span[0], span.root
@@ -277,7 +281,7 @@ def resolve(doc) -> dict:
 
 
 def _empty(span) -> dict:
-    return {"text": span.text, "actor_id": None, "name": None, "kind": None, "country": None, "role": None,
+    return {"text": span_text(span), "actor_id": None, "name": None, "kind": None, "country": None, "role": None,
             "orgs": [], "start": span.start_char, "end": span.end_char}
 
 
@@ -428,7 +432,7 @@ def describe(doc, x: SpanLike, _depth: int = 0) -> dict:
         ante = antecedent(doc, span)
         if ante is not None:
             out = describe(doc, ante, _depth + 1)
-            out.update(text=span.text, start=span.start_char, end=span.end_char)
+            out.update(text=span_text(span), start=span.start_char, end=span.end_char)
             out["actor_id"] = out["actor_id"] or f"mention:{ante.start_char}"
             return out
     head = _head(span)

@@ -102,6 +102,11 @@ def entities(doc) -> list:
     return memoised(doc, "entities", lambda: doc._.entities or [])
 
 
+def text_of(span) -> str:
+    """A span's text (joined from its tokens on every access: kept per span while the document is read)."""
+    return memoised(span.doc, ("text", span.start, span.end), lambda: span.text)
+
+
 class Words:
     """The lower-case form and lower-case lemma of every token of a Doc, as plain lists (a word's string is
     decoded once, however often it occurs)."""
@@ -218,6 +223,10 @@ def _casualty_cause(tok) -> bool:
 
 def noun_phrase(tok):
     """The words of the noun phrase headed by tok, without its relative clauses and appositions."""
+    return memoised(tok.doc, ("noun_phrase", tok.i), lambda: _noun_phrase(tok))
+
+
+def _noun_phrase(tok):
     doc = tok.doc
     end = tok.i
     for child in tok.rights:
@@ -415,7 +424,9 @@ def noun_roles(tok, entry, lex):
 
 
 def _entities_in(doc, start: int, end: int) -> list:
-    return [e for e in entities(doc) if e.start >= start and e.end <= end]
+    """The entities inside the character range (callers do not change the list they get)."""
+    return memoised(doc, ("entities_in", start, end),
+                    lambda: [e for e in entities(doc) if e.start >= start and e.end <= end])
 
 
 def _entity_at(doc, start: int, end: int):
@@ -538,7 +549,7 @@ def participant(doc, tok, extra_orgs: tuple = (), extra_names: tuple = ()) -> Op
     country = info.get("country") or _country_in(doc, span) or _first(
         [e.actor.country for e in orgs if e.actor is not None and e.actor.country])
     return model.Participant(
-        text=span.text, actor_id=info.get("actor_id"), name=info.get("name"), kind=info.get("kind"),
+        text=text_of(span), actor_id=info.get("actor_id"), name=info.get("name"), kind=info.get("kind"),
         country=country, role=info.get("role"), orgs=names, start=span.start_char, end=span.end_char)
 
 
