@@ -24,14 +24,14 @@ spokesman ... issued the following press statement:") makes everything after it 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
-from .event_args import memoised, words as doc_words
+from .event_args import memo, memoised, words as doc_words
 from .nlp import sentence_of, sentences
 from .knowledge import merge, yaml_loader
 
@@ -629,14 +629,16 @@ def _quote_before(tok) -> set:
     """'"We will strike back." KCNA said.': a reporting clause that opens its sentence right after a closing
     quotation mark reports the quoted sentence before it."""
     sent = sentence_of(tok)
-    words = [t for t in sent if not t.is_space]
-    if sent.start == 0 or not words or tok.left_edge.i > words[0].i or _is_quote(words[0]):
+    if sent.start == 0:
+        return set()
+    first = next((t for t in sent if not t.is_space), None)
+    if first is None or tok.left_edge.i > first.i or _is_quote(first):
         return set()
     prev = sentence_of(tok.doc[sent.start - 1])
-    before = [t for t in prev if not t.is_space]
-    if not before or not _is_quote(before[-1]) or _new_paragraph(tok.doc, prev, sent):
+    last = next((t for t in (tok.doc[i] for i in range(prev.end - 1, prev.start - 1, -1)) if not t.is_space), None)
+    if last is None or not _is_quote(last) or _new_paragraph(tok.doc, prev, sent):
         return set()
-    return {t.i for t in before}
+    return {t.i for t in prev if not t.is_space}
 
 
 def _is_quote(tok) -> bool:
@@ -766,14 +768,26 @@ def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[
     """(attribution, certainty, hedge span) of the event whose trigger is the token `trigger`."""
     frame = _covering(doc, trigger, _nearby_frames(doc, trigger))
     if frame is None and doc.has_annotation("DEP") and not _in_cue(doc, trigger):
-        frame = _carried(doc, trigger) or _announced(doc, trigger)
-    attribution = to_attribution(doc, frame) if frame is not None else None
+        carried = memoised(doc, ("attribution.carried", sentence_of(trigger).start), lambda: _carried(doc, trigger))
+        frame = carried or _announced(doc, trigger)
+    attribution = _attribution(doc, frame) if frame is not None else None
     hedged = hedge(doc, trigger) or (_source_hedge(doc, frame) if frame is not None else None)
     if hedged is not None:
         return attribution, "hedged", hedged
     if attribution is not None:
         return attribution, "attributed", None
     return None, "asserted", None
+
+
+def _attribution(doc, frame: Frame) -> model.Attribution:
+    """`to_attribution`, read once per frame while the events stage reads the document (each event gets
+    its own copy)."""
+    if memo(doc) is None:
+        return to_attribution(doc, frame)
+    key = ("attribution.of", frame.cue_start, frame.cue_end, frame.source_start, frame.source_end)
+    found = memoised(doc, key, lambda: to_attribution(doc, frame))
+    source = replace(found.source, orgs=list(found.source.orgs)) if found.source is not None else None
+    return model.Attribution(source=source, cue=replace(found.cue) if found.cue is not None else None)
 
 
 def announcements(doc) -> list[Frame]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
 from typing import Optional
 
@@ -103,8 +104,13 @@ def entities(doc) -> list:
 
 
 def text_of(span) -> str:
-    """A span's text (joined from its tokens on every access: kept per span while the document is read)."""
-    return memoised(span.doc, ("text", span.start, span.end), lambda: span.text)
+    """A span's text. spaCy joins it from the span's tokens on every access; while the events stage reads
+    the document it is cut from the document's text, joined once (a Doc's text is its tokens' texts with
+    their trailing whitespace, so the cut is the same string)."""
+    doc = span.doc
+    if memo(doc) is None or not len(span):
+        return span.text
+    return memoised(doc, "text", lambda: doc.text)[span.start_char:span.end_char]
 
 
 class Words:
@@ -525,6 +531,15 @@ def participant(doc, tok, extra_orgs: tuple = (), extra_names: tuple = ()) -> Op
     `extra_orgs` are organisation entities the clause places it in ("defected ... under Room 39")."""
     if tok is None:
         return None
+    if memo(doc) is None:
+        return _participant(doc, tok, extra_orgs, extra_names)
+    # Several triggers of a sentence often share an actor: read once, a copy for each event.
+    key = ("participant", tok.i, tuple(id(e) for e in extra_orgs), tuple(extra_names))
+    found = memoised(doc, key, lambda: _participant(doc, tok, extra_orgs, extra_names))
+    return replace(found, orgs=list(found.orgs))
+
+
+def _participant(doc, tok, extra_orgs: tuple, extra_names: tuple) -> model.Participant:
     span = noun_phrase(tok)
     conjuncts = [c for c in tok.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")]
     if conjuncts and tok.dep_ in ("nsubj", "nsubjpass"):  # "activists and the police clashed": both act
@@ -725,7 +740,7 @@ def event_date(doc, tok, keep: set) -> Optional[model.EventDate]:
     best = None
     at = tok.i
     for t, start, end in memoised(doc, "dates", lambda: _dates(doc)):
-        if not any(i in keep for i in range(start, end)):
+        if keep.isdisjoint(range(start, end)):
             continue
         dist = start - at if at < start else at - (end - 1) if at >= end else 0  # the nearest word's distance
         if best is None or dist < best[0]:
@@ -752,7 +767,7 @@ def historical(doc, date: Optional[model.EventDate]) -> bool:
 def quantities(doc, tok, entry, keep: set, lex) -> list:
     out = []
     for q, start, end in memoised(doc, "amounts", lambda: _token_ranges(doc, doc._.quantities or [])):
-        if any(i in keep for i in range(start, end)):
+        if not keep.isdisjoint(range(start, end)):
             out.append(_with_role(q, entry))
     out += _taken(doc, keep, out, lex)
     return out
@@ -830,8 +845,7 @@ def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[mod
     sent = sentence_of(tok)
     event = model.Event(
         id="", type=entry.type, mode=entry.mode, trigger=trig,
-        sentence=model.Span(text=memoised(doc, ("sentence", sent.start), lambda: sent.text), start=sent.start_char,
-                            end=sent.end_char),
+        sentence=model.Span(text=text_of(sent), start=sent.start_char, end=sent.end_char),
         actor=participant(doc, actor_tok, *_clause_orgs(doc, tok, actor_tok)), target=participant(doc, target_tok),
         origin=where.get("origin"), destination=where.get("destination"), location=where.get("location"),
         date=date, quantities=quantities(doc, tok, entry, keep, lex), historical=historical(doc, date),
@@ -859,7 +873,7 @@ def _trigger_span(doc, tok, entry) -> model.Span:
         if child.dep_ == "prt" and child.i == end:
             end += 1
     span = doc[start:end]
-    return model.Span(text=span.text, start=span.start_char, end=span.end_char)
+    return model.Span(text=text_of(span), start=span.start_char, end=span.end_char)
 
 
 def _factuality(doc, tok, entry, event) -> None:
