@@ -385,9 +385,14 @@ def _condition_marker(nodes):
 # ---------------------------------------------------------------- attribution
 
 
+def _parsed(doc) -> bool:
+    """Whether the Doc has a dependency parse (spaCy checks every token: asked once per document read)."""
+    return memoised(doc, "attribution.parsed", lambda: doc.has_annotation("DEP"))
+
+
 def frames(doc, sent=None) -> list[Frame]:
     """Every reporting frame in the sentence (or in the whole document when `sent` is None)."""
-    if not doc.has_annotation("DEP"):  # no parse, no frames: a blank pipeline's Doc
+    if not _parsed(doc):  # no parse, no frames: a blank pipeline's Doc
         return []
     sents = [sent] if sent is not None else sentences(doc)
     out: list[Frame] = []
@@ -755,7 +760,7 @@ def _in_account(doc, trigger) -> bool:
 
 def _nearby_frames(doc, trigger) -> list[Frame]:
     """Frames of the trigger's sentence and of the next one ('"..." KCNA said.' reports the sentence before)."""
-    if not doc.has_annotation("DEP"):
+    if not _parsed(doc):
         return []
     sent = sentence_of(trigger)
     found = frames(doc, sent)
@@ -767,7 +772,7 @@ def _nearby_frames(doc, trigger) -> list[Frame]:
 def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[model.Span]]:
     """(attribution, certainty, hedge span) of the event whose trigger is the token `trigger`."""
     frame = _covering(doc, trigger, _nearby_frames(doc, trigger))
-    if frame is None and doc.has_annotation("DEP") and not _in_cue(doc, trigger):
+    if frame is None and _parsed(doc) and not _in_cue(doc, trigger):
         carried = memoised(doc, ("attribution.carried", sentence_of(trigger).start), lambda: _carried(doc, trigger))
         frame = carried or _announced(doc, trigger)
     attribution = _attribution(doc, frame) if frame is not None else None
@@ -793,7 +798,7 @@ def _attribution(doc, frame: Frame) -> model.Attribution:
 def announcements(doc) -> list[Frame]:
     """ "A spokesman ... issued the following press statement:", "The following is the KCNA commentary": what
     follows, to the end of the article, is the announcer's account."""
-    if not doc.has_annotation("DEP"):
+    if not _parsed(doc):
         return []
     cache = _doc_cache(doc)
     if "announcements" not in cache:
