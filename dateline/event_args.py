@@ -69,13 +69,18 @@ def _module(name: str):
 # token ranges of its dates and amounts, dateline sentences, resolved anaphors) are kept here instead of being
 # redone for each trigger. Only inside `reading(doc)`: a call outside it reads everything afresh, so a caller
 # that changes a document between calls never sees stale results. Off `doc.user_data`, so Docs still serialise.
-_MEMO = threading.local()
+class _Memo(threading.local):
+    entry: Optional[tuple] = None  # (doc, {key: value}) in each thread, None outside `reading`
+
+
+_MEMO = _Memo()
+_MISSING = object()
 
 
 @contextmanager
 def reading(doc):
     """Share per-document lookups among the calls made inside this block (the document must not change)."""
-    outer = getattr(_MEMO, "entry", None)
+    outer = _MEMO.entry
     _MEMO.entry = (doc, {})
     try:
         yield
@@ -85,18 +90,19 @@ def reading(doc):
 
 def memo(doc) -> Optional[dict]:
     """The memo of the document being read by `reading`, or None outside it."""
-    entry = getattr(_MEMO, "entry", None)
+    entry = _MEMO.entry
     return entry[1] if entry is not None and entry[0] is doc else None
 
 
 def memoised(doc, key, compute):
     """compute() once per `reading` block (and every time outside one)."""
-    found = memo(doc)
-    if found is None:
+    entry = _MEMO.entry
+    if entry is None or entry[0] is not doc:
         return compute()
-    if key not in found:
-        found[key] = compute()
-    return found[key]
+    value = entry[1].get(key, _MISSING)
+    if value is _MISSING:
+        value = entry[1][key] = compute()
+    return value
 
 
 def entities(doc) -> list:
