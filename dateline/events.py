@@ -20,6 +20,7 @@ import yaml
 from . import nlp as nlp_stage
 from . import settings
 from .errors import ConfigError
+from .knowledge import yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "events"
 NONE_TYPE = "NONE"
@@ -31,7 +32,7 @@ TIE_ORDER = ("ASSAULT", "COERCE", "SANCTION", "MOBILIZE", "PROTEST", "DEFECT", "
 
 def _read_yaml(path: Path) -> dict:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader()) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read event knowledge file {path}: {exc}",
                           fix="correct the YAML (see dateline/data/events/ for the format) or remove the file")
