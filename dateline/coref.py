@@ -57,9 +57,6 @@ class Mention:
 
 def _lex(doc):
     """The actor lexicon, looked up once per document (the lookup reads the settings, a file check)."""
-    found = memo(doc)
-    if found is not None and "coref.lexicon" in found:
-        return found["coref.lexicon"]
     return memoised(doc, "coref.lexicon", lambda: doc_cache(doc, "lexicon", len(doc), lambda d: actors.lexicon()))
 
 
