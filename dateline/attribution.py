@@ -24,13 +24,14 @@ spokesman ... issued the following press statement:") makes everything after it 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
+from .event_args import memo, memoised, words as doc_words
 from .nlp import sentence_of, sentences
 from .knowledge import merge, yaml_loader
 
@@ -104,7 +105,12 @@ def _set(*path: str) -> frozenset:
 
 
 def chain(trigger) -> list:
-    """The trigger and the words above it inside its clause, lowest first."""
+    """The trigger and the words above it inside its clause, lowest first (hedges, polarity and modality
+    each climb it: read once per trigger while the events stage reads the document)."""
+    return memoised(trigger.doc, ("attribution.chain", trigger.i), lambda: _chain(trigger))
+
+
+def _chain(trigger) -> list:
     out = [trigger]
     tok = trigger
     if _is_noun(trigger):
@@ -379,9 +385,14 @@ def _condition_marker(nodes):
 # ---------------------------------------------------------------- attribution
 
 
+def _parsed(doc) -> bool:
+    """Whether the Doc has a dependency parse (spaCy checks every token: asked once per document read)."""
+    return memoised(doc, "attribution.parsed", lambda: doc.has_annotation("DEP"))
+
+
 def frames(doc, sent=None) -> list[Frame]:
     """Every reporting frame in the sentence (or in the whole document when `sent` is None)."""
-    if not doc.has_annotation("DEP"):  # no parse, no frames: a blank pipeline's Doc
+    if not _parsed(doc):  # no parse, no frames: a blank pipeline's Doc
         return []
     sents = [sent] if sent is not None else sentences(doc)
     out: list[Frame] = []
@@ -405,9 +416,21 @@ def _doc_cache(doc) -> dict:
 def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
     by_sentence = _doc_cache(doc)
     if (start, end) not in by_sentence:
-        found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok) for tok in doc[start:end])
+        # Only a reporting verb, the first word of "according to" or a label mark can open a frame: a set
+        # test on each word's strings rules out the rest before any parse is read.
+        verbs, cue = _set("reporting", "verbs"), _cue_words()
+        words = doc_words(doc)
+        found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok)
+                 for tok in (doc[i] for i in range(start, end)
+                             if words.lower[i] in cue or words.lemma[i] in verbs))
         by_sentence[(start, end)] = _outermost_beliefs(doc, [f for f in found if f is not None])
     return by_sentence[(start, end)]
+
+
+def _cue_words() -> frozenset:
+    """The lower-case first words of the prepositional cues and the label marks (marks have no capitals, so
+    a mark's lower-case form is its text)."""
+    return _first_words() | _set("reporting", "label_colons") | _set("reporting", "label_dashes")
 
 
 def _outermost_beliefs(doc, found: list[Frame]) -> list[Frame]:
@@ -569,11 +592,12 @@ def _label(cue, source_toks: list, covered: set) -> Frame:
 def _prep_frame(tok) -> Optional[Frame]:
     if tok.lower_ not in _first_words():
         return None
+    lowers = doc_words(tok.doc).lower
     for phrase in _set("reporting", "prepositions"):
         words = phrase.split()
         if tok.i + len(words) > len(tok.doc):
             continue
-        if [t.lower_ for t in tok.doc[tok.i:tok.i + len(words)]] != words:
+        if lowers[tok.i:tok.i + len(words)] != words:
             continue
         last = tok.doc[tok.i + len(words) - 1]
         objs = [c for c in last.children if c.dep_ in ("pobj", "dobj")]
@@ -610,14 +634,16 @@ def _quote_before(tok) -> set:
     """'"We will strike back." KCNA said.': a reporting clause that opens its sentence right after a closing
     quotation mark reports the quoted sentence before it."""
     sent = sentence_of(tok)
-    words = [t for t in sent if not t.is_space]
-    if sent.start == 0 or not words or tok.left_edge.i > words[0].i or _is_quote(words[0]):
+    if sent.start == 0:
+        return set()
+    first = next((t for t in sent if not t.is_space), None)
+    if first is None or tok.left_edge.i > first.i or _is_quote(first):
         return set()
     prev = sentence_of(tok.doc[sent.start - 1])
-    before = [t for t in prev if not t.is_space]
-    if not before or not _is_quote(before[-1]) or _new_paragraph(tok.doc, prev, sent):
+    last = next((t for t in (tok.doc[i] for i in range(prev.end - 1, prev.start - 1, -1)) if not t.is_space), None)
+    if last is None or not _is_quote(last) or _new_paragraph(tok.doc, prev, sent):
         return set()
-    return {t.i for t in before}
+    return {t.i for t in prev if not t.is_space}
 
 
 def _is_quote(tok) -> bool:
@@ -714,18 +740,18 @@ def _continues(sent) -> bool:
 
 
 def _opens_quote(sent) -> bool:
-    words = [t for t in sent if not t.is_space]
-    return bool(words) and (_is_quote(words[0]) or words[0].text in ("“", "‘", "``"))
+    first = next((t for t in sent if not t.is_space), None)
+    return first is not None and (_is_quote(first) or first.text in ("“", "‘", "``"))
 
 
 def _new_paragraph(doc, prev, sent) -> bool:
     """A line break between the last word of `prev` and the first word of `sent`."""
-    words = [t for t in prev if not t.is_space]
-    after = [t for t in sent if not t.is_space]
-    if not words or not after:
+    last = next((t for t in (doc[i] for i in range(prev.end - 1, prev.start - 1, -1)) if not t.is_space), None)
+    first = next((t for t in sent if not t.is_space), None)
+    if last is None or first is None:
         return True
-    between = doc[words[-1].i + 1:after[0].i]
-    return "\n" in words[-1].whitespace_ or any("\n" in t.text_with_ws for t in between)
+    between = doc[last.i + 1:first.i]
+    return "\n" in last.whitespace_ or any("\n" in t.text_with_ws for t in between)
 
 
 def _in_account(doc, trigger) -> bool:
@@ -734,7 +760,7 @@ def _in_account(doc, trigger) -> bool:
 
 def _nearby_frames(doc, trigger) -> list[Frame]:
     """Frames of the trigger's sentence and of the next one ('"..." KCNA said.' reports the sentence before)."""
-    if not doc.has_annotation("DEP"):
+    if not _parsed(doc):
         return []
     sent = sentence_of(trigger)
     found = frames(doc, sent)
@@ -746,9 +772,10 @@ def _nearby_frames(doc, trigger) -> list[Frame]:
 def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[model.Span]]:
     """(attribution, certainty, hedge span) of the event whose trigger is the token `trigger`."""
     frame = _covering(doc, trigger, _nearby_frames(doc, trigger))
-    if frame is None and doc.has_annotation("DEP") and not _in_cue(doc, trigger):
-        frame = _carried(doc, trigger) or _announced(doc, trigger)
-    attribution = to_attribution(doc, frame) if frame is not None else None
+    if frame is None and _parsed(doc) and not _in_cue(doc, trigger):
+        carried = memoised(doc, ("attribution.carried", sentence_of(trigger).start), lambda: _carried(doc, trigger))
+        frame = carried or _announced(doc, trigger)
+    attribution = _attribution(doc, frame) if frame is not None else None
     hedged = hedge(doc, trigger) or (_source_hedge(doc, frame) if frame is not None else None)
     if hedged is not None:
         return attribution, "hedged", hedged
@@ -757,10 +784,21 @@ def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[
     return None, "asserted", None
 
 
+def _attribution(doc, frame: Frame) -> model.Attribution:
+    """`to_attribution`, read once per frame while the events stage reads the document (each event gets
+    its own copy)."""
+    if memo(doc) is None:
+        return to_attribution(doc, frame)
+    key = ("attribution.of", frame.cue_start, frame.cue_end, frame.source_start, frame.source_end)
+    found = memoised(doc, key, lambda: to_attribution(doc, frame))
+    source = replace(found.source, orgs=list(found.source.orgs)) if found.source is not None else None
+    return model.Attribution(source=source, cue=replace(found.cue) if found.cue is not None else None)
+
+
 def announcements(doc) -> list[Frame]:
     """ "A spokesman ... issued the following press statement:", "The following is the KCNA commentary": what
     follows, to the end of the article, is the announcer's account."""
-    if not doc.has_annotation("DEP"):
+    if not _parsed(doc):
         return []
     cache = _doc_cache(doc)
     if "announcements" not in cache:
@@ -772,8 +810,9 @@ def announcements(doc) -> list[Frame]:
 def _announcement(doc, sent) -> Optional[Frame]:
     nouns = _set("reporting", "announcement_nouns")
     objects: dict = {}  # head index -> its first announcement-noun object; read in one pass over the sentence
-    for c in sent:
-        if c.dep_ in ("dobj", "attr") and c.lemma_.lower() in nouns and sent.start <= c.head.i < sent.end:
+    lemmas = doc_words(doc).lemma
+    for c in (doc[i] for i in range(sent.start, sent.end) if lemmas[i] in nouns):
+        if c.dep_ in ("dobj", "attr") and sent.start <= c.head.i < sent.end:
             objects.setdefault(c.head.i, c)
     for head in sorted(objects):
         tok, obj = doc[head], objects[head]

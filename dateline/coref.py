@@ -17,6 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional, Union
 
+from . import actors
+from .actors import doc_cache, institution_entry, norm, person_context, text_of
+from .event_args import entities, memo, memoised, text_of as span_text
 from .nlp import noun_chunks
 
 PRONOUNS = {
@@ -54,9 +57,7 @@ class Mention:
 
 def _lex(doc):
     """The actor lexicon, looked up once per document (the lookup reads the settings, a file check)."""
-    from .actors import doc_cache, lexicon
-
-    return doc_cache(doc, "lexicon", len(doc), lambda d: lexicon())
+    return memoised(doc, "coref.lexicon", lambda: doc_cache(doc, "lexicon", len(doc), lambda d: actors.lexicon()))
 
 
 def _chunks(doc) -> list:
@@ -65,18 +66,14 @@ def _chunks(doc) -> list:
 
 
 def _sent_index(doc) -> dict:
-    from .actors import doc_cache, sentences
-
-    return doc_cache(doc, "sents", len(doc),
-                   lambda d: {tok.i: n for n, sent in enumerate(sentences(d)) for tok in sent})
+    return memoised(doc, "coref.sents", lambda: doc_cache(
+        doc, "sents", len(doc), lambda d: {tok.i: n for n, sent in enumerate(actors.sentences(d)) for tok in sent}))
 
 
 
 
 def _role_kind(token, lex) -> Optional[tuple]:
     """(number, kind) of a noun that names people by role, else None."""
-    from .actors import norm
-
     lemma, text = norm(token.lemma_), norm(token.text)
     plural = token.tag_ in ("NNS", "NNPS")
     if lemma in lex.person_roles or text in lex.person_roles:
@@ -139,24 +136,21 @@ def _quantified_kind(root, lex) -> Optional[tuple]:
 
 def _institution_head(chunk, lex) -> bool:
     """"the South Korean military", "Chinese authorities": a country's institution named by a noun."""
-    from .actors import norm
-
     return chunk.root.tag_ != "NNS" and norm(chunk.root.lemma_) in lex.institutions and chunk.root.lower_ != "state"
 
 
 def _org_head(chunk, lex) -> bool:
-    from .actors import norm
-
     return chunk[0].lower_ in DEFINITE and norm(chunk.root.lemma_) in lex.org_kinds and \
         not any(t.ent_type_ for t in chunk)
 
 
 def mentions(doc) -> list:
     """Every mention that can be an antecedent, in text order (kept per document until entities change)."""
-    key = tuple((e.start, e.end, e.actor is not None) for e in doc._.entities or [])
-    from .actors import doc_cache
+    def find():
+        key = tuple((e.start, e.end, e.actor is not None) for e in doc._.entities or [])
+        return doc_cache(doc, "mentions", key, _find_mentions)
 
-    return doc_cache(doc, "mentions", key, _find_mentions)
+    return memoised(doc, "coref.mentions", find)
 
 
 def _find_mentions(doc) -> list:
@@ -182,6 +176,10 @@ class Anaphor:
 
 def _anaphor(doc, span, lex) -> Optional[Anaphor]:
     """What an anaphor asks of its antecedent, or None when the span does not refer back."""
+    return memoised(doc, ("coref.anaphor", span.start, span.end), lambda: _read_anaphor(doc, span, lex))
+
+
+def _read_anaphor(doc, span, lex) -> Optional[Anaphor]:
     if len(span) == 1 and span[0].lower_ in PRONOUNS:
         return Anaphor(*PRONOUNS[span[0].lower_], span[0].lower_, False)
     first, root = span[0], span.root
@@ -197,9 +195,7 @@ def _anaphor(doc, span, lex) -> Optional[Anaphor]:
 
 
 def _country_in(tokens, lex) -> Optional[str]:
-    from .actors import _country_in as country_in
-
-    return country_in(tokens, lex) if tokens else None
+    return actors._country_in(tokens, lex) if tokens else None
 
 
 def _compatible(ana: Anaphor, m: Mention) -> bool:
@@ -231,6 +227,10 @@ def antecedent(doc, x: SpanLike):
     span = _as_span(doc, x)
     if span is None:
         return None
+    return memoised(doc, ("coref.antecedent", span.start, span.end), lambda: _antecedent(doc, span))
+
+
+def _antecedent(doc, span):
     lex = _lex(doc)
     ana = _anaphor(doc, span, lex)
     if ana is None:
@@ -278,12 +278,23 @@ def resolve(doc) -> dict:
 
 
 def _empty(span) -> dict:
-    return {"text": span.text, "actor_id": None, "name": None, "kind": None, "country": None, "role": None,
+    return {"text": span_text(span), "actor_id": None, "name": None, "kind": None, "country": None, "role": None,
             "orgs": [], "start": span.start_char, "end": span.end_char}
 
 
 def _entity_at(doc, token):
-    return next((e for e in doc._.entities or [] if e.actor is not None and e.start <= token.idx < e.end), None)
+    """The first actor entity at the token (looked up once per token while the events stage reads the doc)."""
+    table = memo(doc)
+    if table is None:
+        return _actor_entity_at(doc, token.idx)
+    key = ("coref.entity_at", token.idx)
+    if key not in table:
+        table[key] = _actor_entity_at(doc, token.idx)
+    return table[key]
+
+
+def _actor_entity_at(doc, idx: int):
+    return next((e for e in entities(doc) if e.actor is not None and e.start <= idx < e.end), None)
 
 
 def _head(span):
@@ -352,8 +363,6 @@ def _from_actor(out: dict, actor) -> dict:
 
 
 def _describe_entity(doc, span, ent, lex) -> dict:
-    from .actors import person_context
-
     out = _from_actor(_empty(span), ent.actor)
     entry = lex.entry(ent.actor.actor_id)
     parents = [lex.entry(p) for p in (entry.memberships if entry else ())]
@@ -368,36 +377,33 @@ def _describe_entity(doc, span, ent, lex) -> dict:
 
 
 def _describe_phrase(doc, span, head, lex) -> dict:
-    from .actors import _country_in, _role_in, institution_entry, norm
-
     out = _empty(span)
     left = [t for t in span if t.i < head.i]
     words = [norm(t.text) for t in left] + [norm(head.lemma_)]
     inst = lex.institutions.get(norm(head.lemma_)) or lex.institutions.get(norm(head.text))
-    iso = _country_in(left, lex) or _short_form_in(doc, left, lex)
+    iso = actors._country_in(left, lex) or _short_form_in(doc, left, lex)
     if inst and iso:
         return _from_actor(out, institution_entry(lex, iso, inst).actor())
     rk = _role_kind(head, lex)
-    orgs = _org_entities(doc, list(span) + _attached_tokens(head))
+    attached = _attached_tokens(head)
+    orgs = _org_entities(doc, list(span) + attached)
     if rk is not None:
         out["kind"] = "person" if rk[1] == "person" else "group"
         out["actor_id"] = f"mention:{span.start_char}"
-        out["role"] = _role_in(words, lex) or norm(head.lemma_)
+        out["role"] = actors._role_in(words, lex) or norm(head.lemma_)
     out["orgs"] = _org_names(lex, orgs)
     out["country"] = iso or next((e.actor.country for e in orgs if e.actor.country), None) or \
-        _country_in([t for t in _attached_tokens(head)], lex)
+        actors._country_in(attached, lex)
     return out
 
 
 def _short_form_in(doc, tokens, lex) -> Optional[str]:
-    from .actors import _short_form, text_of
-
     text = " ".join(t.text for t in tokens if t.lower_ not in ("'s", "\u2019s"))
     for n in range(len(tokens)):
-        iso = _short_form(doc, text_of(tokens[n:n + 2]), lex)
+        iso = actors._short_form(doc, text_of(tokens[n:n + 2]), lex)
         if iso:
             return iso
-    return _short_form(doc, text, lex) if text else None
+    return actors._short_form(doc, text, lex) if text else None
 
 
 def describe(doc, x: SpanLike, _depth: int = 0) -> dict:
@@ -423,7 +429,7 @@ def describe(doc, x: SpanLike, _depth: int = 0) -> dict:
         ante = antecedent(doc, span)
         if ante is not None:
             out = describe(doc, ante, _depth + 1)
-            out.update(text=span.text, start=span.start_char, end=span.end_char)
+            out.update(text=span_text(span), start=span.start_char, end=span.end_char)
             out["actor_id"] = out["actor_id"] or f"mention:{ante.start_char}"
             return out
     head = _head(span)

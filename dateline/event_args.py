@@ -7,9 +7,14 @@ the trigger's clause: a date, place or amount elsewhere in the sentence belongs 
 from __future__ import annotations
 
 import importlib
+import threading
+from contextlib import contextmanager
+from dataclasses import replace
+from functools import lru_cache
 from typing import Optional
 
 from . import model
+from .events import _temporal, cameo_root, match
 from .nlp import sentence_of, sentences
 
 NOUN_PLACES = {"pobj", "dobj", "nsubj", "nsubjpass", "compound", "poss", "attr", "appos", "npadvmod", "amod"}
@@ -48,12 +53,99 @@ BACK_SUBJECTS = {"some", "many", "several", "most", "others", "they", "he", "she
                  "one", "two", "three", "none"}
 
 
+@lru_cache(maxsize=None)
 def _module(name: str):
-    """A sibling stage module when it is installed, else None (stages land independently)."""
+    """A sibling stage module when it is installed, else None (stages land independently; looked up once)."""
     try:
         return importlib.import_module(f"dateline.{name}")
     except ImportError:
         return None
+
+
+# ---------------------------------------------------------------- per-document memo
+
+
+# While `events.extract` reads one document, the lookups its triggers share (the document's entities, the
+# token ranges of its dates and amounts, dateline sentences, resolved anaphors) are kept here instead of being
+# redone for each trigger. Only inside `reading(doc)`: a call outside it reads everything afresh, so a caller
+# that changes a document between calls never sees stale results. Off `doc.user_data`, so Docs still serialise.
+class _Memo(threading.local):
+    entry: Optional[tuple] = None  # (doc, {key: value}) in each thread, None outside `reading`
+
+
+_MEMO = _Memo()
+_MISSING = object()
+
+
+@contextmanager
+def reading(doc):
+    """Share per-document lookups among the calls made inside this block (the document must not change)."""
+    outer = _MEMO.entry
+    _MEMO.entry = (doc, {})
+    try:
+        yield
+    finally:
+        _MEMO.entry = outer
+
+
+def memo(doc) -> Optional[dict]:
+    """The memo of the document being read by `reading`, or None outside it."""
+    entry = _MEMO.entry
+    return entry[1] if entry is not None and entry[0] is doc else None
+
+
+def memoised(doc, key, compute):
+    """compute() once per `reading` block (and every time outside one)."""
+    entry = _MEMO.entry
+    if entry is None or entry[0] is not doc:
+        return compute()
+    value = entry[1].get(key, _MISSING)
+    if value is _MISSING:
+        value = entry[1][key] = compute()
+    return value
+
+
+def entities(doc) -> list:
+    return memoised(doc, "entities", lambda: doc._.entities or [])
+
+
+def text_of(span) -> str:
+    """A span's text. spaCy joins it from the span's tokens on every access; while the events stage reads
+    the document it is cut from the document's text, joined once (a Doc's text is its tokens' texts with
+    their trailing whitespace, so the cut is the same string)."""
+    doc = span.doc
+    if memo(doc) is None or not len(span):
+        return span.text
+    return memoised(doc, "text", lambda: doc.text)[span.start_char:span.end_char]
+
+
+class Words:
+    """The lower-case form and lower-case lemma of every token of a Doc, as plain lists (a word's string is
+    decoded once, however often it occurs)."""
+
+    def __init__(self, doc):
+        from spacy.attrs import LEMMA, LOWER
+
+        strings = doc.vocab.strings
+        lowers = doc.to_array(LOWER).tolist() if len(doc) else []
+        lemmas = doc.to_array(LEMMA).tolist() if len(doc) else []
+        names = {h: strings[h] for h in set(lowers)}
+        self.lower = [names[h] for h in lowers]
+        names = {h: strings[h].lower() for h in set(lemmas)}
+        self.lemma = [names[h] for h in lemmas]
+
+
+_WORDS = threading.local()
+
+
+def words(doc) -> Words:
+    """The Doc's words, read from its token array in one go: the stages test words against their lists for
+    every token, and a spaCy Token made for each test costs more than the test. Kept for the last Doc seen
+    in this thread (a parse does not change after the parser)."""
+    entry = getattr(_WORDS, "entry", None)
+    if entry is None or entry[0] is not doc or entry[1] != len(doc):
+        entry = _WORDS.entry = (doc, len(doc), Words(doc))
+    return entry[2]
 
 
 # ---------------------------------------------------------------- which tokens report events
@@ -143,6 +235,10 @@ def _casualty_cause(tok) -> bool:
 
 def noun_phrase(tok):
     """The words of the noun phrase headed by tok, without its relative clauses and appositions."""
+    return memoised(tok.doc, ("noun_phrase", tok.i), lambda: _noun_phrase(tok))
+
+
+def _noun_phrase(tok):
     doc = tok.doc
     end = tok.i
     for child in tok.rights:
@@ -256,8 +352,6 @@ def _pobj(prep):
 
 
 def _prep_objects(tok, words: set) -> list:
-    from .events import _temporal
-
     out = []
     for child in tok.children:
         if child.dep_ in ("prep", "agent", "dative") and child.lower_ in words and not _temporal(child):
@@ -342,11 +436,13 @@ def noun_roles(tok, entry, lex):
 
 
 def _entities_in(doc, start: int, end: int) -> list:
-    return [e for e in doc._.entities or [] if e.start >= start and e.end <= end]
+    """The entities inside the character range (callers do not change the list they get)."""
+    return memoised(doc, ("entities_in", start, end),
+                    lambda: [e for e in entities(doc) if e.start >= start and e.end <= end])
 
 
 def _entity_at(doc, start: int, end: int):
-    for e in doc._.entities or []:
+    for e in entities(doc):
         if e.start < end and start < e.end:
             return e
     return None
@@ -441,6 +537,15 @@ def participant(doc, tok, extra_orgs: tuple = (), extra_names: tuple = ()) -> Op
     `extra_orgs` are organisation entities the clause places it in ("defected ... under Room 39")."""
     if tok is None:
         return None
+    if memo(doc) is None:
+        return _participant(doc, tok, extra_orgs, extra_names)
+    # Several triggers of a sentence often share an actor: read once, a copy for each event.
+    key = ("participant", tok.i, tuple(id(e) for e in extra_orgs), tuple(extra_names))
+    found = memoised(doc, key, lambda: _participant(doc, tok, extra_orgs, extra_names))
+    return replace(found, orgs=list(found.orgs))
+
+
+def _participant(doc, tok, extra_orgs: tuple, extra_names: tuple) -> model.Participant:
     span = noun_phrase(tok)
     conjuncts = [c for c in tok.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")]
     if conjuncts and tok.dep_ in ("nsubj", "nsubjpass"):  # "activists and the police clashed": both act
@@ -465,7 +570,7 @@ def participant(doc, tok, extra_orgs: tuple = (), extra_names: tuple = ()) -> Op
     country = info.get("country") or _country_in(doc, span) or _first(
         [e.actor.country for e in orgs if e.actor is not None and e.actor.country])
     return model.Participant(
-        text=span.text, actor_id=info.get("actor_id"), name=info.get("name"), kind=info.get("kind"),
+        text=text_of(span), actor_id=info.get("actor_id"), name=info.get("name"), kind=info.get("kind"),
         country=country, role=info.get("role"), orgs=names, start=span.start_char, end=span.end_char)
 
 
@@ -578,7 +683,8 @@ def scope(tok, entry, others: set) -> set:
         if verb is not None and tok.dep_ in ("dobj", "attr", "nsubjpass"):
             root = verb
     keep = set()
-    skip = dateline_tokens(sentence_of(tok))
+    sent = sentence_of(tok)
+    skip = memoised(tok.doc, ("dateline", sent.start), lambda: dateline_tokens(sent))
     stack = [root]
     while stack:
         node = stack.pop()
@@ -600,6 +706,9 @@ def scope(tok, entry, others: set) -> set:
 def dateline_tokens(sent) -> set:
     """Token indices of a wire dateline opening the sentence ("Pyongyang, October 9 (KCNA) --"): its
     place and date are where and when the story was filed, not where or when the event happened."""
+    # (a dash has no capitals: its lower-case form is its text)
+    if not any(w in DASHES for w in words(sent.doc).lower[sent.start:min(sent.start + 16, sent.end)]):
+        return set()
     head = list(sent[:16])
     for k, tok in enumerate(head):
         if tok.text in DASHES and k >= 2 and head[0].pos_ == "PROPN":
@@ -618,15 +727,28 @@ def _contains(node, tok) -> bool:
     return node.left_edge.i <= tok.i <= node.right_edge.i and tok in node.subtree
 
 
+def _token_ranges(doc, items) -> list:
+    """(item, first token, end token) of each item with character offsets that the text has words at."""
+    out = []
+    for item in items:
+        span = doc.char_span(item.start, item.end, alignment_mode="expand")
+        if span is not None:
+            out.append((item, span.start, span.end))
+    return out
+
+
+def _dates(doc) -> list:
+    times = [t for t in doc._.times or [] if t.range is not None and (t.type or "DATE") in ("DATE", "TIME")]
+    return _token_ranges(doc, times)
+
+
 def event_date(doc, tok, keep: set) -> Optional[model.EventDate]:
     best = None
-    for t in doc._.times or []:
-        if t.range is None or (t.type or "DATE") not in ("DATE", "TIME"):
+    at = tok.i
+    for t, start, end in memoised(doc, "dates", lambda: _dates(doc)):
+        if keep.isdisjoint(range(start, end)):
             continue
-        span = doc.char_span(t.start, t.end, alignment_mode="expand")
-        if span is None or not any(w.i in keep for w in span):
-            continue
-        dist = min(abs(w.i - tok.i) for w in span)
+        dist = start - at if at < start else at - (end - 1) if at >= end else 0  # the nearest word's distance
         if best is None or dist < best[0]:
             best = (dist, t)
     if best is None:
@@ -637,8 +759,10 @@ def event_date(doc, tok, keep: set) -> Optional[model.EventDate]:
 
 def historical(doc, date: Optional[model.EventDate]) -> bool:
     """The event ended well before publication: its date range ends before the year before publication."""
-    published = doc._.published
-    if date is None or not published:
+    if date is None:
+        return False
+    published = memoised(doc, "published", lambda: doc._.published)
+    if not published:
         return False
     try:
         return int(date.end[:4]) < int(str(published)[:4]) - 1
@@ -648,9 +772,8 @@ def historical(doc, date: Optional[model.EventDate]) -> bool:
 
 def quantities(doc, tok, entry, keep: set, lex) -> list:
     out = []
-    for q in doc._.quantities or []:
-        span = doc.char_span(q.start, q.end, alignment_mode="expand")
-        if span is not None and any(w.i in keep for w in span):
+    for q, start, end in memoised(doc, "amounts", lambda: _token_ranges(doc, doc._.quantities or [])):
+        if not keep.isdisjoint(range(start, end)):
             out.append(_with_role(q, entry))
     out += _taken(doc, keep, out, lex)
     return out
@@ -667,9 +790,10 @@ def _with_role(q, entry):
 def _taken(doc, keep: set, have: list, lex) -> list:
     """Things taken away that no quantity covers: "with part of the payment", "taking the bank's assets"."""
     out = []
-    for i in sorted(keep):
+    taken = memoised(doc, "taken", lambda: {i for i, w in enumerate(words(doc).lemma) if w in lex.taken_nouns})
+    for i in sorted(keep & taken):
         tok = _partitive(doc[i])
-        if doc[i].lemma_.lower() not in lex.taken_nouns or tok.dep_ not in ("dobj", "pobj"):
+        if tok.dep_ not in ("dobj", "pobj"):
             continue
         carrier = tok.head
         if tok.dep_ == "pobj" and carrier.lower_ != "with":
@@ -719,8 +843,6 @@ def extended_scope(tok, keep: set) -> set:
 
 def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[model.Event]:
     """The event reported by trigger `tok`; `others` are the token indices of the document's other triggers."""
-    from .events import cameo_root
-
     actor_tok, target_tok = (verb_roles if entry.pos == "verb" else noun_roles)(tok, entry, lex)
     keep = extended_scope(tok, scope(tok, entry, others))
     where = places(doc, tok, entry, lex)
@@ -729,7 +851,7 @@ def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[mod
     sent = sentence_of(tok)
     event = model.Event(
         id="", type=entry.type, mode=entry.mode, trigger=trig,
-        sentence=model.Span(text=sent.text, start=sent.start_char, end=sent.end_char),
+        sentence=model.Span(text=text_of(sent), start=sent.start_char, end=sent.end_char),
         actor=participant(doc, actor_tok, *_clause_orgs(doc, tok, actor_tok)), target=participant(doc, target_tok),
         origin=where.get("origin"), destination=where.get("destination"), location=where.get("location"),
         date=date, quantities=quantities(doc, tok, entry, keep, lex), historical=historical(doc, date),
@@ -757,7 +879,7 @@ def _trigger_span(doc, tok, entry) -> model.Span:
         if child.dep_ == "prt" and child.i == end:
             end += 1
     span = doc[start:end]
-    return model.Span(text=span.text, start=span.start_char, end=span.end_char)
+    return model.Span(text=text_of(span), start=span.start_char, end=span.end_char)
 
 
 def _factuality(doc, tok, entry, event) -> None:
@@ -778,8 +900,6 @@ def _factuality(doc, tok, entry, event) -> None:
 def _asked_for(tok) -> Optional[str]:
     """"demanded the arrest of", "ordered rounding up", "threatened to expel": what is asked for, promised or
     threatened has not happened."""
-    from .events import match
-
     node = tok
     for _ in range(4):
         if node.dep_ not in ASKED_LINKS or node.head.i == node.i:

@@ -11,7 +11,7 @@ conditions are checked on the token's children, and the arguments are read off t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +20,7 @@ import yaml
 from . import nlp as nlp_stage
 from . import settings
 from .errors import ConfigError
+from .knowledge import yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "events"
 NONE_TYPE = "NONE"
@@ -31,7 +32,7 @@ TIE_ORDER = ("ASSAULT", "COERCE", "SANCTION", "MOBILIZE", "PROTEST", "DEFECT", "
 
 def _read_yaml(path: Path) -> dict:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader()) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read event knowledge file {path}: {exc}",
                           fix="correct the YAML (see dateline/data/events/ for the format) or remove the file")
@@ -116,6 +117,11 @@ class Lexicon:
     taken_nouns: frozenset
     agent_nouns: frozenset = frozenset()
     cue_words: dict = None  # lemma -> type: nouns that only hint at an event ("donor", "protester")
+
+    @cached_property
+    def heads(self) -> frozenset:
+        """Every head word of a verb or noun entry: a word outside it is no trigger, whatever its parse."""
+        return frozenset(self.verbs) | frozenset(self.nouns)
 
 
 def _word(x) -> str:
@@ -239,7 +245,8 @@ def _is_transitive(tok) -> bool:
         (tok.tag_ == "VBN" and tok.dep_ in ("acl", "amod"))
 
 
-def _fits(entry: Entry, tok, near: set) -> bool:
+def _fits(entry: Entry, tok, near: Optional[set]) -> bool:
+    """`near` is None when the entry names no nearby words (then nobody read them)."""
     doc = tok.doc
     if entry.prefix:
         n = len(entry.prefix)
@@ -250,7 +257,7 @@ def _fits(entry: Entry, tok, near: set) -> bool:
             return False
     if any(not (alts & near) for alts in entry.extras):
         return False
-    if entry.not_with & near:
+    if entry.not_with and entry.not_with & near:
         return False
     if entry.transitive and not _is_transitive(tok):
         return False
@@ -262,6 +269,8 @@ def _fits(entry: Entry, tok, near: set) -> bool:
         return False
     if entry.subject_any and not (entry.subject_any & subject_lemmas(tok)):
         return False
+    if not (entry.prep_any or entry.prep_none):
+        return True
     preps = _preps(tok) | {c.lower_ for c in tok.children if c.dep_ == "prt"}
     if entry.prep_any and not (entry.prep_any & preps):
         return False
@@ -280,8 +289,10 @@ def match(tok, lex: Optional[Lexicon] = None) -> Optional[Entry]:
     entries = table.get(tok.lemma_.lower()) or table.get(tok.lower_)
     if not entries:
         return None
-    near = near_lemmas(tok)
+    near = None  # the words around the token, read only for an entry that names some
     for entry in entries:
+        if near is None and (entry.extras or entry.not_with):
+            near = near_lemmas(tok)
         if _fits(entry, tok, near):
             return None if entry.type == NONE_TYPE else entry
     return None
@@ -293,7 +304,12 @@ def triggers(doc, lex: Optional[Lexicon] = None) -> list[tuple]:
 
     lex = lex or lexicon()
     found = []
-    for tok in doc:
+    heads = lex.heads
+    words = event_args.words(doc)
+    for i, (lower, lemma) in enumerate(zip(words.lower, words.lemma)):
+        if lower not in heads and lemma not in heads:
+            continue
+        tok = doc[i]
         entry = match(tok, lex)
         if entry is not None and event_args.reports_event(tok, entry, lex):
             found.append((tok, entry))
@@ -307,10 +323,11 @@ def extract(doc) -> list:
     from . import event_args
 
     lex = lexicon()
-    found = triggers(doc, lex)
-    ids = frozenset(tok.i for tok, _ in found)
-    events = [event_args.build(doc, tok, entry, lex, ids) for tok, entry in found]
-    events = event_args.merge(doc, [e for e in events if e is not None], lex)
+    with event_args.reading(doc):  # the triggers share the document's lookups
+        found = triggers(doc, lex)
+        ids = frozenset(tok.i for tok, _ in found)
+        events = [event_args.build(doc, tok, entry, lex, ids) for tok, entry in found]
+        events = event_args.merge(doc, [e for e in events if e is not None], lex)
     prefix = doc._.doc_id or "doc"
     for n, event in enumerate(events, 1):
         event.id = f"{prefix}-e{n}"

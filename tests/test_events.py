@@ -419,3 +419,43 @@ def test_police_suite_subset_above_floor():
     for key, floor in POLICE_SUBSET_FLOORS.items():
         assert result[key] >= floor, (key, result[key])
     assert result["details"]["document"]["recall"] >= 0.88
+
+
+# ---------------------------------------------------------------- per-document lookups (speed, not knowledge)
+
+
+def test_the_memo_lives_only_while_a_document_is_read(nlp):
+    doc = read(nlp, "Police arrested three officials in Seoul on Monday.")
+    other = read(nlp, "Troops withdrew from the border.")
+    assert event_args.memo(doc) is None
+    with event_args.reading(doc):
+        assert isinstance(event_args.memo(doc), dict)
+        assert event_args.memo(other) is None  # another document gets no shared lookups
+        with event_args.reading(other):
+            assert event_args.memo(other) is not None and event_args.memo(doc) is None
+        assert event_args.memo(doc) is not None
+    assert event_args.memo(doc) is None
+
+
+def test_events_are_the_same_read_with_or_without_the_memo(nlp):
+    text = ("North Korean troops fired artillery at a South Korean island on Tuesday, officials said. "
+            "They also arrested two fishermen near the border. Seoul condemned the attack on Yeonpyeong.")
+    doc = read(nlp, text)
+    with_memo = [e.to_dict() for e in events.extract(doc)]
+    found = events.triggers(doc)
+    ids = frozenset(t.i for t, _ in found)
+    lex = events.lexicon()
+    built = [event_args.build(doc, t, e, lex, ids) for t, e in found]  # outside extract: nothing is shared
+    without = [e.to_dict() for e in event_args.merge(doc, [b for b in built if b is not None], lex)]
+    for e in without:
+        e["id"] = None
+    for e in with_memo:
+        e["id"] = None
+    assert with_memo == without and with_memo
+
+
+def test_words_are_the_tokens_lower_case_forms_and_lemmas(nlp):
+    doc = read(nlp, "The Ministry's spokesmen SAID on Monday -- in the words of KCNA -- that talks resumed.")
+    words = event_args.words(doc)
+    assert words.lower == [t.lower_ for t in doc]
+    assert words.lemma == [t.lemma_.lower() for t in doc]
