@@ -38,7 +38,9 @@ from .nlp import component
 from .entities import add_entities
 from .errors import ConfigError
 from .model import Actor, Entity
+from .nlp import sentence_at
 from .nlp import sentences as nlp_sentences
+from .nlp import tokens as doc_tokens
 from .knowledge import yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "actors"
@@ -267,19 +269,35 @@ def sentences(doc) -> list:
 
 
 def sentence_of(span):
-    if span.doc.has_annotation("SENT_START") or span.doc.has_annotation("DEP"):
+    """The sentence holding the span's first token (as `span.sent`), from the per-Doc sentence index."""
+    doc = span.doc
+    if span.start < len(doc):
+        return sentence_at(doc, span.start)
+    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
         return span.sent
-    return span.doc[:]
+    return doc[:]
 
 
 def _upper_sentence(span) -> bool:
-    words = [t for t in sentence_of(span) if t.is_alpha]
-    return len(words) >= 3 and sum(t.is_upper for t in words) >= 0.8 * len(words)
+    return _sentence_case(sentence_of(span))[0]
 
 
 def _title_sentence(sent) -> bool:
-    words = [t for t in sent if t.is_alpha and t.lower_ not in FUNCTION_WORDS]
-    return len(words) >= 4 and sum(t.text[0].isupper() for t in words) >= 0.85 * len(words)
+    return _sentence_case(sent)[1]
+
+
+def _sentence_case(sent) -> tuple[bool, bool]:
+    """(all caps, title case) of a sentence: a headline's words are no evidence. Read once per sentence."""
+    seen = doc_cache(sent.doc, "sentence_case", len(sent.doc), lambda d: {})
+    key = (sent.start, sent.end)
+    if key not in seen:
+        toks = doc_tokens(sent.doc)[sent.start:sent.end]
+        words = [t for t in toks if t.is_alpha]
+        upper = len(words) >= 3 and sum(t.is_upper for t in words) >= 0.8 * len(words)
+        words = [t for t in words if t.lower_ not in FUNCTION_WORDS]
+        title = len(words) >= 4 and sum(t.text[0].isupper() for t in words) >= 0.85 * len(words)
+        seen[key] = (upper, title)
+    return seen[key]
 
 
 def dictionary_matches(doc, lex: Lexicon) -> list[tuple]:
@@ -330,14 +348,17 @@ def _span(doc, ent: Entity):
 
 def _trimmed(doc, ent: Entity) -> Optional[Entity]:
     """The entity without a leading determiner and a trailing possessive; None when nothing is left."""
+    if ent.label not in TRIM_LABELS:
+        return ent
     span = _span(doc, ent)
-    if span is None or ent.label not in TRIM_LABELS:
+    if span is None:
         return ent
     start, end = span.start, span.end
-    while start < end and doc[start].lower_ in ("the", "a", "an"):
+    toks = doc_tokens(doc)
+    while start < end and toks[start].lower_ in ("the", "a", "an"):
         start += 1
-    while end > start and (doc[end - 1].lower_ in ("'s", "\u2019s", "'", "\u2019") or doc[end - 1].is_punct
-                           and doc[end - 1].text not in (".", ")")):
+    while end > start and (toks[end - 1].lower_ in ("'s", "\u2019s", "'", "\u2019") or toks[end - 1].is_punct
+                           and toks[end - 1].text not in (".", ")")):
         end -= 1
     if start == end:
         return None
@@ -349,8 +370,10 @@ def _trimmed(doc, ent: Entity) -> Optional[Entity]:
 
 def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
     """"the North's Korea Taesong Bank" read as one name: the owner and the owned are two entities."""
+    if ent.label not in ("ORG", "PERSON", "FAC", "PRODUCT"):
+        return [ent]
     span = _span(doc, ent)
-    if span is None or ent.label not in ("ORG", "PERSON", "FAC", "PRODUCT"):
+    if span is None:
         return [ent]
     cut = next((t.i for t in span[1:-1] if t.lower_ in ("'s", "\u2019s")), None)
     if cut is None:
@@ -366,8 +389,10 @@ def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
 
 def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
     """Title-case headline words the model reads as an organisation ("Key Positions Overseas")."""
+    if ent.label != "ORG":
+        return False
     span = _span(doc, ent)
-    if ent.label != "ORG" or span is None or not _title_sentence(sentence_of(span)):
+    if span is None or not _title_sentence(sentence_of(span)):
         return False
     if lex.lookup(ent.text) or any(t.lower_ in lex.org_kinds or t.lower_ in lex.institutions for t in span):
         return False
@@ -376,8 +401,10 @@ def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
 
 def _title_word(doc, ent: Entity, lex: Lexicon) -> bool:
     """"Defense" in "Japanese Defense Minister X" is part of a title, not an organisation."""
+    if ent.label != "ORG":
+        return False
     span = _span(doc, ent)
-    if ent.label != "ORG" or span is None or span.end >= len(doc):
+    if span is None or span.end >= len(doc):
         return False
     return all(norm(t.text) in lex.role_words for t in span) and norm(doc[span.end].text) in lex.person_roles
 
@@ -441,13 +468,26 @@ def _craft_name_end(toks, end: int, kind: str) -> int:
     return j
 
 
+def _sentence_tokens(doc, lex: Lexicon) -> list[tuple]:
+    """(sentence, its tokens, indices in it where a dictionary name can begin) for each sentence, read once
+    per Doc: the passes below look for names only where `Lexicon.starts_name` allows one."""
+    def compute(d):
+        toks = doc_tokens(d)
+        out = []
+        for sent in sentences(d):
+            part = toks[sent.start:sent.end]
+            out.append((sent, part, [i for i, t in enumerate(part) if lex.starts_name(t)]))
+        return out
+
+    return doc_cache(doc, "sentence_tokens", (len(doc), id(lex)), compute)
+
+
 def _vessel_entities(doc, lex: Lexicon, resolved: dict, countries: dict) -> None:
     """"the South Korean Navy corvette Cheonan", "Korean Air Flight 858": a class noun before a name names a
     ship or an aircraft; its country comes from the words before the class noun."""
     new = []
-    for sent in sentences(doc):
-        toks = list(sent)
-        for i in range(len(toks)):
+    for sent, toks, starts in _sentence_tokens(doc, lex):
+        for i in starts:
             hit = _phrase_at(toks, lex.vessel_nouns, i, lex, longest=2)
             if hit is None:
                 continue
@@ -488,18 +528,17 @@ def _craft_owner(doc, name, lex: Lexicon) -> Optional[tuple]:
 def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
     """"South Korean Navy", "China's Foreign Ministry": a country and a capitalised institution noun."""
     new = []
-    for sent in sentences(doc):
-        toks = list(sent)
-        i = 0
-        while i < len(toks):
+    for sent, toks, starts in _sentence_tokens(doc, lex):
+        done = 0  # tokens before this belong to an institution already read
+        for i in starts:
+            if i < done:
+                continue
             hit = _country_prefix(toks, i, lex)
             if hit is None:
-                i += 1
                 continue
             after, iso = hit
             inst = _phrase_at(toks, lex.institutions, after, lex, longest=5)
             if inst is None or not all(t.text[:1].isupper() for t in toks[after:inst[0]]):
-                i += 1
                 continue
             whole = doc[toks[i].i:toks[inst[0] - 1].i + 1]
             span = doc[toks[after].i:toks[inst[0] - 1].i + 1]  # "South Korean" stays its own entity
@@ -508,7 +547,7 @@ def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
                 new.append(Entity(span.text, span.start_char, span.end_char, "ORG"))
             actor_id = institution_entry(lex, iso, inst[1]).actor_id
             resolved.setdefault(held.start if held is not None else span.start_char, actor_id)
-            i = inst[0]
+            done = inst[0]
     add_entities(doc, new, replace_overlaps=True)
 
 
@@ -690,8 +729,9 @@ def _entity_actors(doc, start: int, end: int) -> list:
 def _left_title(doc, span, lex: Lexicon) -> list:
     """Tokens of a title before a name: "North Korean Foreign Minister", "China's leader"."""
     toks, i = [], span.start - 1
-    while i >= sentence_of(span).start and len(toks) < 8:
-        t = doc[i]
+    first, every = sentence_of(span).start, doc_tokens(doc)
+    while i >= first and len(toks) < 8:
+        t = every[i]
         ok = t.text[:1].isupper() or t.lower_ in ("'s", "\u2019s", "of", "-", ".") or t.is_lower and t.is_alpha
         if not ok or t.ent_type_ in ("DATE", "CARDINAL") or t.lower_ in ("the", "a", "an", "and", "said"):
             break
@@ -704,12 +744,12 @@ def _left_title(doc, span, lex: Lexicon) -> list:
 
 def _apposition(doc, span) -> list:
     """Tokens of ", <role> of <org>" after a name, up to the next comma or the next name."""
-    i = span.end
-    if i >= sentence_of(span).end or doc[i].text != ",":
+    i, end, every = span.end, sentence_of(span).end, doc_tokens(doc)
+    if i >= end or every[i].text != ",":
         return []
     toks = []
-    for t in doc[i + 1:sentence_of(span).end]:
-        next_is_name = t.i + 1 < len(doc) and doc[t.i + 1].ent_type_ == "PERSON"
+    for t in every[i + 1:end]:
+        next_is_name = t.i + 1 < len(every) and every[t.i + 1].ent_type_ == "PERSON"
         if t.text in (",", ";", "(", ")", "--") or (t.lower_ == "and" and next_is_name):
             break
         toks.append(t)

@@ -17,6 +17,7 @@ so a user can add any one component to their own pipeline:
 from __future__ import annotations
 
 import importlib
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Iterable, Iterator, Optional
 
@@ -69,11 +70,32 @@ def _register_paragraphs() -> None:
 
 def paragraph_breaks(doc):
     """Mark the token after a line break as a sentence start, so the parser never joins two lines."""
-    for token in doc[1:]:
-        prev = doc[token.i - 1]
-        if "\n" in prev.whitespace_ or (prev.is_space and "\n" in prev.text):
+    source = doc.user_data.get(_TEXT)
+    if source is not None and len(source[1]) == len(doc):
+        # Only tokens right after a "\n" can qualify: find them from the text, not by making every Token.
+        text, starts = source
+        after = sorted({bisect_right(starts, pos) for pos in _newlines(text)})
+        for i in after:
+            if 0 < i < len(doc) and _breaks_after(doc[i - 1]):
+                doc[i].is_sent_start = True
+        return doc
+    prev = None
+    for token in doc:
+        if prev is not None and _breaks_after(prev):
             token.is_sent_start = True
+        prev = token
     return doc
+
+
+def _breaks_after(prev) -> bool:
+    return "\n" in prev.whitespace_ or (prev.is_space and "\n" in prev.text)
+
+
+def _newlines(text: str) -> Iterator[int]:
+    pos = text.find("\n")
+    while pos >= 0:
+        yield pos
+        pos = text.find("\n", pos + 1)
 
 
 def register_extensions() -> None:
@@ -138,6 +160,8 @@ def make_doc(nlp, text: str, published: Optional[str] = None, doc_id: Optional[s
     doc = nlp.make_doc(text)
     doc._.published = published
     doc._.doc_id = doc_id
+    # The text and token offsets, kept: `Doc.text` rebuilds the text from every token on each access.
+    doc.user_data[_TEXT] = (text, doc.to_array("IDX").tolist())
     return doc
 
 
@@ -146,6 +170,27 @@ def pipe(nlp, items: Iterable[tuple[str, Optional[str], object]], batch_size: in
     """Stream (text, published, context) through the pipeline, yielding (doc, context) in input order."""
     docs = ((make_doc(nlp, text, published), ctx) for text, published, ctx in items)
     yield from nlp.pipe(docs, as_tuples=True, batch_size=batch_size, n_process=n_process)
+
+
+_TEXT = "dateline.text"  # user_data key: (text, token start offsets) of a Doc made by `make_doc`
+
+
+def text(doc) -> str:
+    """`doc.text`, built at most once per Doc (spaCy joins every token on each access)."""
+    source = doc.user_data.get(_TEXT)
+    if source is None or len(source[1]) != len(doc):
+        source = (doc.text, doc.to_array("IDX").tolist())
+        doc.user_data[_TEXT] = source
+    return source[0]
+
+
+def tokens(doc) -> list:
+    """The Doc's Token objects, made once (`doc[i]` and `for t in doc` make a new Token on every access)."""
+    cached = doc.user_data.get("dateline.tokens")
+    if cached is None or len(cached) != len(doc):
+        cached = list(doc)
+        doc.user_data["dateline.tokens"] = cached
+    return cached
 
 
 # Shared per-Doc caches. spaCy recomputes `doc.sents`, `token.sent` and `doc.noun_chunks` by scanning the
@@ -161,14 +206,18 @@ def sentences(doc) -> list:
 
 def sentence_of(token):
     """The sentence span holding `token` (like `token.sent`, without the scan)."""
-    doc = token.doc
+    return sentence_at(token.doc, token.i)
+
+
+def sentence_at(doc, i: int):
+    """The sentence span holding the token at index `i`."""
     index = doc.user_data.get("dateline.sent_index")
     if index is None:
         index = []
         for n, sent in enumerate(sentences(doc)):
             index.extend([n] * len(sent))
         doc.user_data["dateline.sent_index"] = index
-    return sentences(doc)[index[token.i]]
+    return sentences(doc)[index[i]]
 
 
 def noun_chunks(doc) -> list:

@@ -36,7 +36,9 @@ from . import gazetteer
 from .entities import add_entities
 from .gazetteer import Entry, norm
 from .model import Entity, Place
-from .nlp import component
+from .nlp import component, sentences
+from .nlp import text as doc_text
+from .nlp import tokens as doc_tokens
 
 FACTORY = "dateline.places.v1"
 STRONG_KINDS = ("continent", "country", "region", "admin1")
@@ -179,7 +181,7 @@ class _Cells:
             if key in seen:
                 continue
             seen.add(key)
-            for _, e in ranked(m.found, None, m.state, m.text)[:per_name]:
+            for _, e in _plain(m)[:per_name]:
                 if e.kind in ("city", "admin2") and e.lat is not None:
                     self.cells.setdefault((int(e.lat // 1), int(e.lon // 1)), []).append((key, e.lat, e.lon))
 
@@ -259,6 +261,7 @@ class Mention:
     found: tuple[Entry, ...] = ()
     state: Optional[str] = None  # US state written right after the name
     pick: Optional[Entry] = None
+    plain: Optional[tuple] = field(default=None, repr=False, compare=False)  # see `_plain`
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -329,7 +332,9 @@ def _inner_mentions(doc, ent: Entity, text: str, trusted: bool = False) -> list[
     span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
     if span is None or len(span) < 2:
         return []
-    return [Mention(s, e, text[s:e], _inner_label(text[s:e]), trusted) for s, e in _capitalised_runs(span, text)
+    toks = doc_tokens(doc)
+    return [Mention(s, e, text[s:e], _inner_label(text[s:e]), trusted)
+            for s, e in _capitalised_runs(toks[span.start:span.end], text)
             if (s, e) != (ent.start, ent.end) and not (ent.label not in ("GPE", "LOC") and _head_noun(span, s, e))]
 
 
@@ -337,8 +342,9 @@ def _head_noun(span, start: int, end: int) -> bool:
     """ "Webb Center", "Lincoln High": a name's last word names what it is, not where, unless after "of"."""
     if end != span.end_char:
         return False
-    first = next(t for t in span if t.idx >= start)
-    return first.i == span.start or span.doc[first.i - 1].lower_ not in ("of", "in", "at", "for", "de")
+    toks = doc_tokens(span.doc)
+    first = next(t for t in toks[span.start:span.end] if t.idx >= start)
+    return first.i == span.start or toks[first.i - 1].lower_ not in ("of", "in", "at", "for", "de")
 
 
 def _inner_label(name: str) -> str:
@@ -401,7 +407,7 @@ def _free_mentions(doc, taken: list[tuple[int, int]], text: str) -> list[Mention
         covered[s:e] = b"\x01" * (e - s)
     starts = _sentence_starts(doc)
     runs, current = [], []
-    for t in doc:
+    for t in doc_tokens(doc):
         if covered[t.idx] or covered[t.idx + len(t.text) - 1]:
             t_ok = False
         else:
@@ -437,9 +443,7 @@ def _dateline(text: str, start: int, end: int) -> bool:
 
 
 def _sentence_starts(doc) -> set[int]:
-    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
-        return {s.start for s in doc.sents}
-    return {0}
+    return {s.start for s in sentences(doc)}
 
 
 _UNIT_LIST = re.compile(r"((?:[A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:,\s*|\s+and\s+|,\s+and\s+))+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
@@ -492,12 +496,33 @@ def _gather(text: str, m: Mention) -> None:
     m.state = _explicit_state(text, m.end)
 
 
+def _plain(m: Mention) -> list[tuple[float, Entry]]:
+    """`ranked` without context for a mention, computed once while its candidates stay the same."""
+    if m.plain is None or m.plain[0] is not m.found or m.plain[1] != m.state or m.plain[2] != m.text:
+        m.plain = (m.found, m.state, m.text, ranked(m.found, None, m.state, m.text))
+    return m.plain[3]
+
+
+class _Contexts(dict):
+    """`_context(firm, name, weak)` by excluded name, built once per name: mentions repeat names."""
+
+    def __init__(self, firm: dict[str, Entry], weak: Optional[dict[str, frozenset[str]]] = None):
+        super().__init__()
+        self.firm, self.weak = firm, weak
+
+    def __missing__(self, exclude: str) -> _Context:
+        ctx = self[exclude] = _context(self.firm, exclude=exclude, weak=self.weak)
+        return ctx
+
+
 def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
     weak = _weak_votes(mentions)
     cells = _Cells([m for m in mentions if m.trusted or _admin_named(m)])
+    contexts = _Contexts(firm, weak)
     for m in mentions:
-        ctx = _context(firm, exclude=norm(m.text), weak=weak)
-        ctx.pairs, ctx.exclude = cells, norm(m.text)
+        key = norm(m.text)
+        ctx = contexts[key]
+        ctx.pairs, ctx.exclude = cells, key
         m.pick = best(m.found, ctx, m.state, m.text)
         contextual = _contextual(m.text, ctx) if m.label != "NORP" else None
         if contextual is not None:
@@ -507,12 +532,13 @@ def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
 def _vouch_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
     persons = _person_words(mentions)
     trusted_names = {norm(m.text) for m in mentions if m.trusted and m.pick is not None}
+    contexts = _Contexts(firm)
     for m in mentions:
         if not m.trusted:
-            m.trusted = m.pick is not None and _vouched(m, firm, trusted_names, persons)
+            m.trusted = m.pick is not None and _vouched(m, contexts, trusted_names, persons)
         elif m.pick is not None and m.pick.kind not in STRONG_KINDS and norm(m.text) in persons:
             m.pick = None  # "Ripley" where the article names Sheriff John Ripley
-        elif m.pick is not None and _doubtful(m, firm):
+        elif m.pick is not None and _doubtful(m, contexts):
             m.pick = None  # "Petrova": a village abroad that nothing else in the article points to
 
 
@@ -521,13 +547,13 @@ def _firm_readings(mentions: list[Mention], before: Optional[dict[str, Entry]] =
     readings that were clear `before`, when given)."""
     margin = rules().context.get("firm_margin", 3.0)
     weak = _weak_votes(mentions) if before is not None else None
+    contexts = _Contexts(before, weak) if before is not None else None
     firm = {}
     for m in mentions:
         if not m.trusted and not any(e.kind in STRONG_KINDS and e.how in ("name", "alt") for e in m.found) \
                 and not _admin_named(m):
             continue
-        ctx = _context(before, exclude=norm(m.text), weak=weak) if before is not None else None
-        top = ranked(m.found, ctx, m.state, m.text)
+        top = ranked(m.found, contexts[norm(m.text)], m.state, m.text) if contexts is not None else _plain(m)
         if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin):
             firm[norm(m.text)] = top[0][1]
     return firm
@@ -538,7 +564,7 @@ def _weak_votes(mentions: list[Mention]) -> dict[str, frozenset[str]]:
     votes = {}
     for m in mentions:
         if m.trusted or _admin_named(m):
-            top = ranked(m.found, None, m.state, m.text)[:5]
+            top = _plain(m)[:5]
             if top:
                 votes[norm(m.text)] = frozenset(e.country for _, e in top if e.country)
     return votes
@@ -593,27 +619,27 @@ def _person_words(mentions: list[Mention]) -> set[str]:
             and len(m.entity.text.split()) > 1 for w in norm(m.entity.text).split()}
 
 
-def _doubtful(m: Mention, firm: dict[str, Entry]) -> bool:
+def _doubtful(m: Mention, contexts: _Contexts) -> bool:
     e = m.pick
     if e.kind != "city" or e.population >= rules().context.get("doubt_population", 0) or m.state:
         return False
-    ctx = _context(firm, exclude=norm(m.text))
+    ctx = contexts[norm(m.text)]
     return bool(ctx.countries) and e.country not in ctx.countries
 
 
-def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], persons: set[str]) -> bool:
+def _vouched(m: Mention, contexts: _Contexts, trusted_names: set[str], persons: set[str]) -> bool:
     """A name the model did not mark as a place is kept when the document vouches for that reading."""
     e, key = m.pick, norm(m.text)
     if key in persons and not (m.entity is not None and m.entity.label == "PERSON" and key in trusted_names):
         return False
     if e.kind in STRONG_KINDS and e.how in ("name", "alt", "demonym"):
         # a province abroad ("Maritime", Togo) only in a story about its country
-        return e.kind != "admin1" or e.country == "US" or e.country in _context(firm, exclude=key).countries
+        return e.kind != "admin1" or e.country == "US" or e.country in contexts[key].countries
     if e.kind in ("admin1", "admin2") and _admin_named(m):
         return True
     if key in trusted_names:
         return True
-    ctx = _context(firm, exclude=key)
+    ctx = contexts[key]
     size = max(c.population for c in m.found if c.kind == "city") if e.kind == "city" and e.how == "name" else 0
     threshold = rules().context.get("vouch_population" if m.entity is not None else "vouch_population_inside", math.inf)
     if size >= threshold and (not ctx.countries or e.country in ctx.countries):
@@ -644,7 +670,7 @@ def _register() -> None:
 @component(FACTORY)
 def places_component(doc):
     _register()
-    text = doc.text  # a Doc rebuilds its text on every access
+    text = doc_text(doc)  # a Doc rebuilds its text on every access
     if doc._.entities is None:
         doc._.entities = []
     wide = [w for e in doc._.entities if e.label in ("GPE", "LOC") for w in [widened(text, e)] if w]
