@@ -224,6 +224,53 @@ def noun_chunks(doc) -> list:
     """The Doc's noun chunks, computed once (empty without a parse)."""
     cached = doc.user_data.get("dateline.noun_chunks")
     if cached is None:
-        cached = list(doc.noun_chunks) if doc.has_annotation("DEP") else []
+        if not doc.has_annotation("DEP"):
+            cached = []
+        elif doc.noun_chunks_iterator is _english_chunks():
+            cached = _english_noun_chunks(doc)
+        else:
+            cached = list(doc.noun_chunks)
         doc.user_data["dateline.noun_chunks"] = cached
     return cached
+
+
+@lru_cache(maxsize=1)
+def _english_chunks():
+    from spacy.lang.en.syntax_iterators import noun_chunks as english
+
+    return english
+
+
+_CHUNK_LABELS = ("oprd", "nsubj", "dobj", "nsubjpass", "pcomp", "pobj", "dative", "appos", "attr", "ROOT")
+
+
+def _english_noun_chunks(doc) -> list:
+    """spaCy's English noun chunks (spacy.lang.en.syntax_iterators, the same rules in the same order), read
+    from the tag arrays and the cached Tokens: spaCy's own iterator makes a Token for every word."""
+    from spacy.attrs import DEP, POS
+    from spacy.symbols import NOUN, PRON, PROPN
+    from spacy.tokens import Span
+
+    strings = doc.vocab.strings
+    np_deps = {strings.add(label) for label in _CHUNK_LABELS}
+    conj, np_label = strings.add("conj"), strings.add("NP")
+    nominal = {NOUN, PROPN, PRON}
+    toks = tokens(doc)
+    spans, prev_end = [], -1
+    for i, (pos, dep) in enumerate(doc.to_array([POS, DEP]).tolist()):
+        if pos not in nominal:
+            continue
+        left = toks[i].left_edge.i
+        if left <= prev_end:  # no nested chunks
+            continue
+        if dep in np_deps:
+            prev_end = i
+            spans.append(Span(doc, left, i + 1, label=np_label))
+        elif dep == conj:
+            head = toks[i].head
+            while head.dep == conj and head.head.i < head.i:
+                head = head.head
+            if head.dep in np_deps:  # coordinated to a noun phrase: one too
+                prev_end = i
+                spans.append(Span(doc, left, i + 1, label=np_label))
+    return spans

@@ -146,10 +146,16 @@ def _kind_prior(e: Entry) -> float:
     return prior.get(e.kind, 0.0)
 
 
+@lru_cache(maxsize=65536)
+def _preferred(name: str) -> Optional[str]:
+    """The place_id of a name's usual news sense, if it has one (memoised: `score` asks for every candidate)."""
+    return rules().preferred.get(norm(name))
+
+
 def score(e: Entry, ctx: Optional[_Context] = None, explicit_state: Optional[str] = None, name: str = "") -> float:
     w = rules().context
     s = _kind_prior(e) + math.log10(e.population + 1) - {"name": 0.0, "alt": 1.5, "short": 2.5}.get(e.how, 0.0)
-    if name and rules().preferred.get(norm(name)) == e.place_id:
+    if name and _preferred(name) == e.place_id:
         s += w.get("preferred", 0.0)
     if explicit_state and e.admin1 == explicit_state:
         s += w.get("explicit_admin1", 0.0)
@@ -192,7 +198,13 @@ class _Cells:
 
 
 def _nearness(e: Entry, points: list[tuple[float, float]], w: dict) -> float:
-    d = min(distance_km(e.lat, e.lon, lat, lon) for lat, lon in points)
+    # A point further away in latitude alone than the widest reach (with a kilometre to spare) is out of
+    # reach whatever its longitude: it cannot change the answer, so its distance is not computed.
+    reach = math.degrees((max(w.get("close_km", 0.0), w.get("near_km", 0.0)) + 1.0) / 6371.0)
+    near = [distance_km(e.lat, e.lon, lat, lon) for lat, lon in points if abs(lat - e.lat) <= reach]
+    if not near:
+        return 0.0
+    d = min(near)
     if d <= w.get("close_km", 0.0):
         return w.get("close_bonus", 0.0)
     return w.get("near_bonus", 0.0) if d <= w.get("near_km", 0.0) else 0.0
@@ -504,26 +516,98 @@ def _plain(m: Mention) -> list[tuple[float, Entry]]:
 
 
 class _Contexts(dict):
-    """`_context(firm, name, weak)` by excluded name, built once per name: mentions repeat names."""
+    """`_context(firm, name, weak)` by excluded name, each built once: the whole document's context less what
+    the excluded names add. The counts are whole numbers and the points are only compared by distance, so
+    the result reads the same as `_context`'s, without a pass over every name for every name."""
 
     def __init__(self, firm: dict[str, Entry], weak: Optional[dict[str, frozenset[str]]] = None):
         super().__init__()
-        self.firm, self.weak = firm, weak
+        self.firm, self.weak = firm, weak or {}
+        self.whole = _Context()
+        for countries in self.weak.values():
+            self.whole.mentions += 1
+            self.whole.weak.update(countries)
+        for e in firm.values():
+            _add_reading(self.whole, e, 1)
+        self.points = [(key, (e.lat, e.lon)) for key, e in firm.items() if e.kind in ("city", "admin2")
+                       and e.lat is not None]
+        self.whole.points = [point for _, point in self.points]
+        self.firm_names, self.weak_names = _NameIndex(firm), _NameIndex(self.weak)
 
     def __missing__(self, exclude: str) -> _Context:
-        ctx = self[exclude] = _context(self.firm, exclude=exclude, weak=self.weak)
+        # Contexts are only read, so one that excludes nothing shares the whole document's counts.
+        whole = self.whole
+        ctx = self[exclude] = _Context(countries=whole.countries, states=whole.states, weak=whole.weak,
+                                       mentions=whole.mentions, points=whole.points)
+        gone = self.firm_names.same(exclude)
+        if gone:
+            ctx.countries, ctx.states = whole.countries.copy(), whole.states.copy()
+            for key in gone:
+                _add_reading(ctx, self.firm[key], -1)
+            _drop_empty(ctx.countries)
+            _drop_empty(ctx.states)
+            ctx.points = [point for key, point in self.points if key not in gone]
+        weak_gone = self.weak_names.same(exclude)
+        if weak_gone:
+            ctx.weak = whole.weak.copy()
+            for key in weak_gone:
+                ctx.mentions -= 1
+                ctx.weak.subtract(self.weak[key])
+            _drop_empty(ctx.weak)
         return ctx
+
+
+class _NameIndex:
+    """The names of a mapping that `_same_name` pairs with a given name, found without comparing them all."""
+
+    def __init__(self, names):
+        self.names = set(names)
+        self.longer: dict[str, list[str]] = {}  # "dublin" -> ["dublin city"]
+        for name in self.names:
+            for i, c in enumerate(name):
+                if c == " ":
+                    self.longer.setdefault(name[:i], []).append(name)
+
+    def same(self, other: str) -> set[str]:
+        found = set(self.longer.get(other, ()))
+        if other in self.names:
+            found.add(other)
+        for i, c in enumerate(other):
+            if c == " " and other[:i] in self.names:
+                found.add(other[:i])  # "dublin" for "dublin city"
+        return found
+
+
+def _add_reading(ctx: _Context, e: Entry, n: int) -> None:
+    """What a firm reading adds to a context (as in `_context`), n times."""
+    for country in ([e.country] if e.country else _region_members(e)):
+        ctx.countries[country] += n
+    if e.kind == "admin1" and e.country == "US":
+        ctx.states[e.admin1] += 2 * n
+    elif e.admin1:
+        ctx.states[e.admin1] += n
+
+
+def _drop_empty(counts: Counter) -> None:
+    for key in [k for k, v in counts.items() if v <= 0]:
+        del counts[key]
 
 
 def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
     weak = _weak_votes(mentions)
     cells = _Cells([m for m in mentions if m.trusted or _admin_named(m)])
     contexts = _Contexts(firm, weak)
+    picks: dict[tuple, tuple] = {}  # a name repeated with the same candidates reads the same
     for m in mentions:
         key = norm(m.text)
         ctx = contexts[key]
         ctx.pairs, ctx.exclude = cells, key
-        m.pick = best(m.found, ctx, m.state, m.text)
+        done = picks.get((m.text, m.state))
+        if done is not None and done[0] == m.found:
+            m.pick = done[1]
+        else:
+            m.pick = best(m.found, ctx, m.state, m.text)
+            picks[(m.text, m.state)] = (m.found, m.pick)
         contextual = _contextual(m.text, ctx) if m.label != "NORP" else None
         if contextual is not None:
             m.pick = gazetteer.get().country(contextual.country)
