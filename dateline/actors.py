@@ -38,9 +38,9 @@ from .nlp import component
 from .entities import add_entities
 from .errors import ConfigError
 from .model import Actor, Entity
-from .nlp import sentence_at
+from .nlp import Tokens, arrays, sentence_at
 from .nlp import sentences as nlp_sentences
-from .nlp import tokens as doc_tokens
+from .nlp import text as doc_text
 from .knowledge import yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "actors"
@@ -87,6 +87,8 @@ class Lexicon:
     matchers: dict = field(default_factory=dict)  # id(vocab) -> (lower matcher, exact matcher)
     _first_words: Optional[set] = None
     _role_words: Optional[set] = None
+    _starts: dict = field(default_factory=dict)  # token text id (ORTH) -> starts_name, memoised
+    _countries: dict = field(default_factory=dict)  # text -> country_of(text), memoised
 
     @property
     def role_words(self) -> set:
@@ -95,12 +97,29 @@ class Lexicon:
             self._role_words = {w for r in self.person_roles | self.role_modifiers for w in r.split()}
         return self._role_words
 
-    def starts_name(self, token) -> bool:
-        """Whether a dictionary name, demonym or class noun can begin at this token (a cheap pre-check)."""
+    @property
+    def first_words(self) -> set:
         if self._first_words is None:
             keys = [*self.names, *self.demonyms, *self.institutions, *self.vessel_nouns]
             self._first_words = {k.split(" ")[0] for k in keys if k}
-        return norm(token.text).split(" ")[0] in self._first_words
+        return self._first_words
+
+    def starts_name(self, token) -> bool:
+        """Whether a dictionary name, demonym or class noun can begin at this token (a cheap pre-check)."""
+        return norm(token.text).split(" ")[0] in self.first_words
+
+    def name_starts(self, doc) -> list[int]:
+        """Indices of the Doc's tokens where `starts_name` holds, read from the token ids, not Token objects."""
+        first, memo, strings, out = self.first_words, self._starts, doc.vocab.strings, []
+        if len(memo) > 200_000:  # a long-running ingest meets new words forever
+            memo.clear()
+        for i, orth in enumerate(arrays(doc, ("ORTH",))[0]):
+            hit = memo.get(orth)
+            if hit is None:
+                hit = memo[orth] = norm(strings[orth]).split(" ")[0] in first
+            if hit:
+                out.append(i)
+        return out
 
     def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
         return self.actors.get(actor_id) if actor_id else None
@@ -110,6 +129,15 @@ class Lexicon:
 
     def country_of(self, text: str) -> Optional[str]:
         """ISO code for a country name, alias or demonym ("North Korean", "Pyongyang's" excluded)."""
+        memo = self._countries
+        if text in memo:  # the name passes ask this of every few words of every sentence
+            return memo[text]
+        if len(memo) > 100_000:
+            memo.clear()
+        iso = memo[text] = self._country_of(text)
+        return iso
+
+    def _country_of(self, text: str) -> Optional[str]:
         key = norm(text)
         entry = self.lookup(text)
         if entry is not None and entry.kind == "country":
@@ -288,15 +316,17 @@ def _title_sentence(sent) -> bool:
 
 def _sentence_case(sent) -> tuple[bool, bool]:
     """(all caps, title case) of a sentence: a headline's words are no evidence. Read once per sentence."""
-    seen = doc_cache(sent.doc, "sentence_case", len(sent.doc), lambda d: {})
+    doc = sent.doc
+    seen = doc_cache(doc, "sentence_case", len(doc), lambda d: {})
     key = (sent.start, sent.end)
-    if key not in seen:
-        toks = doc_tokens(sent.doc)[sent.start:sent.end]
-        words = [t for t in toks if t.is_alpha]
-        upper = len(words) >= 3 and sum(t.is_upper for t in words) >= 0.8 * len(words)
-        words = [t for t in words if t.lower_ not in FUNCTION_WORDS]
-        title = len(words) >= 4 and sum(t.text[0].isupper() for t in words) >= 0.85 * len(words)
-        seen[key] = (upper, title)
+    if key not in seen:  # read from the token arrays and the text: no Token objects
+        text, strings = doc_text(doc), doc.vocab.strings
+        alpha, upper, lower, idx = arrays(doc, ("IS_ALPHA", "IS_UPPER", "LOWER", "IDX"))
+        words = [i for i in range(sent.start, sent.end) if alpha[i]]
+        caps = len(words) >= 3 and sum(upper[i] for i in words) >= 0.8 * len(words)
+        words = [i for i in words if strings[lower[i]] not in FUNCTION_WORDS]
+        title = len(words) >= 4 and sum(text[idx[i]].isupper() for i in words) >= 0.85 * len(words)
+        seen[key] = (caps, title)
     return seen[key]
 
 
@@ -354,11 +384,10 @@ def _trimmed(doc, ent: Entity) -> Optional[Entity]:
     if span is None:
         return ent
     start, end = span.start, span.end
-    toks = doc_tokens(doc)
-    while start < end and toks[start].lower_ in ("the", "a", "an"):
+    while start < end and doc[start].lower_ in ("the", "a", "an"):
         start += 1
-    while end > start and (toks[end - 1].lower_ in ("'s", "\u2019s", "'", "\u2019") or toks[end - 1].is_punct
-                           and toks[end - 1].text not in (".", ")")):
+    while end > start and (doc[end - 1].lower_ in ("'s", "\u2019s", "'", "\u2019") or doc[end - 1].is_punct
+                           and doc[end - 1].text not in (".", ")")):
         end -= 1
     if start == end:
         return None
@@ -430,12 +459,17 @@ def text_of(tokens) -> str:
     return first.doc[first.i:last.i + 1].text
 
 
+def _text(tokens, i: int, j: int) -> str:
+    """`text_of(tokens[i:j])`, without making the Tokens when `tokens` is an `nlp.Tokens` window."""
+    return tokens.text(i, j) if isinstance(tokens, Tokens) else text_of(tokens[i:j])
+
+
 def _phrase_at(tokens, table: dict, start: int, lex: Lexicon, longest: int = 4) -> Optional[tuple]:
     """The longest phrase of `table` beginning at tokens[start]: (end index, value)."""
     if start >= len(tokens) or not lex.starts_name(tokens[start]):
         return None
     for n in range(min(longest, len(tokens) - start), 0, -1):
-        key = norm(text_of(tokens[start:start + n]))
+        key = norm(_text(tokens, start, start + n))
         if key in table:
             return start + n, table[key]
     return None
@@ -468,18 +502,23 @@ def _craft_name_end(toks, end: int, kind: str) -> int:
     return j
 
 
-def _sentence_tokens(doc, lex: Lexicon) -> list[tuple]:
-    """(sentence, its tokens, indices in it where a dictionary name can begin) for each sentence, read once
-    per Doc: the passes below look for names only where `Lexicon.starts_name` allows one."""
+def _sentence_tokens(doc, lex: Lexicon) -> Iterable[tuple]:
+    """(sentence, its tokens, indices in it where a dictionary name can begin) for each sentence: the passes
+    below look for names only where `Lexicon.starts_name` allows one. The indices are found once per Doc;
+    the Tokens are made as they are read and dropped after the pass."""
     def compute(d):
-        toks = doc_tokens(d)
-        out = []
+        starts = lex.name_starts(d) if len(d) else []
+        out, k = [], 0
         for sent in sentences(d):
-            part = toks[sent.start:sent.end]
-            out.append((sent, part, [i for i, t in enumerate(part) if lex.starts_name(t)]))
+            here = []
+            while k < len(starts) and starts[k] < sent.end:
+                here.append(starts[k] - sent.start)
+                k += 1
+            out.append((sent, here))
         return out
 
-    return doc_cache(doc, "sentence_tokens", (len(doc), id(lex)), compute)
+    for sent, here in doc_cache(doc, "name_starts", (len(doc), id(lex)), compute):
+        yield sent, Tokens(doc, sent.start, sent.end), here
 
 
 def _vessel_entities(doc, lex: Lexicon, resolved: dict, countries: dict) -> None:
@@ -562,7 +601,7 @@ def _country_prefix(toks, i: int, lex: Lexicon) -> Optional[tuple]:
     if toks[i].lower_ in ("the", "a", "an") or not lex.starts_name(toks[i]):
         return None
     for n in range(min(4, len(toks) - i), 0, -1):
-        iso = lex.country_of(text_of(toks[i:i + n]))
+        iso = lex.country_of(_text(toks, i, i + n))
         if iso:
             after = i + n
             if after < len(toks) and toks[after].lower_ in ("'s", "\u2019s"):
@@ -729,9 +768,9 @@ def _entity_actors(doc, start: int, end: int) -> list:
 def _left_title(doc, span, lex: Lexicon) -> list:
     """Tokens of a title before a name: "North Korean Foreign Minister", "China's leader"."""
     toks, i = [], span.start - 1
-    first, every = sentence_of(span).start, doc_tokens(doc)
+    first = sentence_of(span).start
     while i >= first and len(toks) < 8:
-        t = every[i]
+        t = doc[i]
         ok = t.text[:1].isupper() or t.lower_ in ("'s", "\u2019s", "of", "-", ".") or t.is_lower and t.is_alpha
         if not ok or t.ent_type_ in ("DATE", "CARDINAL") or t.lower_ in ("the", "a", "an", "and", "said"):
             break
@@ -744,12 +783,14 @@ def _left_title(doc, span, lex: Lexicon) -> list:
 
 def _apposition(doc, span) -> list:
     """Tokens of ", <role> of <org>" after a name, up to the next comma or the next name."""
-    i, end, every = span.end, sentence_of(span).end, doc_tokens(doc)
-    if i >= end or every[i].text != ",":
+    i, end = span.end, sentence_of(span).end
+    if i >= end or doc[i].text != ",":
         return []
     toks = []
-    for t in every[i + 1:end]:
-        next_is_name = t.i + 1 < len(every) and every[t.i + 1].ent_type_ == "PERSON"
+    every = Tokens(doc, i, min(end + 1, len(doc)))  # each token is read twice, as t and as the next one
+    for k in range(1, end - i):
+        t = every[k]
+        next_is_name = t.i + 1 < len(doc) and every[k + 1].ent_type_ == "PERSON"
         if t.text in (",", ";", "(", ")", "--") or (t.lower_ == "and" and next_is_name):
             break
         toks.append(t)

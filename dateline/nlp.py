@@ -16,6 +16,7 @@ so a user can add any one component to their own pipeline:
 """
 from __future__ import annotations
 
+import gc
 import importlib
 from bisect import bisect_right
 from functools import lru_cache
@@ -133,6 +134,11 @@ def load(model: Optional[str] = None, stages: Optional[tuple[str, ...]] = None):
     for factory in wanted:
         nlp.add_pipe(spacy_name(factory), name=factory.split(".")[1])
     nlp(make_doc(nlp, _WARM_UP, "2024-01-08"))
+    # What is loaded now (the model, lexicons, gazetteer) lives as long as the process: moved out of the
+    # garbage collector's view, so that its full collections, which the stages' many short-lived objects
+    # set off, no longer walk it all each time. (Forked workers also keep sharing those pages.)
+    gc.collect()
+    gc.freeze()
     return nlp
 
 
@@ -184,12 +190,53 @@ def text(doc) -> str:
     return source[0]
 
 
-def tokens(doc) -> list:
-    """The Doc's Token objects, made once (`doc[i]` and `for t in doc` make a new Token on every access)."""
-    cached = doc.user_data.get("dateline.tokens")
-    if cached is None or len(cached) != len(doc):
-        cached = list(doc)
-        doc.user_data["dateline.tokens"] = cached
+class Tokens:
+    """`doc[start:end]` as a sequence of Tokens, each made when first read and then kept. spaCy makes a new
+    Token object on every `doc[i]` and `for t in doc` (the largest cost of a pass over a Doc), and a rule
+    that scans for a few cue words reads only the tokens around them. Not kept on the Doc: Tokens that live
+    as long as their Doc make every garbage collection slower."""
+
+    __slots__ = ("doc", "start", "end", "made")
+
+    def __init__(self, doc, start: int = 0, end: Optional[int] = None):
+        self.doc, self.start, self.end, self.made = doc, start, len(doc) if end is None else end, {}
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def __getitem__(self, k):
+        n = self.end - self.start
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(n))]
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError(k)
+        token = self.made.get(k)
+        if token is None:
+            token = self.made[k] = self.doc[self.start + k]
+        return token
+
+    def __iter__(self):
+        return (self[k] for k in range(self.end - self.start))
+
+    def text(self, i: int, j: int) -> str:
+        """The text tokens [i, j) of this sequence cover, spacing as written, read from the Doc's text."""
+        if j <= i:
+            return ""
+        idx, length = arrays(self.doc, ("IDX", "LENGTH"))
+        first, last = self.start + i, self.start + j - 1
+        return text(self.doc)[idx[first]:idx[last] + length[last]]
+
+
+def arrays(doc, attrs: tuple[str, ...]) -> tuple[list, ...]:
+    """`doc.to_array(attrs)` as one list of ints per attribute, kept for the Doc: far cheaper than a Token per
+    word, and flat lists of ints cost the garbage collector nothing (a row per token would)."""
+    key = ("dateline.arrays", attrs)
+    cached = doc.user_data.get(key)
+    if cached is None or (cached and len(cached[0]) != len(doc)):
+        cached = tuple(doc.to_array(list(attrs)).reshape(len(doc), len(attrs)).T.tolist())
+        doc.user_data[key] = cached
     return cached
 
 
@@ -246,7 +293,7 @@ _CHUNK_LABELS = ("oprd", "nsubj", "dobj", "nsubjpass", "pcomp", "pobj", "dative"
 
 def _english_noun_chunks(doc) -> list:
     """spaCy's English noun chunks (spacy.lang.en.syntax_iterators, the same rules in the same order), read
-    from the tag arrays and the cached Tokens: spaCy's own iterator makes a Token for every word."""
+    from the tag arrays: spaCy's own iterator makes a Token for every word, this one for nouns only."""
     from spacy.attrs import DEP, POS
     from spacy.symbols import NOUN, PRON, PROPN
     from spacy.tokens import Span
@@ -255,19 +302,19 @@ def _english_noun_chunks(doc) -> list:
     np_deps = {strings.add(label) for label in _CHUNK_LABELS}
     conj, np_label = strings.add("conj"), strings.add("NP")
     nominal = {NOUN, PROPN, PRON}
-    toks = tokens(doc)
     spans, prev_end = [], -1
     for i, (pos, dep) in enumerate(doc.to_array([POS, DEP]).tolist()):
         if pos not in nominal:
             continue
-        left = toks[i].left_edge.i
+        word = doc[i]
+        left = word.left_edge.i
         if left <= prev_end:  # no nested chunks
             continue
         if dep in np_deps:
             prev_end = i
             spans.append(Span(doc, left, i + 1, label=np_label))
         elif dep == conj:
-            head = toks[i].head
+            head = word.head
             while head.dep == conj and head.head.i < head.i:
                 head = head.head
             if head.dep in np_deps:  # coordinated to a noun phrase: one too

@@ -36,9 +36,8 @@ from . import gazetteer
 from .entities import add_entities
 from .gazetteer import Entry, norm
 from .model import Entity, Place
-from .nlp import component, sentences
+from .nlp import arrays, component, sentences
 from .nlp import text as doc_text
-from .nlp import tokens as doc_tokens
 
 FACTORY = "dateline.places.v1"
 STRONG_KINDS = ("continent", "country", "region", "admin1")
@@ -344,9 +343,7 @@ def _inner_mentions(doc, ent: Entity, text: str, trusted: bool = False) -> list[
     span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
     if span is None or len(span) < 2:
         return []
-    toks = doc_tokens(doc)
-    return [Mention(s, e, text[s:e], _inner_label(text[s:e]), trusted)
-            for s, e in _capitalised_runs(toks[span.start:span.end], text)
+    return [Mention(s, e, text[s:e], _inner_label(text[s:e]), trusted) for s, e in _capitalised_runs(span, text)
             if (s, e) != (ent.start, ent.end) and not (ent.label not in ("GPE", "LOC") and _head_noun(span, s, e))]
 
 
@@ -354,9 +351,8 @@ def _head_noun(span, start: int, end: int) -> bool:
     """ "Webb Center", "Lincoln High": a name's last word names what it is, not where, unless after "of"."""
     if end != span.end_char:
         return False
-    toks = doc_tokens(span.doc)
-    first = next(t for t in toks[span.start:span.end] if t.idx >= start)
-    return first.i == span.start or toks[first.i - 1].lower_ not in ("of", "in", "at", "for", "de")
+    first = next(t for t in span if t.idx >= start)
+    return first.i == span.start or span.doc[first.i - 1].lower_ not in ("of", "in", "at", "for", "de")
 
 
 def _inner_label(name: str) -> str:
@@ -418,20 +414,19 @@ def _free_mentions(doc, taken: list[tuple[int, int]], text: str) -> list[Mention
     for s, e in taken:
         covered[s:e] = b"\x01" * (e - s)
     starts = _sentence_starts(doc)
+    # Runs of capitalised tokens outside the entities, found from the offsets and the text; Token objects
+    # are made only for the tokens of a run.
     runs, current = [], []
-    for t in doc_tokens(doc):
-        if covered[t.idx] or covered[t.idx + len(t.text) - 1]:
-            t_ok = False
-        else:
-            t_ok = t.text[:1].isupper()
-        if t_ok and current and t.i == current[-1].i + 1:
-            current.append(t)
+    for i, (idx, length) in enumerate(zip(*arrays(doc, ("IDX", "LENGTH")))):
+        if not (covered[idx] or covered[idx + length - 1]) and text[idx].isupper():
+            current.append(i)
             continue
         if current:
             runs.append(current)
-        current = [t] if t_ok else []
+            current = []
     if current:
         runs.append(current)
+    runs = [[doc[i] for i in run] for run in runs]
     out = []
     for run in runs:
         if len(run) == 1 and run[0].i in starts and run[0].pos_ not in ("PROPN", "") \
