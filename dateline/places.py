@@ -34,12 +34,16 @@ from typing import Iterable, Optional
 
 from . import gazetteer
 from .entities import add_entities
-from .gazetteer import Entry, norm
+from .gazetteer import Entry
+from .gazetteer import norm as _gazetteer_norm
 from .model import Entity, Place
 from .nlp import arrays, component, sentences
 from .nlp import text as doc_text
 
 FACTORY = "dateline.places.v1"
+
+# The gazetteer's lookup key, memoised here: the passes below key every mention's name again and again.
+norm = lru_cache(maxsize=65536)(_gazetteer_norm)
 STRONG_KINDS = ("continent", "country", "region", "admin1")
 
 
@@ -559,17 +563,20 @@ class _NameIndex:
         self.names = set(names)
         self.longer: dict[str, list[str]] = {}  # "dublin" -> ["dublin city"]
         for name in self.names:
-            for i, c in enumerate(name):
-                if c == " ":
-                    self.longer.setdefault(name[:i], []).append(name)
+            i = name.find(" ")
+            while i >= 0:
+                self.longer.setdefault(name[:i], []).append(name)
+                i = name.find(" ", i + 1)
 
     def same(self, other: str) -> set[str]:
         found = set(self.longer.get(other, ()))
         if other in self.names:
             found.add(other)
-        for i, c in enumerate(other):
-            if c == " " and other[:i] in self.names:
+        i = other.find(" ")
+        while i >= 0:
+            if other[:i] in self.names:
                 found.add(other[:i])  # "dublin" for "dublin city"
+            i = other.find(" ", i + 1)
         return found
 
 
