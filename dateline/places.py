@@ -600,17 +600,20 @@ def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
     cells = _Cells([m for m in mentions if m.trusted or _admin_named(m)])
     contexts = _Contexts(firm, weak)
     picks: dict[tuple, tuple] = {}  # a name repeated with the same candidates reads the same
+    contextual_names = rules().contextual
     for m in mentions:
         key = norm(m.text)
-        ctx = contexts[key]
-        ctx.pairs, ctx.exclude = cells, key
         done = picks.get((m.text, m.state))
         if done is not None and done[0] == m.found:
             m.pick = done[1]
+        elif not m.found:
+            m.pick = None  # nothing to rank: the context is not needed
         else:
+            ctx = contexts[key]
+            ctx.pairs, ctx.exclude = cells, key
             m.pick = best(m.found, ctx, m.state, m.text)
             picks[(m.text, m.state)] = (m.found, m.pick)
-        contextual = _contextual(m.text, ctx) if m.label != "NORP" else None
+        contextual = _contextual(m.text, contexts[key]) if m.label != "NORP" and key in contextual_names else None
         if contextual is not None:
             m.pick = gazetteer.get().country(contextual.country)
 
@@ -639,6 +642,8 @@ def _firm_readings(mentions: list[Mention], before: Optional[dict[str, Entry]] =
         if not m.trusted and not any(e.kind in STRONG_KINDS and e.how in ("name", "alt") for e in m.found) \
                 and not _admin_named(m):
             continue
+        if not m.found:
+            continue  # no reading, firm or not
         top = ranked(m.found, contexts[norm(m.text)], m.state, m.text) if contexts is not None else _plain(m)
         if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin):
             firm[norm(m.text)] = top[0][1]
