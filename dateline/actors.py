@@ -110,16 +110,16 @@ class Lexicon:
 
     def name_starts(self, doc) -> list[int]:
         """Indices of the Doc's tokens where `starts_name` holds, read from the token ids, not Token objects."""
-        first, memo, strings, out = self.first_words, self._starts, doc.vocab.strings, []
-        if len(memo) > 200_000:  # a long-running ingest meets new words forever
-            memo.clear()
-        for i, orth in enumerate(arrays(doc, ("ORTH",))[0]):
-            hit = memo.get(orth)
-            if hit is None:
-                hit = memo[orth] = norm(strings[orth]).split(" ")[0] in first
-            if hit:
-                out.append(i)
-        return out
+        if len(self._starts) > 200_000:  # a long-running ingest meets new words forever
+            self._starts.clear()
+        return [i for i, orth in enumerate(arrays(doc, ("ORTH",))[0]) if self.starts_orth(doc, orth)]
+
+    def starts_orth(self, doc, orth: int) -> bool:
+        """`starts_name` for a token given by its text id (ORTH), memoised per id."""
+        hit = self._starts.get(orth)
+        if hit is None:
+            hit = self._starts[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in self.first_words
+        return hit
 
     def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
         return self.actors.get(actor_id) if actor_id else None
@@ -464,9 +464,16 @@ def _text(tokens, i: int, j: int) -> str:
     return tokens.text(i, j) if isinstance(tokens, Tokens) else text_of(tokens[i:j])
 
 
+def _starts(tokens, i: int, lex: Lexicon) -> bool:
+    """`lex.starts_name(tokens[i])`, without making the Token when `tokens` is an `nlp.Tokens` window."""
+    if isinstance(tokens, Tokens):
+        return lex.starts_orth(tokens.doc, arrays(tokens.doc, ("ORTH",))[0][tokens.start + i])
+    return lex.starts_name(tokens[i])
+
+
 def _phrase_at(tokens, table: dict, start: int, lex: Lexicon, longest: int = 4) -> Optional[tuple]:
     """The longest phrase of `table` beginning at tokens[start]: (end index, value)."""
-    if start >= len(tokens) or not lex.starts_name(tokens[start]):
+    if start >= len(tokens) or not _starts(tokens, start, lex):
         return None
     for n in range(min(longest, len(tokens) - start), 0, -1):
         key = norm(_text(tokens, start, start + n))
@@ -598,7 +605,7 @@ def _entity_over(doc, span) -> Optional[Entity]:
 
 def _country_prefix(toks, i: int, lex: Lexicon) -> Optional[tuple]:
     """(index after, ISO) when tokens from i name a country or its people, possibly with "'s"."""
-    if toks[i].lower_ in ("the", "a", "an") or not lex.starts_name(toks[i]):
+    if not _starts(toks, i, lex) or toks[i].lower_ in ("the", "a", "an"):
         return None
     for n in range(min(4, len(toks) - i), 0, -1):
         iso = lex.country_of(_text(toks, i, i + n))

@@ -196,10 +196,11 @@ class Tokens:
     that scans for a few cue words reads only the tokens around them. Not kept on the Doc: Tokens that live
     as long as their Doc make every garbage collection slower."""
 
-    __slots__ = ("doc", "start", "end", "made")
+    __slots__ = ("doc", "start", "end", "made", "source")
 
     def __init__(self, doc, start: int = 0, end: Optional[int] = None):
         self.doc, self.start, self.end, self.made = doc, start, len(doc) if end is None else end, {}
+        self.source = None  # (text, token offsets, token lengths), read on the first `text` call
 
     def __len__(self) -> int:
         return self.end - self.start
@@ -224,9 +225,11 @@ class Tokens:
         """The text tokens [i, j) of this sequence cover, spacing as written, read from the Doc's text."""
         if j <= i:
             return ""
-        idx, length = arrays(self.doc, ("IDX", "LENGTH"))
+        if self.source is None:
+            self.source = (text(self.doc), *arrays(self.doc, ("IDX", "LENGTH")))
+        source, idx, length = self.source
         first, last = self.start + i, self.start + j - 1
-        return text(self.doc)[idx[first]:idx[last] + length[last]]
+        return source[idx[first]:idx[last] + length[last]]
 
 
 def arrays(doc, attrs: tuple[str, ...]) -> tuple[list, ...]:
