@@ -110,9 +110,11 @@ class Lexicon:
 
     def name_starts(self, doc) -> list[int]:
         """Indices of the Doc's tokens where `starts_name` holds, read from the token ids, not Token objects."""
-        if len(self._starts) > 200_000:  # a long-running ingest meets new words forever
-            self._starts.clear()
-        return [i for i, orth in enumerate(arrays(doc, ("ORTH",))[0]) if self.starts_orth(doc, orth)]
+        memo = self._starts
+        if len(memo) > 200_000:  # a long-running ingest meets new words forever
+            memo.clear()
+        return [i for i, orth in enumerate(arrays(doc, ("ORTH",))[0])
+                if (memo[orth] if orth in memo else self.starts_orth(doc, orth))]
 
     def starts_orth(self, doc, orth: int) -> bool:
         """`starts_name` for a token given by its text id (ORTH), memoised per id."""
@@ -649,7 +651,7 @@ def doc_cache(doc, name: str, key, compute):
 
 
 def _mentions_any(doc, words) -> bool:
-    text = doc_cache(doc, "text", len(doc), lambda d: d.text)  # Doc.text is rebuilt on every access
+    text = doc_text(doc)  # Doc.text is rebuilt on every access; make_doc kept it
     return any(word in text for word in words)
 
 
