@@ -38,7 +38,9 @@ from .nlp import component
 from .entities import add_entities
 from .errors import ConfigError
 from .model import Actor, Entity
+from .nlp import Tokens, arrays, sentence_at
 from .nlp import sentences as nlp_sentences
+from .nlp import text as doc_text
 from .knowledge import yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "actors"
@@ -85,6 +87,8 @@ class Lexicon:
     matchers: dict = field(default_factory=dict)  # id(vocab) -> (lower matcher, exact matcher)
     _first_words: Optional[set] = None
     _role_words: Optional[set] = None
+    _starts: dict = field(default_factory=dict)  # token text id (ORTH) -> starts_name, memoised
+    _countries: dict = field(default_factory=dict)  # text -> country_of(text), memoised
 
     @property
     def role_words(self) -> set:
@@ -93,12 +97,31 @@ class Lexicon:
             self._role_words = {w for r in self.person_roles | self.role_modifiers for w in r.split()}
         return self._role_words
 
-    def starts_name(self, token) -> bool:
-        """Whether a dictionary name, demonym or class noun can begin at this token (a cheap pre-check)."""
+    @property
+    def first_words(self) -> set:
         if self._first_words is None:
             keys = [*self.names, *self.demonyms, *self.institutions, *self.vessel_nouns]
             self._first_words = {k.split(" ")[0] for k in keys if k}
-        return norm(token.text).split(" ")[0] in self._first_words
+        return self._first_words
+
+    def starts_name(self, token) -> bool:
+        """Whether a dictionary name, demonym or class noun can begin at this token (a cheap pre-check)."""
+        return norm(token.text).split(" ")[0] in self.first_words
+
+    def name_starts(self, doc) -> list[int]:
+        """Indices of the Doc's tokens where `starts_name` holds, read from the token ids, not Token objects."""
+        memo = self._starts
+        if len(memo) > 200_000:  # a long-running ingest meets new words forever
+            memo.clear()
+        return [i for i, orth in enumerate(arrays(doc, ("ORTH",))[0])
+                if (memo[orth] if orth in memo else self.starts_orth(doc, orth))]
+
+    def starts_orth(self, doc, orth: int) -> bool:
+        """`starts_name` for a token given by its text id (ORTH), memoised per id."""
+        hit = self._starts.get(orth)
+        if hit is None:
+            hit = self._starts[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in self.first_words
+        return hit
 
     def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
         return self.actors.get(actor_id) if actor_id else None
@@ -108,6 +131,15 @@ class Lexicon:
 
     def country_of(self, text: str) -> Optional[str]:
         """ISO code for a country name, alias or demonym ("North Korean", "Pyongyang's" excluded)."""
+        memo = self._countries
+        if text in memo:  # the name passes ask this of every few words of every sentence
+            return memo[text]
+        if len(memo) > 100_000:
+            memo.clear()
+        iso = memo[text] = self._country_of(text)
+        return iso
+
+    def _country_of(self, text: str) -> Optional[str]:
         key = norm(text)
         entry = self.lookup(text)
         if entry is not None and entry.kind == "country":
@@ -267,19 +299,37 @@ def sentences(doc) -> list:
 
 
 def sentence_of(span):
-    if span.doc.has_annotation("SENT_START") or span.doc.has_annotation("DEP"):
+    """The sentence holding the span's first token (as `span.sent`), from the per-Doc sentence index."""
+    doc = span.doc
+    if span.start < len(doc):
+        return sentence_at(doc, span.start)
+    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
         return span.sent
-    return span.doc[:]
+    return doc[:]
 
 
 def _upper_sentence(span) -> bool:
-    words = [t for t in sentence_of(span) if t.is_alpha]
-    return len(words) >= 3 and sum(t.is_upper for t in words) >= 0.8 * len(words)
+    return _sentence_case(sentence_of(span))[0]
 
 
 def _title_sentence(sent) -> bool:
-    words = [t for t in sent if t.is_alpha and t.lower_ not in FUNCTION_WORDS]
-    return len(words) >= 4 and sum(t.text[0].isupper() for t in words) >= 0.85 * len(words)
+    return _sentence_case(sent)[1]
+
+
+def _sentence_case(sent) -> tuple[bool, bool]:
+    """(all caps, title case) of a sentence: a headline's words are no evidence. Read once per sentence."""
+    doc = sent.doc
+    seen = doc_cache(doc, "sentence_case", len(doc), lambda d: {})
+    key = (sent.start, sent.end)
+    if key not in seen:  # read from the token arrays and the text: no Token objects
+        text, strings = doc_text(doc), doc.vocab.strings
+        alpha, upper, lower, idx = arrays(doc, ("IS_ALPHA", "IS_UPPER", "LOWER", "IDX"))
+        words = [i for i in range(sent.start, sent.end) if alpha[i]]
+        caps = len(words) >= 3 and sum(upper[i] for i in words) >= 0.8 * len(words)
+        words = [i for i in words if strings[lower[i]] not in FUNCTION_WORDS]
+        title = len(words) >= 4 and sum(text[idx[i]].isupper() for i in words) >= 0.85 * len(words)
+        seen[key] = (caps, title)
+    return seen[key]
 
 
 def dictionary_matches(doc, lex: Lexicon) -> list[tuple]:
@@ -330,8 +380,10 @@ def _span(doc, ent: Entity):
 
 def _trimmed(doc, ent: Entity) -> Optional[Entity]:
     """The entity without a leading determiner and a trailing possessive; None when nothing is left."""
+    if ent.label not in TRIM_LABELS:
+        return ent
     span = _span(doc, ent)
-    if span is None or ent.label not in TRIM_LABELS:
+    if span is None:
         return ent
     start, end = span.start, span.end
     while start < end and doc[start].lower_ in ("the", "a", "an"):
@@ -349,8 +401,10 @@ def _trimmed(doc, ent: Entity) -> Optional[Entity]:
 
 def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
     """"the North's Korea Taesong Bank" read as one name: the owner and the owned are two entities."""
+    if ent.label not in ("ORG", "PERSON", "FAC", "PRODUCT"):
+        return [ent]
     span = _span(doc, ent)
-    if span is None or ent.label not in ("ORG", "PERSON", "FAC", "PRODUCT"):
+    if span is None:
         return [ent]
     cut = next((t.i for t in span[1:-1] if t.lower_ in ("'s", "\u2019s")), None)
     if cut is None:
@@ -366,8 +420,10 @@ def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
 
 def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
     """Title-case headline words the model reads as an organisation ("Key Positions Overseas")."""
+    if ent.label != "ORG":
+        return False
     span = _span(doc, ent)
-    if ent.label != "ORG" or span is None or not _title_sentence(sentence_of(span)):
+    if span is None or not _title_sentence(sentence_of(span)):
         return False
     if lex.lookup(ent.text) or any(t.lower_ in lex.org_kinds or t.lower_ in lex.institutions for t in span):
         return False
@@ -376,8 +432,10 @@ def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
 
 def _title_word(doc, ent: Entity, lex: Lexicon) -> bool:
     """"Defense" in "Japanese Defense Minister X" is part of a title, not an organisation."""
+    if ent.label != "ORG":
+        return False
     span = _span(doc, ent)
-    if ent.label != "ORG" or span is None or span.end >= len(doc):
+    if span is None or span.end >= len(doc):
         return False
     return all(norm(t.text) in lex.role_words for t in span) and norm(doc[span.end].text) in lex.person_roles
 
@@ -403,12 +461,24 @@ def text_of(tokens) -> str:
     return first.doc[first.i:last.i + 1].text
 
 
+def _text(tokens, i: int, j: int) -> str:
+    """`text_of(tokens[i:j])`, without making the Tokens when `tokens` is an `nlp.Tokens` window."""
+    return tokens.text(i, j) if isinstance(tokens, Tokens) else text_of(tokens[i:j])
+
+
+def _starts(tokens, i: int, lex: Lexicon) -> bool:
+    """`lex.starts_name(tokens[i])`, without making the Token when `tokens` is an `nlp.Tokens` window."""
+    if isinstance(tokens, Tokens):
+        return lex.starts_orth(tokens.doc, arrays(tokens.doc, ("ORTH",))[0][tokens.start + i])
+    return lex.starts_name(tokens[i])
+
+
 def _phrase_at(tokens, table: dict, start: int, lex: Lexicon, longest: int = 4) -> Optional[tuple]:
     """The longest phrase of `table` beginning at tokens[start]: (end index, value)."""
-    if start >= len(tokens) or not lex.starts_name(tokens[start]):
+    if start >= len(tokens) or not _starts(tokens, start, lex):
         return None
     for n in range(min(longest, len(tokens) - start), 0, -1):
-        key = norm(text_of(tokens[start:start + n]))
+        key = norm(_text(tokens, start, start + n))
         if key in table:
             return start + n, table[key]
     return None
@@ -441,13 +511,31 @@ def _craft_name_end(toks, end: int, kind: str) -> int:
     return j
 
 
+def _sentence_tokens(doc, lex: Lexicon) -> Iterable[tuple]:
+    """(sentence, its tokens, indices in it where a dictionary name can begin) for each sentence: the passes
+    below look for names only where `Lexicon.starts_name` allows one. The indices are found once per Doc;
+    the Tokens are made as they are read and dropped after the pass."""
+    def compute(d):
+        starts = lex.name_starts(d) if len(d) else []
+        out, k = [], 0
+        for sent in sentences(d):
+            here = []
+            while k < len(starts) and starts[k] < sent.end:
+                here.append(starts[k] - sent.start)
+                k += 1
+            out.append((sent, here))
+        return out
+
+    for sent, here in doc_cache(doc, "name_starts", (len(doc), id(lex)), compute):
+        yield sent, Tokens(doc, sent.start, sent.end), here
+
+
 def _vessel_entities(doc, lex: Lexicon, resolved: dict, countries: dict) -> None:
     """"the South Korean Navy corvette Cheonan", "Korean Air Flight 858": a class noun before a name names a
     ship or an aircraft; its country comes from the words before the class noun."""
     new = []
-    for sent in sentences(doc):
-        toks = list(sent)
-        for i in range(len(toks)):
+    for sent, toks, starts in _sentence_tokens(doc, lex):
+        for i in starts:
             hit = _phrase_at(toks, lex.vessel_nouns, i, lex, longest=2)
             if hit is None:
                 continue
@@ -488,18 +576,17 @@ def _craft_owner(doc, name, lex: Lexicon) -> Optional[tuple]:
 def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
     """"South Korean Navy", "China's Foreign Ministry": a country and a capitalised institution noun."""
     new = []
-    for sent in sentences(doc):
-        toks = list(sent)
-        i = 0
-        while i < len(toks):
+    for sent, toks, starts in _sentence_tokens(doc, lex):
+        done = 0  # tokens before this belong to an institution already read
+        for i in starts:
+            if i < done:
+                continue
             hit = _country_prefix(toks, i, lex)
             if hit is None:
-                i += 1
                 continue
             after, iso = hit
             inst = _phrase_at(toks, lex.institutions, after, lex, longest=5)
             if inst is None or not all(t.text[:1].isupper() for t in toks[after:inst[0]]):
-                i += 1
                 continue
             whole = doc[toks[i].i:toks[inst[0] - 1].i + 1]
             span = doc[toks[after].i:toks[inst[0] - 1].i + 1]  # "South Korean" stays its own entity
@@ -508,7 +595,7 @@ def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
                 new.append(Entity(span.text, span.start_char, span.end_char, "ORG"))
             actor_id = institution_entry(lex, iso, inst[1]).actor_id
             resolved.setdefault(held.start if held is not None else span.start_char, actor_id)
-            i = inst[0]
+            done = inst[0]
     add_entities(doc, new, replace_overlaps=True)
 
 
@@ -520,10 +607,10 @@ def _entity_over(doc, span) -> Optional[Entity]:
 
 def _country_prefix(toks, i: int, lex: Lexicon) -> Optional[tuple]:
     """(index after, ISO) when tokens from i name a country or its people, possibly with "'s"."""
-    if toks[i].lower_ in ("the", "a", "an") or not lex.starts_name(toks[i]):
+    if not _starts(toks, i, lex) or toks[i].lower_ in ("the", "a", "an"):
         return None
     for n in range(min(4, len(toks) - i), 0, -1):
-        iso = lex.country_of(text_of(toks[i:i + n]))
+        iso = lex.country_of(_text(toks, i, i + n))
         if iso:
             after = i + n
             if after < len(toks) and toks[after].lower_ in ("'s", "\u2019s"):
@@ -564,7 +651,7 @@ def doc_cache(doc, name: str, key, compute):
 
 
 def _mentions_any(doc, words) -> bool:
-    text = doc_cache(doc, "text", len(doc), lambda d: d.text)  # Doc.text is rebuilt on every access
+    text = doc_text(doc)  # Doc.text is rebuilt on every access; make_doc kept it
     return any(word in text for word in words)
 
 
@@ -690,7 +777,8 @@ def _entity_actors(doc, start: int, end: int) -> list:
 def _left_title(doc, span, lex: Lexicon) -> list:
     """Tokens of a title before a name: "North Korean Foreign Minister", "China's leader"."""
     toks, i = [], span.start - 1
-    while i >= sentence_of(span).start and len(toks) < 8:
+    first = sentence_of(span).start
+    while i >= first and len(toks) < 8:
         t = doc[i]
         ok = t.text[:1].isupper() or t.lower_ in ("'s", "\u2019s", "of", "-", ".") or t.is_lower and t.is_alpha
         if not ok or t.ent_type_ in ("DATE", "CARDINAL") or t.lower_ in ("the", "a", "an", "and", "said"):
@@ -704,12 +792,14 @@ def _left_title(doc, span, lex: Lexicon) -> list:
 
 def _apposition(doc, span) -> list:
     """Tokens of ", <role> of <org>" after a name, up to the next comma or the next name."""
-    i = span.end
-    if i >= sentence_of(span).end or doc[i].text != ",":
+    i, end = span.end, sentence_of(span).end
+    if i >= end or doc[i].text != ",":
         return []
     toks = []
-    for t in doc[i + 1:sentence_of(span).end]:
-        next_is_name = t.i + 1 < len(doc) and doc[t.i + 1].ent_type_ == "PERSON"
+    every = Tokens(doc, i, min(end + 1, len(doc)))  # each token is read twice, as t and as the next one
+    for k in range(1, end - i):
+        t = every[k]
+        next_is_name = t.i + 1 < len(doc) and every[k + 1].ent_type_ == "PERSON"
         if t.text in (",", ";", "(", ")", "--") or (t.lower_ == "and" and next_is_name):
             break
         toks.append(t)

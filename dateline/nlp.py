@@ -16,7 +16,9 @@ so a user can add any one component to their own pipeline:
 """
 from __future__ import annotations
 
+import gc
 import importlib
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Iterable, Iterator, Optional
 
@@ -69,11 +71,32 @@ def _register_paragraphs() -> None:
 
 def paragraph_breaks(doc):
     """Mark the token after a line break as a sentence start, so the parser never joins two lines."""
-    for token in doc[1:]:
-        prev = doc[token.i - 1]
-        if "\n" in prev.whitespace_ or (prev.is_space and "\n" in prev.text):
+    source = doc.user_data.get(_TEXT)
+    if source is not None and len(source[1]) == len(doc):
+        # Only tokens right after a "\n" can qualify: find them from the text, not by making every Token.
+        text, starts = source
+        after = sorted({bisect_right(starts, pos) for pos in _newlines(text)})
+        for i in after:
+            if 0 < i < len(doc) and _breaks_after(doc[i - 1]):
+                doc[i].is_sent_start = True
+        return doc
+    prev = None
+    for token in doc:
+        if prev is not None and _breaks_after(prev):
             token.is_sent_start = True
+        prev = token
     return doc
+
+
+def _breaks_after(prev) -> bool:
+    return "\n" in prev.whitespace_ or (prev.is_space and "\n" in prev.text)
+
+
+def _newlines(text: str) -> Iterator[int]:
+    pos = text.find("\n")
+    while pos >= 0:
+        yield pos
+        pos = text.find("\n", pos + 1)
 
 
 def register_extensions() -> None:
@@ -111,6 +134,11 @@ def load(model: Optional[str] = None, stages: Optional[tuple[str, ...]] = None):
     for factory in wanted:
         nlp.add_pipe(spacy_name(factory), name=factory.split(".")[1])
     nlp(make_doc(nlp, _WARM_UP, "2024-01-08"))
+    # What is loaded now (the model, lexicons, gazetteer) lives as long as the process: moved out of the
+    # garbage collector's view, so that its full collections, which the stages' many short-lived objects
+    # set off, no longer walk it all each time. (Forked workers also keep sharing those pages.)
+    gc.collect()
+    gc.freeze()
     return nlp
 
 
@@ -138,6 +166,8 @@ def make_doc(nlp, text: str, published: Optional[str] = None, doc_id: Optional[s
     doc = nlp.make_doc(text)
     doc._.published = published
     doc._.doc_id = doc_id
+    # The text and token offsets, kept: `Doc.text` rebuilds the text from every token on each access.
+    doc.user_data[_TEXT] = (text, doc.to_array("IDX").tolist())
     return doc
 
 
@@ -146,6 +176,71 @@ def pipe(nlp, items: Iterable[tuple[str, Optional[str], object]], batch_size: in
     """Stream (text, published, context) through the pipeline, yielding (doc, context) in input order."""
     docs = ((make_doc(nlp, text, published), ctx) for text, published, ctx in items)
     yield from nlp.pipe(docs, as_tuples=True, batch_size=batch_size, n_process=n_process)
+
+
+_TEXT = "dateline.text"  # user_data key: (text, token start offsets) of a Doc made by `make_doc`
+
+
+def text(doc) -> str:
+    """`doc.text`, built at most once per Doc (spaCy joins every token on each access)."""
+    source = doc.user_data.get(_TEXT)
+    if source is None or len(source[1]) != len(doc):
+        source = (doc.text, doc.to_array("IDX").tolist())
+        doc.user_data[_TEXT] = source
+    return source[0]
+
+
+class Tokens:
+    """`doc[start:end]` as a sequence of Tokens, each made when first read and then kept. spaCy makes a new
+    Token object on every `doc[i]` and `for t in doc` (the largest cost of a pass over a Doc), and a rule
+    that scans for a few cue words reads only the tokens around them. Not kept on the Doc: Tokens that live
+    as long as their Doc make every garbage collection slower."""
+
+    __slots__ = ("doc", "start", "end", "made", "source")
+
+    def __init__(self, doc, start: int = 0, end: Optional[int] = None):
+        self.doc, self.start, self.end, self.made = doc, start, len(doc) if end is None else end, {}
+        self.source = None  # (text, token offsets, token lengths), read on the first `text` call
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+    def __getitem__(self, k):
+        n = self.end - self.start
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(n))]
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError(k)
+        token = self.made.get(k)
+        if token is None:
+            token = self.made[k] = self.doc[self.start + k]
+        return token
+
+    def __iter__(self):
+        return (self[k] for k in range(self.end - self.start))
+
+    def text(self, i: int, j: int) -> str:
+        """The text tokens [i, j) of this sequence cover, spacing as written, read from the Doc's text."""
+        if j <= i:
+            return ""
+        if self.source is None:
+            self.source = (text(self.doc), *arrays(self.doc, ("IDX", "LENGTH")))
+        source, idx, length = self.source
+        first, last = self.start + i, self.start + j - 1
+        return source[idx[first]:idx[last] + length[last]]
+
+
+def arrays(doc, attrs: tuple[str, ...]) -> tuple[list, ...]:
+    """`doc.to_array(attrs)` as one list of ints per attribute, kept for the Doc: far cheaper than a Token per
+    word, and flat lists of ints cost the garbage collector nothing (a row per token would)."""
+    key = ("dateline.arrays", attrs)
+    cached = doc.user_data.get(key)
+    if cached is None or (cached and len(cached[0]) != len(doc)):
+        cached = tuple(doc.to_array(list(attrs)).reshape(len(doc), len(attrs)).T.tolist())
+        doc.user_data[key] = cached
+    return cached
 
 
 # Shared per-Doc caches. spaCy recomputes `doc.sents`, `token.sent` and `doc.noun_chunks` by scanning the
@@ -161,20 +256,71 @@ def sentences(doc) -> list:
 
 def sentence_of(token):
     """The sentence span holding `token` (like `token.sent`, without the scan)."""
-    doc = token.doc
+    return sentence_at(token.doc, token.i)
+
+
+def sentence_at(doc, i: int):
+    """The sentence span holding the token at index `i`."""
     index = doc.user_data.get("dateline.sent_index")
     if index is None:
         index = []
         for n, sent in enumerate(sentences(doc)):
             index.extend([n] * len(sent))
         doc.user_data["dateline.sent_index"] = index
-    return sentences(doc)[index[token.i]]
+    return sentences(doc)[index[i]]
 
 
 def noun_chunks(doc) -> list:
     """The Doc's noun chunks, computed once (empty without a parse)."""
     cached = doc.user_data.get("dateline.noun_chunks")
     if cached is None:
-        cached = list(doc.noun_chunks) if doc.has_annotation("DEP") else []
+        if not doc.has_annotation("DEP"):
+            cached = []
+        elif doc.noun_chunks_iterator is _english_chunks():
+            cached = _english_noun_chunks(doc)
+        else:
+            cached = list(doc.noun_chunks)
         doc.user_data["dateline.noun_chunks"] = cached
     return cached
+
+
+@lru_cache(maxsize=1)
+def _english_chunks():
+    from spacy.lang.en.syntax_iterators import noun_chunks as english
+
+    return english
+
+
+_CHUNK_LABELS = ("oprd", "nsubj", "dobj", "nsubjpass", "pcomp", "pobj", "dative", "appos", "attr", "ROOT")
+
+
+def _english_noun_chunks(doc) -> list:
+    """spaCy's English noun chunks (spacy.lang.en.syntax_iterators, the same rules in the same order), read
+    from the tag arrays: spaCy's own iterator makes a Token for every word, this one for nouns only."""
+    from spacy.attrs import DEP, POS
+    from spacy.symbols import NOUN, PRON, PROPN
+    from spacy.tokens import Span
+
+    strings = doc.vocab.strings
+    np_deps = {strings.add(label) for label in _CHUNK_LABELS}
+    conj, np_label = strings.add("conj"), strings.add("NP")
+    nominal = {NOUN, PROPN, PRON}
+    spans, prev_end = [], -1
+    for i, (pos, dep) in enumerate(doc.to_array([POS, DEP]).tolist()):
+        if pos not in nominal:
+            continue
+        word = doc[i]
+        left = word.left_edge.i
+        if left <= prev_end:  # no nested chunks
+            continue
+        if dep in np_deps:
+            prev_end = i
+            spans.append(Span(doc, left, i + 1, label=np_label))
+        elif dep == conj:
+            head = word.head
+            while head.dep == conj and head.head.i < head.i:
+                head = head.head
+            if head.dep in np_deps:  # coordinated to a noun phrase: one too
+                prev_end = i
+                spans.append(Span(doc, left, i + 1, label=np_label))
+    return spans

@@ -34,11 +34,16 @@ from typing import Iterable, Optional
 
 from . import gazetteer
 from .entities import add_entities
-from .gazetteer import Entry, norm
+from .gazetteer import Entry
+from .gazetteer import norm as _gazetteer_norm
 from .model import Entity, Place
-from .nlp import component
+from .nlp import arrays, component, sentences
+from .nlp import text as doc_text
 
 FACTORY = "dateline.places.v1"
+
+# The gazetteer's lookup key, memoised here: the passes below key every mention's name again and again.
+norm = lru_cache(maxsize=65536)(_gazetteer_norm)
 STRONG_KINDS = ("continent", "country", "region", "admin1")
 
 
@@ -144,10 +149,16 @@ def _kind_prior(e: Entry) -> float:
     return prior.get(e.kind, 0.0)
 
 
+@lru_cache(maxsize=65536)
+def _preferred(name: str) -> Optional[str]:
+    """The place_id of a name's usual news sense, if it has one (memoised: `score` asks for every candidate)."""
+    return rules().preferred.get(norm(name))
+
+
 def score(e: Entry, ctx: Optional[_Context] = None, explicit_state: Optional[str] = None, name: str = "") -> float:
     w = rules().context
     s = _kind_prior(e) + math.log10(e.population + 1) - {"name": 0.0, "alt": 1.5, "short": 2.5}.get(e.how, 0.0)
-    if name and rules().preferred.get(norm(name)) == e.place_id:
+    if name and _preferred(name) == e.place_id:
         s += w.get("preferred", 0.0)
     if explicit_state and e.admin1 == explicit_state:
         s += w.get("explicit_admin1", 0.0)
@@ -179,7 +190,7 @@ class _Cells:
             if key in seen:
                 continue
             seen.add(key)
-            for _, e in ranked(m.found, None, m.state, m.text)[:per_name]:
+            for _, e in _plain(m)[:per_name]:
                 if e.kind in ("city", "admin2") and e.lat is not None:
                     self.cells.setdefault((int(e.lat // 1), int(e.lon // 1)), []).append((key, e.lat, e.lon))
 
@@ -190,7 +201,13 @@ class _Cells:
 
 
 def _nearness(e: Entry, points: list[tuple[float, float]], w: dict) -> float:
-    d = min(distance_km(e.lat, e.lon, lat, lon) for lat, lon in points)
+    # A point further away in latitude alone than the widest reach (with a kilometre to spare) is out of
+    # reach whatever its longitude: it cannot change the answer, so its distance is not computed.
+    reach = math.degrees((max(w.get("close_km", 0.0), w.get("near_km", 0.0)) + 1.0) / 6371.0)
+    near = [distance_km(e.lat, e.lon, lat, lon) for lat, lon in points if abs(lat - e.lat) <= reach]
+    if not near:
+        return 0.0
+    d = min(near)
     if d <= w.get("close_km", 0.0):
         return w.get("close_bonus", 0.0)
     return w.get("near_bonus", 0.0) if d <= w.get("near_km", 0.0) else 0.0
@@ -259,6 +276,7 @@ class Mention:
     found: tuple[Entry, ...] = ()
     state: Optional[str] = None  # US state written right after the name
     pick: Optional[Entry] = None
+    plain: Optional[tuple] = field(default=None, repr=False, compare=False)  # see `_plain`
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -400,20 +418,19 @@ def _free_mentions(doc, taken: list[tuple[int, int]], text: str) -> list[Mention
     for s, e in taken:
         covered[s:e] = b"\x01" * (e - s)
     starts = _sentence_starts(doc)
+    # Runs of capitalised tokens outside the entities, found from the offsets and the text; Token objects
+    # are made only for the tokens of a run.
     runs, current = [], []
-    for t in doc:
-        if covered[t.idx] or covered[t.idx + len(t.text) - 1]:
-            t_ok = False
-        else:
-            t_ok = t.text[:1].isupper()
-        if t_ok and current and t.i == current[-1].i + 1:
-            current.append(t)
+    for i, (idx, length) in enumerate(zip(*arrays(doc, ("IDX", "LENGTH")))):
+        if not (covered[idx] or covered[idx + length - 1]) and text[idx].isupper():
+            current.append(i)
             continue
         if current:
             runs.append(current)
-        current = [t] if t_ok else []
+            current = []
     if current:
         runs.append(current)
+    runs = [[doc[i] for i in run] for run in runs]
     out = []
     for run in runs:
         if len(run) == 1 and run[0].i in starts and run[0].pos_ not in ("PROPN", "") \
@@ -437,9 +454,7 @@ def _dateline(text: str, start: int, end: int) -> bool:
 
 
 def _sentence_starts(doc) -> set[int]:
-    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
-        return {s.start for s in doc.sents}
-    return {0}
+    return {s.start for s in sentences(doc)}
 
 
 _UNIT_LIST = re.compile(r"((?:[A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:,\s*|\s+and\s+|,\s+and\s+))+[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)"
@@ -492,14 +507,113 @@ def _gather(text: str, m: Mention) -> None:
     m.state = _explicit_state(text, m.end)
 
 
+def _plain(m: Mention) -> list[tuple[float, Entry]]:
+    """`ranked` without context for a mention, computed once while its candidates stay the same."""
+    if m.plain is None or m.plain[0] is not m.found or m.plain[1] != m.state or m.plain[2] != m.text:
+        m.plain = (m.found, m.state, m.text, ranked(m.found, None, m.state, m.text))
+    return m.plain[3]
+
+
+class _Contexts(dict):
+    """`_context(firm, name, weak)` by excluded name, each built once: the whole document's context less what
+    the excluded names add. The counts are whole numbers and the points are only compared by distance, so
+    the result reads the same as `_context`'s, without a pass over every name for every name."""
+
+    def __init__(self, firm: dict[str, Entry], weak: Optional[dict[str, frozenset[str]]] = None):
+        super().__init__()
+        self.firm, self.weak = firm, weak or {}
+        self.whole = _Context()
+        for countries in self.weak.values():
+            self.whole.mentions += 1
+            self.whole.weak.update(countries)
+        for e in firm.values():
+            _add_reading(self.whole, e, 1)
+        self.points = [(key, (e.lat, e.lon)) for key, e in firm.items() if e.kind in ("city", "admin2")
+                       and e.lat is not None]
+        self.whole.points = [point for _, point in self.points]
+        self.firm_names, self.weak_names = _NameIndex(firm), _NameIndex(self.weak)
+
+    def __missing__(self, exclude: str) -> _Context:
+        # Contexts are only read, so one that excludes nothing shares the whole document's counts.
+        whole = self.whole
+        ctx = self[exclude] = _Context(countries=whole.countries, states=whole.states, weak=whole.weak,
+                                       mentions=whole.mentions, points=whole.points)
+        gone = self.firm_names.same(exclude)
+        if gone:
+            ctx.countries, ctx.states = whole.countries.copy(), whole.states.copy()
+            for key in gone:
+                _add_reading(ctx, self.firm[key], -1)
+            _drop_empty(ctx.countries)
+            _drop_empty(ctx.states)
+            ctx.points = [point for key, point in self.points if key not in gone]
+        weak_gone = self.weak_names.same(exclude)
+        if weak_gone:
+            ctx.weak = whole.weak.copy()
+            for key in weak_gone:
+                ctx.mentions -= 1
+                ctx.weak.subtract(self.weak[key])
+            _drop_empty(ctx.weak)
+        return ctx
+
+
+class _NameIndex:
+    """The names of a mapping that `_same_name` pairs with a given name, found without comparing them all."""
+
+    def __init__(self, names):
+        self.names = set(names)
+        self.longer: dict[str, list[str]] = {}  # "dublin" -> ["dublin city"]
+        for name in self.names:
+            i = name.find(" ")
+            while i >= 0:
+                self.longer.setdefault(name[:i], []).append(name)
+                i = name.find(" ", i + 1)
+
+    def same(self, other: str) -> set[str]:
+        found = set(self.longer.get(other, ()))
+        if other in self.names:
+            found.add(other)
+        i = other.find(" ")
+        while i >= 0:
+            if other[:i] in self.names:
+                found.add(other[:i])  # "dublin" for "dublin city"
+            i = other.find(" ", i + 1)
+        return found
+
+
+def _add_reading(ctx: _Context, e: Entry, n: int) -> None:
+    """What a firm reading adds to a context (as in `_context`), n times."""
+    for country in ([e.country] if e.country else _region_members(e)):
+        ctx.countries[country] += n
+    if e.kind == "admin1" and e.country == "US":
+        ctx.states[e.admin1] += 2 * n
+    elif e.admin1:
+        ctx.states[e.admin1] += n
+
+
+def _drop_empty(counts: Counter) -> None:
+    for key in [k for k, v in counts.items() if v <= 0]:
+        del counts[key]
+
+
 def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
     weak = _weak_votes(mentions)
     cells = _Cells([m for m in mentions if m.trusted or _admin_named(m)])
+    contexts = _Contexts(firm, weak)
+    picks: dict[tuple, tuple] = {}  # a name repeated with the same candidates reads the same
+    contextual_names = rules().contextual
     for m in mentions:
-        ctx = _context(firm, exclude=norm(m.text), weak=weak)
-        ctx.pairs, ctx.exclude = cells, norm(m.text)
-        m.pick = best(m.found, ctx, m.state, m.text)
-        contextual = _contextual(m.text, ctx) if m.label != "NORP" else None
+        key = norm(m.text)
+        done = picks.get((m.text, m.state))
+        if done is not None and done[0] == m.found:
+            m.pick = done[1]
+        elif not m.found:
+            m.pick = None  # nothing to rank: the context is not needed
+        else:
+            ctx = contexts[key]
+            ctx.pairs, ctx.exclude = cells, key
+            m.pick = best(m.found, ctx, m.state, m.text)
+            picks[(m.text, m.state)] = (m.found, m.pick)
+        contextual = _contextual(m.text, contexts[key]) if m.label != "NORP" and key in contextual_names else None
         if contextual is not None:
             m.pick = gazetteer.get().country(contextual.country)
 
@@ -507,12 +621,13 @@ def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
 def _vouch_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
     persons = _person_words(mentions)
     trusted_names = {norm(m.text) for m in mentions if m.trusted and m.pick is not None}
+    contexts = _Contexts(firm)
     for m in mentions:
         if not m.trusted:
-            m.trusted = m.pick is not None and _vouched(m, firm, trusted_names, persons)
+            m.trusted = m.pick is not None and _vouched(m, contexts, trusted_names, persons)
         elif m.pick is not None and m.pick.kind not in STRONG_KINDS and norm(m.text) in persons:
             m.pick = None  # "Ripley" where the article names Sheriff John Ripley
-        elif m.pick is not None and _doubtful(m, firm):
+        elif m.pick is not None and _doubtful(m, contexts):
             m.pick = None  # "Petrova": a village abroad that nothing else in the article points to
 
 
@@ -521,13 +636,15 @@ def _firm_readings(mentions: list[Mention], before: Optional[dict[str, Entry]] =
     readings that were clear `before`, when given)."""
     margin = rules().context.get("firm_margin", 3.0)
     weak = _weak_votes(mentions) if before is not None else None
+    contexts = _Contexts(before, weak) if before is not None else None
     firm = {}
     for m in mentions:
         if not m.trusted and not any(e.kind in STRONG_KINDS and e.how in ("name", "alt") for e in m.found) \
                 and not _admin_named(m):
             continue
-        ctx = _context(before, exclude=norm(m.text), weak=weak) if before is not None else None
-        top = ranked(m.found, ctx, m.state, m.text)
+        if not m.found:
+            continue  # no reading, firm or not
+        top = ranked(m.found, contexts[norm(m.text)], m.state, m.text) if contexts is not None else _plain(m)
         if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin):
             firm[norm(m.text)] = top[0][1]
     return firm
@@ -538,7 +655,7 @@ def _weak_votes(mentions: list[Mention]) -> dict[str, frozenset[str]]:
     votes = {}
     for m in mentions:
         if m.trusted or _admin_named(m):
-            top = ranked(m.found, None, m.state, m.text)[:5]
+            top = _plain(m)[:5]
             if top:
                 votes[norm(m.text)] = frozenset(e.country for _, e in top if e.country)
     return votes
@@ -593,27 +710,27 @@ def _person_words(mentions: list[Mention]) -> set[str]:
             and len(m.entity.text.split()) > 1 for w in norm(m.entity.text).split()}
 
 
-def _doubtful(m: Mention, firm: dict[str, Entry]) -> bool:
+def _doubtful(m: Mention, contexts: _Contexts) -> bool:
     e = m.pick
     if e.kind != "city" or e.population >= rules().context.get("doubt_population", 0) or m.state:
         return False
-    ctx = _context(firm, exclude=norm(m.text))
+    ctx = contexts[norm(m.text)]
     return bool(ctx.countries) and e.country not in ctx.countries
 
 
-def _vouched(m: Mention, firm: dict[str, Entry], trusted_names: set[str], persons: set[str]) -> bool:
+def _vouched(m: Mention, contexts: _Contexts, trusted_names: set[str], persons: set[str]) -> bool:
     """A name the model did not mark as a place is kept when the document vouches for that reading."""
     e, key = m.pick, norm(m.text)
     if key in persons and not (m.entity is not None and m.entity.label == "PERSON" and key in trusted_names):
         return False
     if e.kind in STRONG_KINDS and e.how in ("name", "alt", "demonym"):
         # a province abroad ("Maritime", Togo) only in a story about its country
-        return e.kind != "admin1" or e.country == "US" or e.country in _context(firm, exclude=key).countries
+        return e.kind != "admin1" or e.country == "US" or e.country in contexts[key].countries
     if e.kind in ("admin1", "admin2") and _admin_named(m):
         return True
     if key in trusted_names:
         return True
-    ctx = _context(firm, exclude=key)
+    ctx = contexts[key]
     size = max(c.population for c in m.found if c.kind == "city") if e.kind == "city" and e.how == "name" else 0
     threshold = rules().context.get("vouch_population" if m.entity is not None else "vouch_population_inside", math.inf)
     if size >= threshold and (not ctx.countries or e.country in ctx.countries):
@@ -644,7 +761,7 @@ def _register() -> None:
 @component(FACTORY)
 def places_component(doc):
     _register()
-    text = doc.text  # a Doc rebuilds its text on every access
+    text = doc_text(doc)  # a Doc rebuilds its text on every access
     if doc._.entities is None:
         doc._.entities = []
     wide = [w for e in doc._.entities if e.label in ("GPE", "LOC") for w in [widened(text, e)] if w]

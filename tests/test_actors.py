@@ -278,3 +278,16 @@ def test_a_city_that_shares_a_ships_name_is_not_the_ship(blank_nlp):
     assert _actor(doc, "Cheonan") is None
     doc = _blank_doc(blank_nlp, "Jordan scored twice.", [("Jordan", "PERSON")])
     assert _actor(doc, "Jordan").actor_id == "person:jordan"
+
+
+def test_token_windows_read_the_text_as_the_tokens_do(blank_nlp):
+    from dateline import nlp as nlp_stage
+
+    doc = nlp_stage.make_doc(blank_nlp, "The Workers' Party of Korea met in  Pyongyang.\nNews")
+    window = nlp_stage.Tokens(doc, 1, len(doc))
+    assert len(window) == len(doc) - 1 and [t.i for t in window] == list(range(1, len(doc)))
+    for i in range(len(window)):
+        for j in range(i + 1, len(window) + 1):
+            assert window.text(i, j) == actors.text_of(window[i:j])
+    lex = _lex()
+    assert lex.name_starts(doc) == [t.i for t in doc if lex.starts_name(t)]

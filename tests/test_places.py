@@ -234,3 +234,21 @@ def test_scoring_matches_spans_exactly_and_measures_distance():
     assert (result["precision"], result["recall"]) == (round(1 / 3, 4), 0.5)  # gold without coordinates left out
     assert result["acc_161"] == 1.0  # 55 km off is within 161 km
     assert result["details"]["overlap"]["recall"] == 1.0
+
+
+def test_the_name_index_pairs_names_as_same_name_does():
+    names = {"dublin", "dublin city", "dublin city council", "paris", "new york", "york", ""}
+    index = places._NameIndex(names)
+    for other in ["dublin", "dublin city", "dublin city centre", "york", "new york city", "paris", "", "x y"]:
+        assert index.same(other) == {n for n in names if places._same_name(n, other)}
+
+
+def test_contexts_read_as_the_context_built_name_by_name():
+    """_Contexts subtracts what an excluded name adds from the whole document's context."""
+    firm = {n: places.best(places.candidates(n)) for n in ("texas", "paris", "dallas", "france")}
+    weak = {n: frozenset({e.country}) for n, e in firm.items()}
+    contexts = places._Contexts(firm, weak)
+    for name in ("texas", "paris", "paris texas", "lyon"):
+        got, want = contexts[name], places._context(firm, name, weak)
+        assert (dict(got.countries), dict(got.states), dict(got.weak), got.mentions, got.points) == \
+            (dict(want.countries), dict(want.states), dict(want.weak), want.mentions, want.points)
