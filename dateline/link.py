@@ -577,19 +577,16 @@ class Linker:
         """The story of a candidate row (id, seq, size of its record): from the cache while the record is
         unchanged, else read and parsed."""
         hit = self.cache.get(row["id"])
-        if hit is not None and hit[0] == (row["seq"], row["size"]):
+        if hit is not None and hit.version == (row["seq"], row["size"]):
             self.cache.move_to_end(row["id"])
-            return hit[1]
+            return hit.story
         record = self.store.query("SELECT record FROM story_events WHERE id = ?", (row["id"],))[0]["record"]
         story = Story(row["id"], row["seq"], [Mention(**m) for m in json.loads(record)["members"]])
         self._remember(story, record)
         return story
 
     def _remember(self, story: Story, record: str) -> None:
-        self.cache[story.id] = ((story.seq, len(record)), story)
-        self.cache.move_to_end(story.id)
-        while len(self.cache) > STORY_CACHE_SIZE:
-            self.cache.popitem(last=False)
+        self.cache.put(story, (story.seq, len(record)))
 
     def add(self, m: Mention) -> Story:
         story = choose(m, self.candidates(m))
@@ -618,13 +615,41 @@ class Linker:
 
 # Stories parsed from their rows, per store, across transactions: a batch's mentions meet the same recent
 # stories again. An entry is used only while the row's record is unchanged in length (a member joining
-# always lengthens it); bounded, so memory stays flat however many articles pass.
+# always lengthens it). Bounded in stories and in their members, so memory stays flat however many articles
+# pass: the stories most often matched (undated, or with wide dates) keep gaining members as a corpus grows,
+# so a bound on the number of stories alone let the cache grow with the input (a member is about 2.7 KB).
 STORY_CACHE_SIZE = 5_000
+STORY_CACHE_MEMBERS = 10_000
 _CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _story_cache(store) -> OrderedDict:
-    return _CACHES.setdefault(store, OrderedDict())
+@dataclass
+class _Cached:
+    version: tuple  # (seq, length of the record) the story was parsed from or written as
+    story: Story
+    members: int  # its members when cached (ones joining before the row is written count from then)
+
+
+class _StoryCache(OrderedDict):
+    """Least recently used first; `members` is the sum of the entries' member counts."""
+
+    members = 0
+
+    def put(self, story: Story, version: tuple) -> None:
+        old = self.pop(story.id, None)
+        self.members -= old.members if old else 0
+        self[story.id] = _Cached(version, story, len(story.members))
+        self.members += len(story.members)
+        while self and (len(self) > STORY_CACHE_SIZE or self.members > STORY_CACHE_MEMBERS):
+            self.members -= self.popitem(last=False)[1].members
+
+    def clear(self) -> None:
+        super().clear()
+        self.members = 0
+
+
+def _story_cache(store) -> _StoryCache:
+    return _CACHES.setdefault(store, _StoryCache())
 
 
 def link_pending(store) -> int:
