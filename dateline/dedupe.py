@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
@@ -84,7 +84,8 @@ class NearDuplicates:
         self.threshold = threshold
         self.index = _StoreIndex(store, threshold) if store is not None else _MemoryIndex(threshold)
         if store is not None:
-            self.save(self.index.unsigned())
+            for page in self.index.unsigned():
+                self.save(page)
 
     def save(self, docs: Iterable[tuple[str, str]]) -> None:
         """Index (id, text) pairs and keep their signatures in the store."""
@@ -176,11 +177,18 @@ class _StoreIndex:
                                  [b for r in rows for b in self._band_rows(r["doc_id"], bytes(r["hashes"]))])
             after = rows[-1]["r"]
 
-    def unsigned(self) -> list[tuple[str, str]]:
-        """Stored documents without a signature (stored by another path, or before this stage existed)."""
-        return [(r["id"], r["text"]) for r in self.store.query(
-            "SELECT d.id, d.text FROM documents d LEFT JOIN signatures s ON s.doc_id = d.id "
-            "WHERE s.doc_id IS NULL ORDER BY d.rowid")]
+    def unsigned(self, page: int = 1000) -> Iterator[list[tuple[str, str]]]:
+        """Stored documents without a signature (stored by another path, such as `dateline load`, or before
+        this stage existed), in storage order, a page of texts at a time."""
+        after = 0
+        while True:
+            rows = self.store.query(
+                "SELECT d.rowid AS r, d.id, d.text FROM documents d LEFT JOIN signatures s ON s.doc_id = d.id "
+                "WHERE s.doc_id IS NULL AND d.rowid > ? ORDER BY d.rowid LIMIT ?", (after, page))
+            if not rows:
+                return
+            yield [(r["id"], r["text"]) for r in rows]
+            after = rows[-1]["r"]
 
     def _band_rows(self, doc_id: str, blob: bytes) -> list[tuple]:
         return [(i, blob[start * 8:end * 8], doc_id) for i, (start, end) in enumerate(self.bands)]

@@ -105,6 +105,15 @@ def test_signatures_from_before_the_bands_table_get_their_buckets_at_load(store)
     assert store.query("SELECT COUNT(*) AS n FROM signature_bands")[0]["n"] == len(dedupe._bands(dedupe.THRESHOLD))
 
 
+def test_documents_stored_without_a_signature_are_signed_at_load_in_pages(store):
+    texts = [t for _, t in near_copies()[:5]]
+    store.write_documents([Document(id=f"u{i}", text=t) for i, t in enumerate(texts)])
+    pages = list(dedupe._StoreIndex(store, dedupe.THRESHOLD).unsigned(page=2))
+    assert [[doc_id for doc_id, _ in p] for p in pages] == [["u0", "u1"], ["u2", "u3"], ["u4"]]
+    dedupe.NearDuplicates(store)
+    assert [r["doc_id"] for r in store.query("SELECT doc_id FROM signatures ORDER BY rowid")] == [f"u{i}" for i in range(5)]
+
+
 def test_link_is_recorded_and_listed(store):
     store.write_documents([Document(id="wire", text="x", outlet="Eastern Wire", title="Missile launched")])
     dedupe.record(store, "copy", dedupe.Match("wire", 0.93), source="f.jsonl:3", outlet="Capital Courier",
