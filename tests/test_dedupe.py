@@ -98,7 +98,7 @@ def test_signatures_from_before_the_bands_table_get_their_buckets_at_load(store)
     texts = dict(near_copies())
     store.write_documents([Document(id="d0", text=texts["d0"])])
     dedupe.NearDuplicates(store)  # signs the stored document
-    with store.transaction() as conn:  # as a store written before migration 0005
+    with store.transaction() as conn:  # as a store written before migration 0006
         conn.execute("DELETE FROM signature_bands")
     match = dedupe.NearDuplicates(store).check("d0-word", texts["d0-word"])
     assert match is not None and match.original_id == "d0"

@@ -399,7 +399,7 @@ def test_the_near_duplicate_index_in_postgresql_finds_what_it_finds_in_memory(st
     assert [(d, a) for d, a, _ in found] == [(d, b) for d, _, b in found] and any(a for _, a, _ in found)
     store.write_documents([make_doc()])  # g0, c0, ... were never stored: the next load forgets them
     with store.transaction() as conn:
-        conn.execute("DELETE FROM signature_bands")  # as before migration 0005: rebuilt at load
+        conn.execute("DELETE FROM signature_bands")  # as before migration 0006: rebuilt at load
     again = dedupe.NearDuplicates(store)
     assert store.query("SELECT doc_id FROM signatures") == [{"doc_id": make_doc().id}]
     assert again.check("g0", texts[0]) is None and again.check("c0", inputs[12][1]).original_id == "g0"

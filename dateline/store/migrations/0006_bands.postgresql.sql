@@ -1,4 +1,4 @@
--- PostgreSQL variant of 0005_bands.sql: BYTEA for BLOB, and no WITHOUT ROWID (a PostgreSQL table has none).
+-- PostgreSQL variant of 0006_bands.sql: BYTEA for BLOB, and no WITHOUT ROWID (a PostgreSQL table has none).
 -- The near-duplicate index in the store rather than in memory (dateline.dedupe): the LSH band buckets of each
 -- signature. An ingest kept every signature and bucket it indexed in memory, about 3 KB per article, so its
 -- memory grew with the number of articles; now it looks candidates up here.
