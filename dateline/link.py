@@ -539,6 +539,14 @@ _UPSERT = (f"INSERT INTO story_events ({', '.join(_STORY_FIELDS)}) VALUES ({', '
            f"ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in _STORY_FIELDS[1:]))
 
 
+# Stories changed in a transaction are held until written. The stories most often joined keep growing with
+# a corpus (on the generated one, about one member more per article in those a batch touches), so past this
+# many members the rows are written before the batch ends: the same rows as at its end (linking in smaller
+# batches gives the same story-events), and memory stays flat. Far above what a batch of 32 articles touches
+# at a few thousand articles, so it costs extra writes only on long runs.
+DIRTY_MEMBERS = 5_000
+
+
 class Linker:
     """Links mentions within one transaction. Story rows are written once, by `flush`, rather than after
     every mention (a story's record holds all its members, so rewriting it each time is quadratic); the
@@ -551,6 +559,7 @@ class Linker:
         self.unwritten: dict[tuple, dict[str, Optional[tuple[str, str]]]] = {}  # key -> story id -> match
         self.links: list[tuple] = []
         self.seq: Optional[int] = None
+        self.dirty_members = 0  # members of the stories in `dirty`
 
     def next_seq(self) -> int:
         if self.seq is None:  # once per transaction: nobody else writes story-events meanwhile
@@ -593,11 +602,14 @@ class Linker:
         if story is None:
             story = Story(f"s-{m.event_id}", self.next_seq())
         story.join(m)
+        self.dirty_members += 1 if story.id in self.dirty else len(story.members)
         self.dirty.setdefault(story.id, story)
         match = story.match_range()
         key_matches = self.unwritten.setdefault(story.key, {})
         key_matches[story.id] = (match[0].isoformat(), match[1].isoformat()) if match else None
         self.links.append((m.event_id, story.id, m.doc_id))
+        if self.dirty_members > DIRTY_MEMBERS:
+            self.flush()
         return story
 
     def flush(self) -> None:
@@ -611,6 +623,7 @@ class Linker:
         self.dirty.clear()
         self.unwritten.clear()
         self.links.clear()
+        self.dirty_members = 0
 
 
 # Stories parsed from their rows, per store, across transactions: a batch's mentions meet the same recent

@@ -208,8 +208,9 @@ def test_two_stores_linking_in_turn_equal_a_rebuild(tmp_path):
 
 
 def test_a_small_story_cache_links_as_a_large_one(tmp_path, monkeypatch):
-    """The cache of parsed stories is bounded in stories and in members (so memory stays flat on a long
-    ingest); evicting stories changes no link, and the bound holds."""
+    """The cache of parsed stories is bounded in stories and in members, and the stories changed in a batch
+    are written once they hold DIRTY_MEMBERS (so memory stays flat on a long ingest); neither changes a link,
+    and the cache's bound holds."""
     docs, _ = corpus()
 
     def link_in_batches(path):
@@ -221,6 +222,7 @@ def test_a_small_story_cache_links_as_a_large_one(tmp_path, monkeypatch):
 
     large = link_in_batches(str(tmp_path / "large.db"))
     monkeypatch.setattr(link, "STORY_CACHE_MEMBERS", 3)
+    monkeypatch.setattr(link, "DIRTY_MEMBERS", 2)  # and stories written every few mentions within a batch
     small = link_in_batches(str(tmp_path / "small.db"))
     cache = link._story_cache(small)
     assert cache.members <= 3 and cache.members == sum(c.members for c in cache.values())
