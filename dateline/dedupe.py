@@ -4,9 +4,11 @@ Exact copies share a content id and the store skips them. Near copies are found 
 word shingles and an LSH index (datasketch): an article whose estimated Jaccard similarity to an earlier one
 is at least `THRESHOLD` is linked to that first copy in the `duplicates` table and not extracted again.
 
-Signatures live in the `signatures` table, so the index is rebuilt from the store after a restart (the most
-recent `LOOKBACK` documents: copies are found among recent articles); stored documents that have no signature
-yet (stored since the last load, or before this stage existed) get one when the index loads.
+With a store, the index lives in it: each document's signature in the `signatures` table and its LSH band
+buckets in `signature_bands`, written when the document is checked, so an ingest keeps nothing per article in
+memory and a restart finds the same index (reaching back to the most recent `LOOKBACK` documents: copies are
+found among recent articles). Stored documents that have no signature yet (stored by another path, or
+before this stage existed) get one when the index loads.
 
     THRESHOLD = 0.8   estimated Jaccard similarity of 5-word shingles; a wire story with a new first
                       paragraph or a changed byline stays above it, two reports of the same event written
@@ -18,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 import numpy as np
 
@@ -28,7 +30,7 @@ PERMS = 128
 SEED = 1
 SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures are only comparable within one scheme
 MIN_SHINGLES = 8  # shorter texts are too small to call near copies
-LOOKBACK = 200_000  # stored documents indexed at start (the most recent): bounds memory, ~1 KB each
+LOOKBACK = 200_000  # stored documents a run's index reaches back to (the most recent at its start)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -74,60 +76,141 @@ def _blob(m) -> bytes:
 
 
 class NearDuplicates:
-    """The LSH index over every stored document plus those seen earlier in this run."""
+    """The LSH index over the stored documents plus those checked earlier in this run. With a store, the index
+    lives in it (`signatures` and their `signature_bands`) and nothing is kept in memory per document, so an
+    ingest's memory stays flat however many articles it reads; without one, it is held in memory."""
 
     def __init__(self, store=None, threshold: float = THRESHOLD):
-        from datasketch import MinHashLSH
-
-        self.store = store
         self.threshold = threshold
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=PERMS)
-        self.sigs: dict[str, object] = {}
-        self.order: dict[str, int] = {}  # insertion rank, kept rather than rebuilt on every check
+        self.index = _StoreIndex(store, threshold) if store is not None else _MemoryIndex(threshold)
         if store is not None:
-            self._load()
-
-    def _load(self) -> None:
-        rows = self.store.query("SELECT doc_id, hashes FROM (SELECT rowid AS r, doc_id, hashes FROM signatures "
-                                "WHERE perms = ? AND seed = ? ORDER BY rowid DESC LIMIT ?) ORDER BY r",
-                                (PERMS, SEED, LOOKBACK))
-        for row in rows:
-            self._insert(row["doc_id"], _from_blob(row["hashes"]))
-        missing = self.store.query("SELECT d.id, d.text FROM documents d LEFT JOIN signatures s ON s.doc_id = d.id "
-                                   "WHERE s.doc_id IS NULL ORDER BY d.rowid")
-        self.save([(r["id"], r["text"]) for r in missing])
-
-    def _insert(self, doc_id: str, sig) -> None:
-        if doc_id not in self.sigs:
-            self.order[doc_id] = len(self.sigs)
-            self.sigs[doc_id] = sig
-            self.lsh.insert(doc_id, sig)
+            for page in self.index.unsigned():
+                self.save(page)
 
     def save(self, docs: Iterable[tuple[str, str]]) -> None:
         """Index (id, text) pairs and keep their signatures in the store."""
-        rows = []
-        for doc_id, text in docs:
-            sig = signature(text)
-            self._insert(doc_id, sig)
-            rows.append((doc_id, PERMS, SEED, _blob(sig)))
-        if rows and self.store is not None:
-            with self.store.transaction() as conn:
-                conn.executemany("INSERT OR IGNORE INTO signatures VALUES (?, ?, ?, ?)", rows)
+        self.index.add_all([(doc_id, signature(text)) for doc_id, text in docs])
 
     def check(self, doc_id: str, text: str) -> Optional[Match]:
         """The earliest-indexed document this text nearly copies, or None. A text that is not a copy is
-        added to the index (in memory) so later inputs of the same run are checked against it."""
+        added to the index so later inputs of the same run are checked against it."""
         if len(shingles(text)) < MIN_SHINGLES:
             return None
         sig = signature(text)
         best = None
-        for other in sorted(self.lsh.query(sig), key=lambda k: self.order.get(k, 0)):
-            sim = float(sig.jaccard(self.sigs[other]))
+        for other, other_sig in self.index.candidates(doc_id, sig):  # earliest indexed first
+            sim = float(sig.jaccard(other_sig))
             if sim >= self.threshold and (best is None or sim > best.similarity):
                 best = Match(other, round(sim, 4))
         if best is None:
-            self._insert(doc_id, sig)
+            self.index.add_all([(doc_id, sig)])
         return best
+
+
+def _bands(threshold: float) -> list[tuple[int, int]]:
+    """The (start, end) hash ranges of the LSH bands datasketch picks for `threshold` and PERMS."""
+    from datasketch import MinHashLSH
+
+    return list(MinHashLSH(threshold=threshold, num_perm=PERMS).hashranges)
+
+
+class _MemoryIndex:
+    """datasketch's in-memory LSH, for checks without a store."""
+
+    def __init__(self, threshold: float):
+        from datasketch import MinHashLSH
+
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=PERMS)
+        self.sigs: dict[str, object] = {}
+        self.order: dict[str, int] = {}  # insertion rank, kept rather than rebuilt on every check
+
+    def add_all(self, pairs: list[tuple[str, object]]) -> None:
+        for doc_id, sig in pairs:
+            if doc_id not in self.sigs:
+                self.order[doc_id] = len(self.sigs)
+                self.sigs[doc_id] = sig
+                self.lsh.insert(doc_id, sig)
+
+    def candidates(self, doc_id: str, sig) -> list[tuple[str, object]]:
+        return [(k, self.sigs[k]) for k in sorted(self.lsh.query(sig), key=lambda k: self.order.get(k, 0))]
+
+
+class _StoreIndex:
+    """The LSH index as rows: a signature's buckets are its band slices, looked up by the primary key of
+    `signature_bands`; its rank is its `signatures.rowid`. As the index in memory did, it holds the most recent
+    LOOKBACK signatures found at load and every document signed since, including those checked by this run
+    and not stored yet."""
+
+    def __init__(self, store, threshold: float):
+        self.store = store
+        self.bands = _bands(threshold)
+        self._forget_unstored()
+        rows = store.query("SELECT MIN(r) AS lo FROM (SELECT rowid AS r FROM signatures WHERE perms = ? AND seed = ? "
+                           "ORDER BY rowid DESC LIMIT ?)", (PERMS, SEED, LOOKBACK))
+        self.first = rows[0]["lo"] or 0  # the oldest signature in the look-back
+        self._band_old_signatures()
+
+    def _forget_unstored(self) -> None:
+        """Drop the signatures of documents an earlier run checked and never stored (it was interrupted, or
+        they failed in the NLP stages): they are no originals, and one read again is signed again with its
+        place in this run. Their bucket rows stay, unreachable without the signature, and are the same rows
+        if the document is signed again. (A run still going on another connection loses its unstored ones
+        from the index too; they are signed when the index next loads.)"""
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM signatures WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = signatures.doc_id)")
+
+    def _band_old_signatures(self, page: int = 2000) -> None:
+        """Bucket rows for signatures in the look-back that have none (written before the table existed), a
+        page at a time so that a large store does not pass through memory at once."""
+        start, end = self.bands[0]
+        first_bucket = f"substr(s.hashes, {start * 8 + 1}, {(end - start) * 8})"  # literals: int4 on PostgreSQL
+        after = self.first - 1
+        while True:
+            rows = self.store.query(
+                "SELECT s.rowid AS r, s.doc_id, s.hashes FROM signatures s WHERE s.perms = ? AND s.seed = ? "
+                f"AND s.rowid > ? AND NOT EXISTS (SELECT 1 FROM signature_bands b WHERE b.band = 0 AND b.bucket = "
+                f"{first_bucket} AND b.doc_id = s.doc_id) ORDER BY s.rowid LIMIT ?", (PERMS, SEED, after, page))
+            if not rows:
+                return
+            with self.store.transaction() as conn:
+                conn.executemany("INSERT OR IGNORE INTO signature_bands VALUES (?, ?, ?)",
+                                 [b for r in rows for b in self._band_rows(r["doc_id"], bytes(r["hashes"]))])
+            after = rows[-1]["r"]
+
+    def unsigned(self, page: int = 1000) -> Iterator[list[tuple[str, str]]]:
+        """Stored documents without a signature (stored by another path, such as `dateline load`, or before
+        this stage existed), in storage order, a page of texts at a time."""
+        after = 0
+        while True:
+            rows = self.store.query(
+                "SELECT d.rowid AS r, d.id, d.text FROM documents d LEFT JOIN signatures s ON s.doc_id = d.id "
+                "WHERE s.doc_id IS NULL AND d.rowid > ? ORDER BY d.rowid LIMIT ?", (after, page))
+            if not rows:
+                return
+            yield [(r["id"], r["text"]) for r in rows]
+            after = rows[-1]["r"]
+
+    def _band_rows(self, doc_id: str, blob: bytes) -> list[tuple]:
+        return [(i, blob[start * 8:end * 8], doc_id) for i, (start, end) in enumerate(self.bands)]
+
+    def add_all(self, pairs: list[tuple[str, object]]) -> None:
+        if not pairs:
+            return
+        with self.store.transaction() as conn:
+            for doc_id, sig in pairs:
+                blob = _blob(sig)
+                conn.execute("INSERT OR IGNORE INTO signatures VALUES (?, ?, ?, ?)", (doc_id, PERMS, SEED, blob))
+                conn.executemany("INSERT OR IGNORE INTO signature_bands VALUES (?, ?, ?)", self._band_rows(doc_id, blob))
+
+    def candidates(self, doc_id: str, sig) -> list[tuple[str, object]]:
+        blob = _blob(sig)
+        buckets = " OR ".join("(band = ? AND bucket = ?)" for _ in self.bands)
+        params = [v for band, bucket, _ in self._band_rows(doc_id, blob) for v in (band, bucket)]
+        rows = self.store.query(
+            f"SELECT s.doc_id, s.hashes FROM signatures s WHERE s.doc_id IN (SELECT doc_id FROM signature_bands "
+            f"WHERE {buckets}) AND s.perms = ? AND s.seed = ? AND s.rowid >= ? AND s.doc_id <> ? ORDER BY s.rowid",
+            tuple(params) + (PERMS, SEED, self.first, doc_id))
+        return [(r["doc_id"], _from_blob(bytes(r["hashes"]))) for r in rows]
 
 
 def record(store, doc_id: str, match: Match, *, source=None, url=None, outlet=None, title=None,

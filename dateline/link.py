@@ -539,6 +539,14 @@ _UPSERT = (f"INSERT INTO story_events ({', '.join(_STORY_FIELDS)}) VALUES ({', '
            f"ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in _STORY_FIELDS[1:]))
 
 
+# Stories changed in a transaction are held until written. The stories most often joined keep growing with
+# a corpus (on the generated one, about one member more per article in those a batch touches), so past this
+# many members the rows are written before the batch ends: the same rows as at its end (linking in smaller
+# batches gives the same story-events), and memory stays flat. Far above what a batch of 32 articles touches
+# at a few thousand articles, so it costs extra writes only on long runs.
+DIRTY_MEMBERS = 5_000
+
+
 class Linker:
     """Links mentions within one transaction. Story rows are written once, by `flush`, rather than after
     every mention (a story's record holds all its members, so rewriting it each time is quadratic); the
@@ -551,6 +559,7 @@ class Linker:
         self.unwritten: dict[tuple, dict[str, Optional[tuple[str, str]]]] = {}  # key -> story id -> match
         self.links: list[tuple] = []
         self.seq: Optional[int] = None
+        self.dirty_members = 0  # members of the stories in `dirty`
 
     def next_seq(self) -> int:
         if self.seq is None:  # once per transaction: nobody else writes story-events meanwhile
@@ -577,30 +586,30 @@ class Linker:
         """The story of a candidate row (id, seq, size of its record): from the cache while the record is
         unchanged, else read and parsed."""
         hit = self.cache.get(row["id"])
-        if hit is not None and hit[0] == (row["seq"], row["size"]):
+        if hit is not None and hit.version == (row["seq"], row["size"]):
             self.cache.move_to_end(row["id"])
-            return hit[1]
+            return hit.story
         record = self.store.query("SELECT record FROM story_events WHERE id = ?", (row["id"],))[0]["record"]
         story = Story(row["id"], row["seq"], [Mention(**m) for m in json.loads(record)["members"]])
         self._remember(story, record)
         return story
 
     def _remember(self, story: Story, record: str) -> None:
-        self.cache[story.id] = ((story.seq, len(record)), story)
-        self.cache.move_to_end(story.id)
-        while len(self.cache) > STORY_CACHE_SIZE:
-            self.cache.popitem(last=False)
+        self.cache.put(story, (story.seq, len(record)))
 
     def add(self, m: Mention) -> Story:
         story = choose(m, self.candidates(m))
         if story is None:
             story = Story(f"s-{m.event_id}", self.next_seq())
         story.join(m)
+        self.dirty_members += 1 if story.id in self.dirty else len(story.members)
         self.dirty.setdefault(story.id, story)
         match = story.match_range()
         key_matches = self.unwritten.setdefault(story.key, {})
         key_matches[story.id] = (match[0].isoformat(), match[1].isoformat()) if match else None
         self.links.append((m.event_id, story.id, m.doc_id))
+        if self.dirty_members > DIRTY_MEMBERS:
+            self.flush()
         return story
 
     def flush(self) -> None:
@@ -614,17 +623,46 @@ class Linker:
         self.dirty.clear()
         self.unwritten.clear()
         self.links.clear()
+        self.dirty_members = 0
 
 
 # Stories parsed from their rows, per store, across transactions: a batch's mentions meet the same recent
 # stories again. An entry is used only while the row's record is unchanged in length (a member joining
-# always lengthens it); bounded, so memory stays flat however many articles pass.
+# always lengthens it). Bounded in stories and in their members, so memory stays flat however many articles
+# pass: the stories most often matched (undated, or with wide dates) keep gaining members as a corpus grows,
+# so a bound on the number of stories alone let the cache grow with the input (a member is about 2.7 KB).
 STORY_CACHE_SIZE = 5_000
+STORY_CACHE_MEMBERS = 10_000
 _CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _story_cache(store) -> OrderedDict:
-    return _CACHES.setdefault(store, OrderedDict())
+@dataclass
+class _Cached:
+    version: tuple  # (seq, length of the record) the story was parsed from or written as
+    story: Story
+    members: int  # its members when cached (ones joining before the row is written count from then)
+
+
+class _StoryCache(OrderedDict):
+    """Least recently used first; `members` is the sum of the entries' member counts."""
+
+    members = 0
+
+    def put(self, story: Story, version: tuple) -> None:
+        old = self.pop(story.id, None)
+        self.members -= old.members if old else 0
+        self[story.id] = _Cached(version, story, len(story.members))
+        self.members += len(story.members)
+        while self and (len(self) > STORY_CACHE_SIZE or self.members > STORY_CACHE_MEMBERS):
+            self.members -= self.popitem(last=False)[1].members
+
+    def clear(self) -> None:
+        super().clear()
+        self.members = 0
+
+
+def _story_cache(store) -> _StoryCache:
+    return _CACHES.setdefault(store, _StoryCache())
 
 
 def link_pending(store) -> int:

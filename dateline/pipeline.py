@@ -41,6 +41,11 @@ class Prepared:
     article: Article
 
 
+# At most this many stored ids are listed in a summary (`stored` counts them all): an ingest of millions of
+# articles must not hold one string per article until it ends.
+MAX_STORED_IDS = 10_000
+
+
 @dataclass
 class IngestSummary:
     read: int = 0
@@ -48,7 +53,7 @@ class IngestSummary:
     duplicates: int = 0
     near_duplicates: int = 0  # of `duplicates`: near copies linked to a first copy (dateline.dedupe)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (source, message)
-    stored_ids: list[str] = field(default_factory=list)
+    stored_ids: list[str] = field(default_factory=list)  # the first MAX_STORED_IDS stored, in order
     skipped: int = 0  # container records that hold no article (WARC requests, images, ...)
 
     def to_dict(self) -> dict:
@@ -172,7 +177,7 @@ def _flush(store, batch: list[dict], summary: IngestSummary) -> None:
 
     link.on_stored(store, new)
     summary.stored += len(new)
-    summary.stored_ids.extend(new)
+    summary.stored_ids.extend(new[:max(0, MAX_STORED_IDS - len(summary.stored_ids))])
     summary.duplicates += len(batch) - len(new)
     batch.clear()
 
@@ -191,13 +196,21 @@ def process(raws: Iterable[RawInput], store, summary: IngestSummary, *, model=No
                 reason, fix="report this article with the message; the rest of the batch was stored"), kind="stage")
 
 
+# Ids of the most recent articles passed on, to skip an exact copy that arrives before the first is stored
+# (the store answers for older ones). Far more than can be in flight (batches in the workers and the one
+# being gathered), and bounded, so the run's memory does not grow with the number of articles.
+SEEN_WINDOW = 10_000
+
+
 def _new_articles(raws: Iterable[RawInput], store, summary: IngestSummary, on_progress=None,
                   near: bool = True) -> Iterator[Prepared]:
     """Articles read and not yet stored: bad inputs rejected, exact and near duplicates linked and skipped."""
+    from collections import OrderedDict
+
     from . import dedupe
 
     near = dedupe.NearDuplicates(store) if store is not None and near else None
-    seen: set[str] = set()
+    seen: OrderedDict[str, None] = OrderedDict()
     for raw in raws:
         if raw.kind == "skipped":
             summary.skipped += 1
@@ -219,7 +232,9 @@ def _new_articles(raws: Iterable[RawInput], store, summary: IngestSummary, on_pr
             summary.duplicates += 1
             summary.near_duplicates += 1
             continue
-        seen.add(prep.id)
+        seen[prep.id] = None
+        if len(seen) > SEEN_WINDOW:
+            seen.popitem(last=False)
         yield prep
 
 
@@ -289,21 +304,38 @@ def _run_batch(chunk: list[Prepared], as_rows: bool = False) -> list[object]:
     by_id = {p.id: p for p in chunk}
     docs = ((make_doc(nlp, p.article.text, p.article.published, p.id), p.id) for p in chunk)
     done: dict[str, object] = {}
-    for doc, doc_id in nlp.pipe(docs, as_tuples=True, batch_size=len(chunk), disable=ours):
-        stage = "record"
-        try:
-            with time_limit(limit):
-                for stage in ours:
-                    doc = nlp.get_pipe(stage)(doc)
-                stage = "record"
-                record = to_document(doc, by_id[doc_id])
-                done[doc_id] = document_rows(record) if as_rows else record
-        except ArticleTimeout:
-            failures[doc_id] = f"took longer than {limit:g} s (in stage {stage})"
-        except Exception as exc:  # one article's failure must not sink the batch; the reason is kept
-            failures[doc_id] = f"stage {stage} failed: {type(exc).__name__}: {exc}"
+    # The words a batch adds to spaCy's vocabulary (strings, lexemes) are freed when the zone ends, or they
+    # would pile up for the life of the process. The Documents and rows are plain records built inside the
+    # zone, so they hold nothing of it.
+    with nlp.memory_zone():
+        for doc, doc_id in nlp.pipe(docs, as_tuples=True, batch_size=len(chunk), disable=ours):
+            stage = "record"
+            try:
+                with time_limit(limit):
+                    for stage in ours:
+                        doc = nlp.get_pipe(stage)(doc)
+                    stage = "record"
+                    record = to_document(doc, by_id[doc_id])
+                    done[doc_id] = document_rows(record) if as_rows else record
+            except ArticleTimeout:
+                failures[doc_id] = f"took longer than {limit:g} s (in stage {stage})"
+            except Exception as exc:  # one article's failure must not sink the batch; the reason is kept
+                failures[doc_id] = f"stage {stage} failed: {type(exc).__name__}: {exc}"
+    _trim_lemma_cache(nlp)
     return [done[p.id] if p.id in done else (p.raw.source, failures.get(p.id, "the NLP stages returned no result"))
             for p in chunk]
+
+
+LEMMA_CACHE = 50_000  # entries of spaCy's lemmatizer memo kept between batches
+
+
+def _trim_lemma_cache(nlp) -> None:
+    """spaCy's rule lemmatizer memoises the lemmas of every (word, tag, morphology) it meets and never drops
+    one: emptied when it grows past LEMMA_CACHE (only speed depends on it, and the common words come back
+    within a batch)."""
+    cache = getattr(nlp.get_pipe("lemmatizer"), "cache", None) if "lemmatizer" in nlp.pipe_names else None
+    if isinstance(cache, dict) and len(cache) > LEMMA_CACHE:
+        cache.clear()
 
 
 class ArticleTimeout(Exception):

@@ -53,6 +53,67 @@ def test_index_is_rebuilt_from_stored_signatures(store):
     assert match is not None and match.original_id == "wire"
 
 
+def near_copies() -> list[tuple[str, str]]:
+    """Generated articles, some copied with one word changed, a paragraph dropped or a line added (near
+    copies of one another too, so ties between originals are broken by rank)."""
+    from dateline.bench import generate
+
+    texts = [r["text"] for r in generate(30, seed=3)]
+    out = []
+    for i, text in enumerate(texts):
+        out.append((f"d{i}", text))
+        if i % 3 == 0:
+            out.append((f"d{i}-word", text.replace(" the ", " a ", 1)))
+        if i % 4 == 0:
+            out.append((f"d{i}-cut", text.rsplit("\n\n", 1)[0]))
+        if i % 5 == 0:
+            out.append((f"d{i}-line", "By Bench Wire staff.\n\n" + text))
+            out.append((f"d{i}-line2", "By Bench Wire staff.\n\n" + text))
+    return out
+
+
+def test_the_index_in_the_store_finds_what_the_index_in_memory_finds(store):
+    """The store-backed index (what an ingest uses) against datasketch's in-memory LSH, on the same inputs:
+    the same original and similarity for every check."""
+    in_memory, in_store = dedupe.NearDuplicates(), dedupe.NearDuplicates(store)
+    found = [(doc_id, in_memory.check(doc_id, text), in_store.check(doc_id, text)) for doc_id, text in near_copies()]
+    assert [(d, a) for d, a, _ in found] == [(d, b) for d, _, b in found]
+    assert sum(1 for _, a, _ in found if a) >= 10
+
+
+def test_a_restart_finds_copies_of_what_the_last_run_stored(store):
+    """Documents checked by one run and stored are found by the next; one it checked and never stored
+    (interrupted, or failed in the NLP stages) is no original for the next run, nor a copy of itself."""
+    texts = dict(near_copies())
+    first = dedupe.NearDuplicates(store)
+    assert first.check("d0", texts["d0"]) is None and first.check("d1", texts["d1"]) is None
+    store.write_documents([Document(id="d0", text=texts["d0"])])  # d1 never is
+    second = dedupe.NearDuplicates(store)
+    assert second.check("d0-word", texts["d0-word"]).original_id == "d0"
+    assert second.check("d1", texts["d1"]) is None  # not a copy of its own old signature
+    assert second.check("d1-x", texts["d1"] + " More.").original_id == "d1"  # indexed in this run again
+
+
+def test_signatures_from_before_the_bands_table_get_their_buckets_at_load(store):
+    texts = dict(near_copies())
+    store.write_documents([Document(id="d0", text=texts["d0"])])
+    dedupe.NearDuplicates(store)  # signs the stored document
+    with store.transaction() as conn:  # as a store written before migration 0006
+        conn.execute("DELETE FROM signature_bands")
+    match = dedupe.NearDuplicates(store).check("d0-word", texts["d0-word"])
+    assert match is not None and match.original_id == "d0"
+    assert store.query("SELECT COUNT(*) AS n FROM signature_bands")[0]["n"] == len(dedupe._bands(dedupe.THRESHOLD))
+
+
+def test_documents_stored_without_a_signature_are_signed_at_load_in_pages(store):
+    texts = [t for _, t in near_copies()[:5]]
+    store.write_documents([Document(id=f"u{i}", text=t) for i, t in enumerate(texts)])
+    pages = list(dedupe._StoreIndex(store, dedupe.THRESHOLD).unsigned(page=2))
+    assert [[doc_id for doc_id, _ in p] for p in pages] == [["u0", "u1"], ["u2", "u3"], ["u4"]]
+    dedupe.NearDuplicates(store)
+    assert [r["doc_id"] for r in store.query("SELECT doc_id FROM signatures ORDER BY rowid")] == [f"u{i}" for i in range(5)]
+
+
 def test_link_is_recorded_and_listed(store):
     store.write_documents([Document(id="wire", text="x", outlet="Eastern Wire", title="Missile launched")])
     dedupe.record(store, "copy", dedupe.Match("wire", 0.93), source="f.jsonl:3", outlet="Capital Courier",

@@ -207,6 +207,31 @@ def test_two_stores_linking_in_turn_equal_a_rebuild(tmp_path):
     second.close()
 
 
+def test_a_small_story_cache_links_as_a_large_one(tmp_path, monkeypatch):
+    """The cache of parsed stories is bounded in stories and in members, and the stories changed in a batch
+    are written once they hold DIRTY_MEMBERS (so memory stays flat on a long ingest); neither changes a link,
+    and the cache's bound holds."""
+    docs, _ = corpus()
+
+    def link_in_batches(path):
+        store = open_store(path)
+        for start in range(0, len(docs), 2):
+            store.write_documents(docs[start:start + 2])
+            link.on_stored(store, [d.id for d in docs[start:start + 2]])
+        return store
+
+    large = link_in_batches(str(tmp_path / "large.db"))
+    monkeypatch.setattr(link, "STORY_CACHE_MEMBERS", 3)
+    monkeypatch.setattr(link, "DIRTY_MEMBERS", 2)  # and stories written every few mentions within a batch
+    small = link_in_batches(str(tmp_path / "small.db"))
+    cache = link._story_cache(small)
+    assert cache.members <= 3 and cache.members == sum(c.members for c in cache.values())
+    assert link.snapshot(small) == link.snapshot(large)
+    assert small.query("SELECT * FROM story_events ORDER BY id") == large.query("SELECT * FROM story_events ORDER BY id")
+    large.close()
+    small.close()
+
+
 def test_deleting_a_document_drops_its_mentions(linked):
     store, _ = linked
     with store.transaction() as conn:
