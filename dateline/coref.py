@@ -183,9 +183,11 @@ def _anaphor(doc, span, lex) -> Optional[Anaphor]:
 def _read_anaphor(doc, span, lex) -> Optional[Anaphor]:
     if len(span) == 1 and span[0].lower_ in PRONOUNS:
         return Anaphor(*PRONOUNS[span[0].lower_], span[0].lower_, False)
-    first, root = span[0], span.root
+    if span[0].lower_ not in DEFINITE:  # most phrases: asked before the phrase's words are read
+        return None
+    root = span.root
     names = [t for t in span if t.pos_ == "PROPN" or t.ent_type_]
-    if first.lower_ not in DEFINITE or any(t.ent_type_ != "NORP" for t in names):
+    if any(t.ent_type_ != "NORP" for t in names):
         return None  # a name introduces; only a nationality may qualify a definite description
     if any(t.dep_ == "prep" and t.head == root for t in span):
         return None  # "the official of Room 39" introduces, it does not refer back

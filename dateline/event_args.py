@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import threading
 from contextlib import contextmanager
-from dataclasses import replace
 from functools import lru_cache
 from typing import Optional
 
@@ -576,7 +575,17 @@ def participant(doc, tok, extra_orgs: tuple = (), extra_names: tuple = ()) -> Op
     # Several triggers of a sentence often share an actor: read once, a copy for each event.
     key = ("participant", tok.i, tuple(id(e) for e in extra_orgs), tuple(extra_names))
     found = memoised(doc, key, lambda: _participant(doc, tok, extra_orgs, extra_names))
-    return replace(found, orgs=list(found.orgs))
+    return copied(found, orgs=list(found.orgs))
+
+
+def copied(record, **changes):
+    """A shallow copy of a model record with some fields changed: what `dataclasses.replace` gives for the
+    model's records (plain dataclasses, every field set by __init__, no __post_init__), without its
+    per-field checks, which cost more than the copy."""
+    out = object.__new__(type(record))
+    out.__dict__.update(record.__dict__)
+    out.__dict__.update(changes)
+    return out
 
 
 def _participant(doc, tok, extra_orgs: tuple, extra_names: tuple) -> model.Participant:
