@@ -24,14 +24,14 @@ spokesman ... issued the following press statement:") makes everything after it 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
-from .event_args import memo, memoised, words as doc_words
+from .event_args import copied, memo, memoised, words as doc_words
 from .nlp import sentence_of, sentences
 from .knowledge import merge, yaml_loader
 
@@ -791,8 +791,8 @@ def _attribution(doc, frame: Frame) -> model.Attribution:
         return to_attribution(doc, frame)
     key = ("attribution.of", frame.cue_start, frame.cue_end, frame.source_start, frame.source_end)
     found = memoised(doc, key, lambda: to_attribution(doc, frame))
-    source = replace(found.source, orgs=list(found.source.orgs)) if found.source is not None else None
-    return model.Attribution(source=source, cue=replace(found.cue) if found.cue is not None else None)
+    source = copied(found.source, orgs=list(found.source.orgs)) if found.source is not None else None
+    return model.Attribution(source=source, cue=copied(found.cue) if found.cue is not None else None)
 
 
 def announcements(doc) -> list[Frame]:

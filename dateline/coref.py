@@ -14,6 +14,7 @@ of a named person ("the leader" -> Kim Jong Un); a nationality in it must agree 
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -182,9 +183,11 @@ def _anaphor(doc, span, lex) -> Optional[Anaphor]:
 def _read_anaphor(doc, span, lex) -> Optional[Anaphor]:
     if len(span) == 1 and span[0].lower_ in PRONOUNS:
         return Anaphor(*PRONOUNS[span[0].lower_], span[0].lower_, False)
-    first, root = span[0], span.root
+    if span[0].lower_ not in DEFINITE:  # most phrases: asked before the phrase's words are read
+        return None
+    root = span.root
     names = [t for t in span if t.pos_ == "PROPN" or t.ent_type_]
-    if first.lower_ not in DEFINITE or any(t.ent_type_ != "NORP" for t in names):
+    if any(t.ent_type_ != "NORP" for t in names):
         return None  # a name introduces; only a nationality may qualify a definite description
     if any(t.dep_ == "prep" and t.head == root for t in span):
         return None  # "the official of Room 39" introduces, it does not refer back
@@ -283,14 +286,30 @@ def _empty(span) -> dict:
 
 
 def _entity_at(doc, token):
-    """The first actor entity at the token (looked up once per token while the events stage reads the doc)."""
-    table = memo(doc)
-    if table is None:
-        return _actor_entity_at(doc, token.idx)
-    key = ("coref.entity_at", token.idx)
-    if key not in table:
-        table[key] = _actor_entity_at(doc, token.idx)
-    return table[key]
+    """The first actor entity at the token."""
+    return _entity_at_index(doc, token.i)
+
+
+def _entity_at_index(doc, i: int):
+    """The first actor entity at token `i`: while the events stage reads the document, from a table of the
+    tokens that actor entities cover, made once (no Token is made for the words of a phrase)."""
+    if memo(doc) is None:
+        return _actor_entity_at(doc, doc[i].idx)
+    return memoised(doc, "coref.actor_tokens", lambda: _actor_tokens(doc)).get(i)
+
+
+def _actor_tokens(doc) -> dict:
+    """token index -> the first actor entity (in the entities' order) whose characters hold the token's
+    first character."""
+    from spacy.attrs import IDX
+
+    starts = doc.to_array(IDX).tolist() if len(doc) else []  # strictly increasing
+    out: dict = {}
+    for e in entities(doc):
+        if e.actor is not None:
+            for i in range(bisect_left(starts, e.start), bisect_left(starts, e.end)):
+                out.setdefault(i, e)
+    return out
 
 
 def _actor_entity_at(doc, idx: int):
@@ -309,10 +328,11 @@ def _head(span):
     return root
 
 
-def _org_entities(doc, tokens) -> list:
+def _org_entities(doc, indices) -> list:
+    """The organisation entities at the tokens with these indices, first seen first."""
     seen, out = set(), []
-    for tok in tokens:
-        ent = _entity_at(doc, tok)
+    for i in indices:
+        ent = _entity_at_index(doc, i)
         if ent is not None and ent.actor.kind not in NON_ORG_KINDS and ent.start not in seen:
             seen.add(ent.start)
             out.append(ent)
@@ -386,7 +406,7 @@ def _describe_phrase(doc, span, head, lex) -> dict:
         return _from_actor(out, institution_entry(lex, iso, inst).actor())
     rk = _role_kind(head, lex)
     attached = _attached_tokens(head)
-    orgs = _org_entities(doc, list(span) + attached)
+    orgs = _org_entities(doc, [*range(span.start, span.end), *(t.i for t in attached)])
     if rk is not None:
         out["kind"] = "person" if rk[1] == "person" else "group"
         out["actor_id"] = f"mention:{span.start_char}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import threading
 from contextlib import contextmanager
-from dataclasses import replace
 from functools import lru_cache
 from typing import Optional
 
@@ -116,7 +115,42 @@ def text_of(span) -> str:
     doc = span.doc
     if memo(doc) is None or not len(span):
         return span.text
-    return memoised(doc, "text", lambda: doc.text)[span.start_char:span.end_char]
+    return memoised(doc, "text", lambda: doc_text(doc))[span.start_char:span.end_char]
+
+
+# Strings by hash, shared by every Doc (a hash always names the same string): the StringStore decodes a
+# string anew on each lookup, which costs more per word than everything else the stage does with it.
+# Replaced by an empty table when it grows too large (a reader holding the old one is not disturbed).
+_NAMES: dict = {"orth": {}, "lemma": {}}
+MAX_NAMES = 200_000
+
+
+def _decoded(doc, hashes: list, kind: str) -> list:
+    """The strings of `hashes` (lower-cased for lemmas), in order."""
+    table = _NAMES[kind]
+    missing = set(hashes).difference(table)
+    if missing:
+        if len(table) + len(missing) > MAX_NAMES:
+            table = _NAMES[kind] = {}
+            missing = set(hashes)
+        strings = doc.vocab.strings
+        if kind == "lemma":
+            table.update((h, strings[h].lower()) for h in missing)
+        else:
+            table.update((h, strings[h]) for h in missing)
+    return list(map(table.__getitem__, hashes))
+
+
+def doc_text(doc) -> str:
+    """`doc.text`, joined from the token array (spaCy makes a Token object for every word to join it; a
+    Doc's text is each token's text followed by its space, if any)."""
+    from spacy.attrs import ORTH, SPACY
+
+    if not len(doc):
+        return doc.text
+    orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
+    texts = _decoded(doc, orths, "orth")
+    return "".join([text + " " if space else text for text, space in zip(texts, spaces)])
 
 
 class Words:
@@ -126,13 +160,12 @@ class Words:
     def __init__(self, doc):
         from spacy.attrs import LEMMA, LOWER
 
-        strings = doc.vocab.strings
-        lowers = doc.to_array(LOWER).tolist() if len(doc) else []
-        lemmas = doc.to_array(LEMMA).tolist() if len(doc) else []
-        names = {h: strings[h] for h in set(lowers)}
-        self.lower = [names[h] for h in lowers]
-        names = {h: strings[h].lower() for h in set(lemmas)}
-        self.lemma = [names[h] for h in lemmas]
+        if not len(doc):
+            self.lower, self.lemma = [], []
+            return
+        lowers, lemmas = doc.to_array([LOWER, LEMMA]).T.tolist()
+        self.lower = _decoded(doc, lowers, "orth")  # a lower-case form is an orth string of its own
+        self.lemma = _decoded(doc, lemmas, "lemma")
 
 
 _WORDS = threading.local()
@@ -542,7 +575,17 @@ def participant(doc, tok, extra_orgs: tuple = (), extra_names: tuple = ()) -> Op
     # Several triggers of a sentence often share an actor: read once, a copy for each event.
     key = ("participant", tok.i, tuple(id(e) for e in extra_orgs), tuple(extra_names))
     found = memoised(doc, key, lambda: _participant(doc, tok, extra_orgs, extra_names))
-    return replace(found, orgs=list(found.orgs))
+    return copied(found, orgs=list(found.orgs))
+
+
+def copied(record, **changes):
+    """A shallow copy of a model record with some fields changed: what `dataclasses.replace` gives for the
+    model's records (plain dataclasses, every field set by __init__, no __post_init__), without its
+    per-field checks, which cost more than the copy."""
+    out = object.__new__(type(record))
+    out.__dict__.update(record.__dict__)
+    out.__dict__.update(changes)
+    return out
 
 
 def _participant(doc, tok, extra_orgs: tuple, extra_names: tuple) -> model.Participant:

@@ -188,28 +188,33 @@ def lexicon() -> Lexicon:
 def near_lemmas(tok) -> set:
     """Lemmas and lower-case forms of a token's children and grandchildren (and the objects of their
     prepositions)."""
+    from .event_args import words
+
+    found = words(tok.doc)  # each word's strings from the document's lists, not from a new Token
+    lemma, lower = found.lemma, found.lower
     out = set()
     if tok.tag_ == "VBG" and tok.dep_ == "acl":  # "police firing on the mob": the noun is who fires
-        out.add(tok.head.lemma_.lower())
+        out.add(lemma[tok.head.i])
     for child in tok.children:
         # Another clause's words, the subject's and dates are not the pattern's ("... after they fired
         # rockets", "Kim, general secretary, received", "held in March").
         if child.dep_ in ("nsubj", "csubj") or child.ent_type_ in ("DATE", "TIME"):
             continue
-        if child.lower_ == "according":  # an attribution ("according to"), and its lemma is "accord"
+        i = child.i
+        if lower[i] == "according":  # an attribution ("according to"), and its lemma is "accord"
             continue
         if child.dep_ in CLAUSE_LINKS:  # the head word of a clause ("found him guilty"), not its contents
-            out.add(child.lemma_.lower())
+            out.add(lemma[i])
             continue
-        out.add(child.lemma_.lower())
-        out.add(child.lower_)
+        out.add(lemma[i])
+        out.add(lower[i])
         for grand in child.children:
             if grand.ent_type_ in ("DATE", "TIME"):
                 continue
-            out.add(grand.lemma_.lower())
-            out.add(grand.lower_)
+            out.add(lemma[grand.i])
+            out.add(lower[grand.i])
             if grand.dep_ == "prep":  # "lifted a state of emergency"
-                out.update(g.lemma_.lower() for g in grand.children if g.dep_ == "pobj")
+                out.update(lemma[g.i] for g in grand.children if g.dep_ == "pobj")
     return out
 
 
@@ -314,6 +319,8 @@ def triggers(doc, lex: Optional[Lexicon] = None) -> list[tuple]:
         if entry is not None and event_args.reports_event(tok, entry, lex):
             found.append((tok, entry))
     # A noun that only completes a verb pattern ("held talks", "imposed sanctions") is the verb's event.
+    if not any(e.pos == "noun" for _, e in found):
+        return found  # (no noun to drop: the verbs' words need not be gathered)
     used = {c.i for tok, e in found if e.pos == "verb" and e.extras
             for c in list(tok.children) + [g for ch in tok.children for g in ch.children]}
     return [(t, e) for t, e in found if not (e.pos == "noun" and t.i in used)]
