@@ -30,11 +30,10 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Optional
 
-from spacy.attrs import IDX
-
 from .model import Quantity
 from .knowledge import merge, yaml_loader
-from .nlp import component
+from .nlp import arrays, component
+from .nlp import text as text_of  # the Doc's text, kept: `doc.text` joins every token on each access
 
 DATA = Path(__file__).resolve().parent / "data" / "quantities"
 FILES = ("currencies", "numbers", "units", "nouns", "casualties", "statistics")
@@ -98,6 +97,45 @@ def singular(word: str) -> str:
     return w
 
 
+# Characters outside ASCII that an ASCII letter matches when case is ignored: dotted and dotless i, long s,
+# Kelvin sign (tests/test_quantities.py checks every code point).
+FOLDS = "\u0130\u0131\u017f\u212a"
+
+
+def starts(words, exact=(), raw=()) -> str:
+    """A case-sensitive lookahead that holds wherever a match of `words` (as re.I reads them), of `exact`
+    (as written) or of the regexes `raw` may begin, for a pattern compiled with re.I. re.I alternations are
+    slow, as the engine enters every alternative at every place it tries; put at the head of a pattern,
+    this test, a trie of the words in lower case whose branches start with a literal, rules out most word
+    starts at once, and lets pass all the places where the pattern could match: a word in any case passes,
+    as an upper-case letter or one of FOLDS where the lower-case path expects a lower-case letter ends the
+    test with success. "" (no test) when a word is not plain ASCII."""
+    if not all(w.isascii() for w in words):
+        return ""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for c in w.lower():
+            node = node.setdefault(c, {})
+        node[""] = {}
+    alts = [_trie(trie, first=True), *raw]
+    if exact:
+        alts.append(alternation(exact))
+    return f"(?=(?-i:{'|'.join(alts)}))"
+
+
+def _trie(node: dict, first: bool = False) -> str:
+    if "" in node:
+        return ""  # a word may end here
+    alts = []
+    for c, sub in node.items():
+        rest = _trie(sub)
+        cases = sorted({c, c.upper()}) if first else [c]
+        alts.extend(re.escape(x) + rest for x in cases)
+    alts.append(f"[{FOLDS}]" if first else f"[A-Z{FOLDS}]")
+    return f"(?:{'|'.join(alts)})"
+
+
 @dataclass(frozen=True)
 class Patterns:
     number: re.Pattern
@@ -135,10 +173,7 @@ def patterns() -> Patterns:
         after_code=re.compile(rf"\s?(?P<code>{alternation(cur['codes'])})\b"),
         after_measure_word=re.compile(rf"(?:\s?|-)(?P<unit>{alternation(word_units)})(?![A-Za-z])", re.I),
         after_measure_abbr=re.compile(rf"(?:\s?|-)(?P<unit>{alternation(exact_units)})(?![A-Za-z0-9])"),
-        vague_money=re.compile(
-            rf"\b(?:{alternation(nouns['vague_partitives'])})\s+of\s+"
-            r"(?:(?:the|his|her|its|their|our|this|that|these|those|all)\s+)?(?:[\w.-]+(?:'s|’s|s'|’)\s+)?"
-            rf"(?:[a-z][\w.-]*\s+){{0,2}}?(?:{alternation([*nouns['money_nouns'], *cur['words']])})s?\b", re.I),
+        vague_money=_vague_money_pattern(nouns, cur),
         casualty_before={r: re.compile(rf"\b(?:{alternation(c['before'])})\s+(?:(?:{alternation(cas['before_between'])})\s+){{0,2}}$",
                                        re.I) for r, c in cas["roles"].items() if c.get("before")},
         casualty_after={r: re.compile(rf"^(?:\s+(?:{alternation(cas['between'])}))*\s+(?:{alternation(c['after'])})\b", re.I)
@@ -151,7 +186,16 @@ def patterns() -> Patterns:
     )
 
 
-def _number_pattern(num: dict, cur: dict) -> re.Pattern:
+def _vague_money_pattern(nouns: dict, cur: dict, guard: bool = True) -> re.Pattern:
+    """ "part of the payment", "some of the bank's assets": a partitive, "of", a money noun or currency."""
+    test = starts(nouns["vague_partitives"]) if guard else ""
+    return re.compile(
+        rf"\b{test}(?:{alternation(nouns['vague_partitives'])})\s+of\s+"
+        r"(?:(?:the|his|her|its|their|our|this|that|these|those|all)\s+)?(?:[\w.-]+(?:'s|’s|s'|’)\s+)?"
+        rf"(?:[a-z][\w.-]*\s+){{0,2}}?(?:{alternation([*nouns['money_nouns'], *cur['words']])})s?\b", re.I)
+
+
+def _number_pattern(num: dict, cur: dict, guard: bool = True) -> re.Pattern:
     """[prefix] [currency symbol] (vague amount | numeral [scale] | number words), named groups for each."""
     wordnum = rf"(?:(?:{alternation(num['tens'])})(?:-(?:{alternation(num['units'])}))?|{alternation([*num['units'], *num['tens']])})"
     scale = alternation(num["scales"])
@@ -167,7 +211,10 @@ def _number_pattern(num: dict, cur: dict) -> re.Pattern:
     # a symbol after "(?<![A-Za-z])", a number after "(?<![\w.,/-])". Testing that first changes no match
     # and spares the engine the rest of the pattern inside words.
     lead = r"(?<![A-Za-z])" if all(re.match(r"\w", p) for p in num["prefixes"]) else ""
-    return re.compile(rf"{lead}{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
+    # Then it starts with a prefix, a symbol or code, a digit, "a"/"an" before white space, or a number word
+    test = starts([*num["prefixes"], *num["vague"], *num["units"], *num["tens"], "half"],
+                  exact=[*cur["symbols"], *cur["codes"]], raw=[r"\d", r"[aA][nN]?\s"]) if guard else ""
+    return re.compile(rf"{lead}{test}{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
 
 
 def _key(phrase: str) -> str:
@@ -202,6 +249,58 @@ def find_numbers(text: str, start: int = 0, end: Optional[int] = None) -> list[N
         if number is not None:
             out.append(number)
     return out
+
+
+@dataclass
+class Numbers:
+    """Every match of the number pattern over a Doc's whole text, in order: its span, and its NumberMatch
+    (None where `_number` reads no value)."""
+
+    patterns: Patterns
+    starts: list
+    ends: list
+    found: list
+
+
+def numbers(doc) -> Numbers:
+    """The number phrases of the doc's whole text, read once per Doc (this stage reads them, and the
+    statistics stage again sentence by sentence); read afresh when the lexicons have changed."""
+    p = patterns()
+    cached = doc.user_data.get("dateline.numbers")
+    if cached is None or cached.patterns is not p:
+        matches = list(p.number.finditer(text_of(doc)))
+        cached = Numbers(p, [m.start() for m in matches], [m.end() for m in matches], [_number(m) for m in matches])
+        doc.user_data["dateline.numbers"] = cached
+    return cached
+
+
+def numbers_in(doc, start: int, end: int) -> list[NumberMatch]:
+    r"""`find_numbers(text, start, end)` of the doc's text, taken from `numbers(doc)` where that is the same.
+
+    It is the same when no match over the whole text straddles `start` or `end`, and `end` is the end of
+    the text or stands before a character that is not a word character. finditer(text, start, end) tries
+    the pattern at each place from `start` on, as the whole-text scan does once its last match before
+    `start` has ended (at or before `start`: none straddles it), and the pattern looks behind (lookbehinds,
+    \b) at the real text before `start` either way. An attempt at a place before `end` reads the same
+    characters in both scans until it reaches `end`; there the short scan sees the end of the text and the
+    whole scan the character at `end`. That character, not a word character, makes every lookahead and \b
+    of the pattern at `end` come out as at the end of the text ((?![A-Za-z]), (?!\d), \b; the positive
+    lookahead "(?=\s+scale)" after "a" is followed by the same "\s+scale" in `more`, so it holds only where
+    the match goes on past `end`; the `starts` test at the head of the pattern changes no match, with or
+    without the text after `end`, so the pattern reads as without it). Any other difference is a path that
+    consumes the character at `end`: it fails in the short scan, and in the whole scan it fails too, or it
+    succeeds and the match straddles `end`. So at every place both scans find the same match, or none."""
+    found = numbers(doc)
+    text = text_of(doc)
+    i = bisect_right(found.ends, start)  # the first match that ends after start
+    j = bisect_left(found.starts, end, i)  # and the first that starts at or after end
+    if (i < len(found.starts) and found.starts[i] < start) or (j > i and found.ends[j - 1] > end) \
+            or (end < len(text) and _WORD.match(text, end)):
+        return find_numbers(text, start, end)
+    return [n for n in found.found[i:j] if n is not None]
+
+
+_WORD = re.compile(r"\w")
 
 
 def _number(m: re.Match) -> Optional[NumberMatch]:
@@ -306,20 +405,12 @@ def _plain(value: Decimal):
 # ---------------------------------------------------------------- quantities
 
 
-def text_of(doc) -> str:
-    """`doc.text`, built once per Doc: spaCy joins every token on each access, which dominates this stage."""
-    key = ("dateline", "text")
-    if key not in doc.user_data:
-        doc.user_data[key] = doc.text
-    return doc.user_data[key]
-
-
 def read(doc) -> list[Quantity]:
     """All quantities in the doc, sorted by offset."""
     text = text_of(doc)
-    starts = doc.to_array(IDX).tolist()  # token offsets without making a Token object for each
+    starts = arrays(doc, ("IDX",))[0]  # token offsets without making a Token object for each
     times = TimeSpans((doc._.times or []) if doc.has_extension("times") else [])
-    found = [q for n in find_numbers(text) if (q := _classify(doc, starts, n, times)) is not None]
+    found = [q for n in numbers(doc).found if n is not None and (q := _classify(doc, text, starts, n, times)) is not None]
     for m in patterns().vague_money.finditer(text):
         if not any(q.start < m.end() and m.start() < q.end for q in found):
             found.append(Quantity(text=m.group(0), start=m.start(), end=m.end(), role="money"))
@@ -341,13 +432,15 @@ class TimeSpans:
         return i > 0 and self.reach[i - 1] >= end
 
 
-def _classify(doc, starts: list, n: NumberMatch, times: TimeSpans) -> Optional[Quantity]:
+def _classify(doc, text: str, starts: list, n: NumberMatch, times: TimeSpans) -> Optional[Quantity]:
     """The quantity a number phrase heads: money, percent, measure or a count, or None."""
-    text = text_of(doc)
-    if n.vague and lexicon()["numbers"]["vague"][_first_word(n)]["of"] and not re.match(r"\s+of\s", text[n.end:]):
+    if n.vague and lexicon()["numbers"]["vague"][_first_word(n)]["of"] and not _OF.match(text, n.end):
         return None
     return (_money(text, n) or _percent(text, n) or _measure(text, n)
-            or (None if _not_a_count(text, n, times) else _count(doc, starts, n)))
+            or (None if _not_a_count(text, n, times) else _count(doc, text, starts, n)))
+
+
+_OF = re.compile(r"\s+of\s")
 
 
 def _first_word(n: NumberMatch) -> str:
@@ -375,7 +468,7 @@ def _money(text: str, n: NumberMatch) -> Optional[Quantity]:
 
 def _pound_weight(text: str, m: re.Match) -> bool:
     """"500 pounds of explosives" is a weight, not money."""
-    return m.group("cur").lower() == "pound" and bool(re.match(r"\s+of\b", text[m.end():]))
+    return m.group("cur").lower() == "pound" and bool(re.compile(r"\s+of\b").match(text, m.end()))
 
 
 def _currency_code(word: str, modifier: Optional[str]) -> str:
@@ -399,8 +492,8 @@ def _percent(text: str, n: NumberMatch) -> Optional[Quantity]:
 def _measure(text: str, n: NumberMatch) -> Optional[Quantity]:
     p = patterns()
     at = n.end
-    if n.vague and (of := re.match(r"\s+of(?=\s)", text[n.end:])):
-        at += of.end()  # "tens of thousands of cubic meters"
+    if n.vague and (of := re.compile(r"\s+of(?=\s)").match(text, n.end)):
+        at = of.end()  # "tens of thousands of cubic meters"
     m = p.after_measure_abbr.match(text, at) or p.after_measure_word.match(text, at)
     if not m:
         return None
@@ -435,13 +528,12 @@ def _name_part(text: str, start: int) -> bool:
     return not opens_sentence
 
 
-def _count(doc, starts: list, n: NumberMatch) -> Optional[Quantity]:
+def _count(doc, text: str, starts: list, n: NumberMatch) -> Optional[Quantity]:
     """A count of people or things ("15 agents"), with its casualty role when a cue says so."""
-    text = text_of(doc)
     if re.match(r"-[A-Za-z]", text[n.end:n.end + 2]) or _referential(text, n):
         return None  # "a three-dimensional way", "a two-day visit", "the two countries"
-    of = re.match(r"\s+of\s", text[n.end:]) if n.vague else None
-    head = _counted_noun(doc, starts, n.end + (of.end() if of else 0))
+    of = _OF.match(text, n.end) if n.vague else None
+    head = _counted_noun(doc, starts, of.end() if of else n.end)
     if head is None:  # a bare number counts only as casualties: "killed 46", "12 were injured"
         role = None if _year_like(n) or n.value == 1 else _casualty(text, n.start, n.end)
         return _quantity(text, n, n.end, "people", role) if role else None
@@ -526,13 +618,14 @@ def _is_modifier(tok, has_pos: bool) -> bool:
     return True
 
 
-def bare_numbers(doc, start: int, end: int, times: Optional[TimeSpans] = None) -> list[NumberMatch]:
+def bare_numbers(doc, start: int, end: int, times: Optional[TimeSpans] = None,
+                 numbers: Optional[list] = None) -> list[NumberMatch]:
     """Numbers in doc.text[start:end] that are neither years, nor name parts, nor inside a time expression:
     the values of a reported series ("from eight in 2013 to 18 in 2014"). `times`: the doc's `TimeSpans`,
-    when a caller asks for many sentences of one doc."""
+    when a caller asks for many sentences of one doc; `numbers`: `numbers_in(doc, start, end)`, when read."""
     times = TimeSpans(doc._.times or []) if times is None else times
     text = text_of(doc)
-    return [n for n in find_numbers(text, start, end)
+    return [n for n in (numbers_in(doc, start, end) if numbers is None else numbers)
             if not n.vague and not _year_like(n) and not _not_a_count(text, n, times)]
 
 

@@ -17,6 +17,7 @@ reporting frames when there is a parse, else from "X says" / "according to X" pa
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Optional
 
@@ -69,17 +70,46 @@ def sentences(doc) -> list[tuple[int, int]]:
 def values_in(doc, start: int, end: int, times=None) -> list[tuple[int, int, float, Optional[str], int]]:
     """(start, end, value, unit, number end) of the quantities and bare numbers of a sentence, in text order
     (`times`: the doc's `quantities.TimeSpans`, read once for all its sentences)."""
+    return _values(doc, quantities.quantities_in(doc, start, end), quantities.bare_numbers(doc, start, end, times))
+
+
+def _values(doc, quants: list, bare: list) -> list:
+    """`values_in` from a sentence's quantities and bare numbers."""
     found = []
-    for q in quantities.quantities_in(doc, start, end):
+    for q in quants:
         if q.value is None:
             continue
-        numbers = quantities.find_numbers(text_of(doc), q.start, q.end)
+        numbers = quantities.numbers_in(doc, q.start, q.end)
         if numbers:
             found.append((q.start, q.end, q.value, q.unit, numbers[0].end))
-    for n in quantities.bare_numbers(doc, start, end, times):
+    for n in bare:
         if not any(s < n.end and n.start < e for s, e, *_ in found):
             found.append((n.start, n.end, n.value, n.currency, n.end))
     return sorted(found)
+
+
+class _Values:
+    """`values_in` for each sentence of a doc in turn, from the doc's quantities and numbers read once."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.times = quantities.TimeSpans(doc._.times or [])
+        self.quants = doc._.quantities or []
+        self.starts = [q.start for q in self.quants]
+        if self.starts != sorted(self.starts):  # not as the quantities stage leaves them
+            self.starts = None
+
+    def between(self, start: int, end: int) -> list:
+        """`values_in(doc, start, end)`, or [] where it would hold fewer than two values (no series)."""
+        if self.starts is None:
+            quants = quantities.quantities_in(self.doc, start, end)
+        else:  # a quantity inside [start, end) starts there
+            i, j = bisect_left(self.starts, start), bisect_left(self.starts, end)
+            quants = [q for q in self.quants[i:j] if q.end <= end]
+        numbers = quantities.numbers_in(self.doc, start, end)
+        if len(quants) + len(numbers) < 2:  # each value is one of these
+            return []
+        return _values(self.doc, quants, quantities.bare_numbers(self.doc, start, end, self.times, numbers))
 
 
 def points(doc, start: int, end: int, values: Optional[list] = None) -> list[Point]:
@@ -209,10 +239,10 @@ def _joined(text: str, pts: list[Point]) -> bool:
 
 def read(doc) -> list[model.Statistic]:
     out = []
-    times = None
-    for start, end in sentences(doc):
-        times = quantities.TimeSpans(doc._.times or []) if times is None else times
-        stat = statistic(doc, start, end, times)
+    spans = sentences(doc)
+    values = _Values(doc) if spans else None
+    for start, end in spans:
+        stat = _statistic(doc, start, end, values.between(start, end))
         if stat is not None:
             out.append(stat)
     return out
@@ -220,8 +250,11 @@ def read(doc) -> list[model.Statistic]:
 
 def statistic(doc, start: int, end: int, times=None) -> Optional[model.Statistic]:
     """The series the sentence doc.text[start:end] reports, or None (`times`: as for `values_in`)."""
+    return _statistic(doc, start, end, values_in(doc, start, end, times))
+
+
+def _statistic(doc, start: int, end: int, values: list) -> Optional[model.Statistic]:
     text = text_of(doc)
-    values = values_in(doc, start, end, times)
     if len(values) < 2:  # most sentences: a series needs two points, each a value
         return None
     pts = points(doc, start, end, values)
