@@ -124,27 +124,69 @@ def starts(words, exact=(), raw=()) -> str:
     return f"(?=(?-i:{'|'.join(alts)}))"
 
 
-def _trie(node: dict, first: bool = False) -> str:
+def places(words, exact=(), raw=()) -> Optional[re.Pattern]:
+    """A case-sensitive pattern to run over the lower-cased text that finds, one character before it,
+    every place after a non-letter where `words` (as re.I reads them), `exact` or the lower-case regexes
+    `raw` may begin: see `scan`. None when a word is not plain ASCII."""
+    if not all(w.isascii() for w in words):
+        return None
+    trie: dict = {}
+    for w in [*words, *exact]:
+        node = trie
+        for c in w.lower():
+            node = node.setdefault(c, {})
+        node[""] = {}
+    return re.compile(rf"[^a-z](?=(?:{'|'.join([*raw, _trie(trie, lower=True)])}))")
+
+
+def scan(pattern: re.Pattern, where: Optional[re.Pattern], text: str) -> list[re.Match]:
+    """`pattern.finditer(text)` for a pattern whose matches all start at 0 or after a character that is not
+    an ASCII letter, trying it only at 0 and where `where` (from `places`) finds a place in text.lower().
+    sre runs a case-sensitive pattern that starts with a character set far faster than an re.I pattern at
+    every character. It tries the places in order, from the end of the last match on, as finditer does,
+    and any place `where` skips holds no match: there a word of the pattern, in any case, is the same word
+    in lower case, and the character before is a non-letter in lower case too. That holds for every
+    character but FOLDS (which lower-case to other letters, or to two characters), so a text with one of
+    them is scanned by finditer."""
+    if where is None or (not text.isascii() and any(c in text for c in FOLDS)):
+        return list(pattern.finditer(text))
+    low, out, match, search = text.lower(), [], pattern.match, where.search
+    m = match(text, 0)
+    if m:
+        out.append(m)
+    at = m.end() - 1 if m else 0
+    while (c := search(low, at)) is not None:
+        m = match(text, c.end())
+        if m:
+            out.append(m)
+        at = m.end() - 1 if m else c.end()
+    return out
+
+
+def _trie(node: dict, first: bool = False, lower: bool = False) -> str:
     if "" in node:
         return ""  # a word may end here
     alts = []
     for c, sub in node.items():
-        rest = _trie(sub)
-        cases = sorted({c, c.upper()}) if first else [c]
+        rest = _trie(sub, lower=lower)
+        cases = sorted({c, c.upper()}) if first and not lower else [c]
         alts.extend(re.escape(x) + rest for x in cases)
-    alts.append(f"[{FOLDS}]" if first else f"[A-Z{FOLDS}]")
+    if not lower:
+        alts.append(f"[{FOLDS}]" if first else f"[A-Z{FOLDS}]")
     return f"(?:{'|'.join(alts)})"
 
 
 @dataclass(frozen=True)
 class Patterns:
     number: re.Pattern
+    number_places: Optional[re.Pattern]  # `places` for `scan`
     after_percent: re.Pattern
     after_currency: re.Pattern
     after_code: re.Pattern
     after_measure_word: re.Pattern
     after_measure_abbr: re.Pattern
     vague_money: re.Pattern
+    vague_money_places: Optional[re.Pattern]
     casualty_before: dict
     casualty_after: dict
     casualty_nouns: dict
@@ -167,6 +209,7 @@ def patterns() -> Patterns:
     word_units = [u for u in units["measures"] if u == u.lower()]
     return Patterns(
         number=_number_pattern(lex["numbers"], cur),
+        number_places=_number_places(lex["numbers"], cur),
         after_percent=re.compile(rf"(?:\s?%|\s+(?:{alternation(p for p in units['percent'] if p != '%')})\b)", re.I),
         after_currency=re.compile(rf"(?P<of>\s+of)?\s+(?:(?P<mod>{alternation(mods)})\s+)?"
                                   rf"(?P<cur>{alternation(cur['words'])})(?:s|es)?\b", re.I),
@@ -174,6 +217,8 @@ def patterns() -> Patterns:
         after_measure_word=re.compile(rf"(?:\s?|-)(?P<unit>{alternation(word_units)})(?![A-Za-z])", re.I),
         after_measure_abbr=re.compile(rf"(?:\s?|-)(?P<unit>{alternation(exact_units)})(?![A-Za-z0-9])"),
         vague_money=_vague_money_pattern(nouns, cur),
+        # a partitive starts after \b, and so after a non-letter, as `scan` needs
+        vague_money_places=places(nouns["vague_partitives"]) if all(re.match(r"[A-Za-z]", w) for w in nouns["vague_partitives"]) else None,
         casualty_before={r: re.compile(rf"\b(?:{alternation(c['before'])})\s+(?:(?:{alternation(cas['before_between'])})\s+){{0,2}}$",
                                        re.I) for r, c in cas["roles"].items() if c.get("before")},
         casualty_after={r: re.compile(rf"^(?:\s+(?:{alternation(cas['between'])}))*\s+(?:{alternation(c['after'])})\b", re.I)
@@ -212,9 +257,19 @@ def _number_pattern(num: dict, cur: dict, guard: bool = True) -> re.Pattern:
     # and spares the engine the rest of the pattern inside words.
     lead = r"(?<![A-Za-z])" if all(re.match(r"\w", p) for p in num["prefixes"]) else ""
     # Then it starts with a prefix, a symbol or code, a digit, "a"/"an" before white space, or a number word
-    test = starts([*num["prefixes"], *num["vague"], *num["units"], *num["tens"], "half"],
-                  exact=[*cur["symbols"], *cur["codes"]], raw=[r"\d", r"[aA][nN]?\s"]) if guard else ""
+    test = starts(_starting_words(num), exact=[*cur["symbols"], *cur["codes"]], raw=[r"\d", r"[aA][nN]?\s"]) if guard else ""
     return re.compile(rf"{lead}{test}{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
+
+
+def _starting_words(num: dict) -> list:
+    return [*num["prefixes"], *num["vague"], *num["units"], *num["tens"], "half"]
+
+
+def _number_places(num: dict, cur: dict) -> Optional[re.Pattern]:
+    """`places` for the number pattern, when each of its matches starts after a non-letter (its lead)."""
+    if not all(re.match(r"\w", p) for p in num["prefixes"]):
+        return None
+    return places(_starting_words(num), exact=[*cur["symbols"], *cur["codes"]], raw=[r"\d", r"an?\s"])
 
 
 def _key(phrase: str) -> str:
@@ -239,6 +294,8 @@ class NumberMatch:
     money_only: bool = False  # its scale ("5m") is only a scale in money
     text: str = ""
     words: str = ""  # the number itself, without prefix or symbol ("46", "tens of thousands")
+    # `_no_count`, once read: both stages ask it of the same number
+    no_count: Optional[bool] = field(default=None, compare=False, repr=False)
 
 
 def find_numbers(text: str, start: int = 0, end: Optional[int] = None) -> list[NumberMatch]:
@@ -268,7 +325,7 @@ def numbers(doc) -> Numbers:
     p = patterns()
     cached = doc.user_data.get("dateline.numbers")
     if cached is None or cached.patterns is not p:
-        matches = list(p.number.finditer(text_of(doc)))
+        matches = scan(p.number, p.number_places, text_of(doc))
         cached = Numbers(p, [m.start() for m in matches], [m.end() for m in matches], [_number(m) for m in matches])
         doc.user_data["dateline.numbers"] = cached
     return cached
@@ -411,7 +468,8 @@ def read(doc) -> list[Quantity]:
     starts = arrays(doc, ("IDX",))[0]  # token offsets without making a Token object for each
     times = TimeSpans((doc._.times or []) if doc.has_extension("times") else [])
     found = [q for n in numbers(doc).found if n is not None and (q := _classify(doc, text, starts, n, times)) is not None]
-    for m in patterns().vague_money.finditer(text):
+    p = patterns()
+    for m in scan(p.vague_money, p.vague_money_places, text):
         if not any(q.start < m.end() and m.start() < q.end for q in found):
             found.append(Quantity(text=m.group(0), start=m.start(), end=m.end(), role="money"))
     found.sort(key=lambda q: (q.start, q.end))
@@ -505,12 +563,21 @@ def _measure(text: str, n: NumberMatch) -> Optional[Quantity]:
 def _not_a_count(text: str, n: NumberMatch, times: TimeSpans) -> bool:
     """A number that only money or a unit could make a quantity: a glued suffix ("1980s", "3rd"), a clock
     time, a name part ("Room 39", "Oct. 8", "Malligyong-1"), a number inside a time expression."""
-    after = text[n.end:n.end + 2]
-    if n.money_only or re.match(r"[A-Za-z]|[:/]\d", after) or re.search(r"\d[ -]?$|[+#]$", text[max(0, n.start - 2):n.start]):
-        return True  # glued, a clock time, or one group of a phone or code number ("171 542 8982")
     if times.cover(n.start, n.end):
         return True
+    if n.no_count is None:  # the text around the number: read once for the number (its text is the doc's)
+        n.no_count = _no_count(text, n)
+    return n.no_count
+
+
+def _no_count(text: str, n: NumberMatch) -> bool:
+    if n.money_only or _GLUED_AFTER.match(text, n.end, n.end + 2) or _GLUED_BEFORE.search(text[max(0, n.start - 2):n.start]):
+        return True  # glued, a clock time, or one group of a phone or code number ("171 542 8982")
     return n.currency is None and _name_part(text, n.start)
+
+
+_GLUED_AFTER = re.compile(r"[A-Za-z]|[:/]\d")
+_GLUED_BEFORE = re.compile(r"\d[ -]?$|[+#]$")
 
 
 # The leftmost match never starts just after a non-space (the \S* before it could take that character
@@ -530,7 +597,7 @@ def _name_part(text: str, start: int) -> bool:
 
 def _count(doc, text: str, starts: list, n: NumberMatch) -> Optional[Quantity]:
     """A count of people or things ("15 agents"), with its casualty role when a cue says so."""
-    if re.match(r"-[A-Za-z]", text[n.end:n.end + 2]) or _referential(text, n):
+    if _HYPHEN_WORD.match(text, n.end, n.end + 2) or _referential(text, n):
         return None  # "a three-dimensional way", "a two-day visit", "the two countries"
     of = _OF.match(text, n.end) if n.vague else None
     head = _counted_noun(doc, starts, of.end() if of else n.end)
@@ -538,6 +605,9 @@ def _count(doc, text: str, starts: list, n: NumberMatch) -> Optional[Quantity]:
         role = None if _year_like(n) or n.value == 1 else _casualty(text, n.start, n.end)
         return _quantity(text, n, n.end, "people", role) if role else None
     return _counted(text, n, *head) if head else None
+
+
+_HYPHEN_WORD = re.compile(r"-[A-Za-z]")
 
 
 def _counted(text: str, n: NumberMatch, end: int, noun: str) -> Optional[Quantity]:
@@ -556,11 +626,17 @@ def _counted(text: str, n: NumberMatch, end: int, noun: str) -> Optional[Quantit
 
 def _referential(text: str, n: NumberMatch) -> bool:
     """ "the two countries", "the three sides": a small number after "the" names known things, not a count."""
-    return not n.vague and n.value <= 3 and bool(re.search(r"\bthe\s+$", text[max(0, n.start - 5):n.start], re.I))
+    return not n.vague and n.value <= 3 and bool(_THE.search(text[max(0, n.start - 5):n.start]))
+
+
+_THE = re.compile(r"\bthe\s+$", re.I)
 
 
 def _year_like(n: NumberMatch) -> bool:
-    return bool(re.fullmatch(r"1\d{3}|20\d{2}|21\d{2}", n.words)) and n.currency is None
+    return bool(_YEAR.fullmatch(n.words)) and n.currency is None
+
+
+_YEAR = re.compile(r"1\d{3}|20\d{2}|21\d{2}")
 
 
 def _casualty(text: str, start: int, end: int) -> Optional[str]:
@@ -582,7 +658,8 @@ def _counted_noun(doc, starts: list, char: int):
     has_pos = doc.has_annotation("POS")
     head, prev = None, ""
     i = bisect_left(starts, char)
-    for tok in doc[i:i + 6]:
+    for j in range(i, min(i + 6, len(doc))):  # not doc[i:i + 6]: a Span on every call
+        tok = doc[j]
         low = tok.lower_
         if tok.text == "-" and not tok.whitespace_ and head is None:
             continue

@@ -340,3 +340,45 @@ def test_numbers_in_each_sentence_as_found_there(blank_nlp):
         doc = nlp_stage.make_doc(blank_nlp, text)
         for start, end in statistics.sentences(doc) + [(0, len(text))]:
             assert quantities.numbers_in(doc, start, end) == quantities.find_numbers(text, start, end)
+
+
+def test_folds_are_all_the_characters_lower_case_moves_off_ascii_letters():
+    """What `scan` assumes of str.lower(): one character for one, and an ASCII letter for an ASCII letter."""
+    import string
+
+    for c in map(chr, range(0x110000)):
+        if c in quantities.FOLDS:
+            continue
+        low = c.lower()
+        assert len(low) == 1, c
+        assert (low in string.ascii_lowercase) == (c in string.ascii_letters), c
+        assert low == c or not (c.isdecimal() or c.isspace()), c  # what \d and \s match stays as it is
+
+
+def _scanned(pattern, where, text):
+    return ([(m.span(), m.groupdict()) for m in quantities.scan(pattern, where, text)],
+            [(m.span(), m.groupdict()) for m in pattern.finditer(text)])
+
+
+def test_scan_finds_what_finditer_finds():
+    p = quantities.patterns()
+    assert p.number_places is not None and p.vague_money_places is not None
+    for text in SAMPLES + CASES + [t.replace("ſ", "s").replace("ı", "i").replace("İ", "I") for t in CASES]:
+        a, b = _scanned(p.number, p.number_places, text)
+        assert a == b and a
+        a, b = _scanned(p.vague_money, p.vague_money_places, text)
+        assert a == b
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["at least", "more than", "over", "tens", "several", "twenty", "five",
+                                           "half", "a", "An", "an estimated", "million", "of", "dollars", "US$",
+                                           "USD", "usd", "5", "1,000", "some", "part", "the", "payment", "won",
+                                           "€3", "x", "-", ".", "’s", "9a", "Kelvin", "(", "_"]),
+                          st.integers(0, 2**16 - 1), st.sampled_from([" ", "", "  ", "\n", "-", ", "])),
+                max_size=12))
+def test_scan_finds_what_finditer_finds_in_any_case(words):
+    p = quantities.patterns()
+    text = "".join(_cased(w, mask) + sep for w, mask, sep in words)
+    assert _scanned(p.number, p.number_places, text)[0] == _scanned(p.number, p.number_places, text)[1]
+    assert _scanned(p.vague_money, p.vague_money_places, text)[0] == _scanned(p.vague_money, p.vague_money_places, text)[1]
