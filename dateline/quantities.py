@@ -585,8 +585,18 @@ _GLUED_BEFORE = re.compile(r"\d[ -]?$|[+#]$")
 _NAME_BEFORE = re.compile(r"(?<!\S)(\S*)(\s*)([A-Za-z][\w.'’-]*)[ \t]+$")
 
 
+# A match holds at most two runs of non-space characters: \S* (a run's start, after white space) and the
+# word ([A-Za-z][\w.'’-]*, no space), which ends the last run before the spaces at the end (then $). So it
+# starts at or after the start of the last run but one, where the search begins: _TWO_RUNS, over the text
+# reversed, reaches there (white space, the last run, white space, the run before). Each try the search
+# skips could only match with a third run; each it makes reads the same characters as before (the one
+# before its start is white space, or none).
+_TWO_RUNS = re.compile(r"\s*\S*\s*\S*")
+
+
 def _name_part(text: str, start: int) -> bool:
-    m = _NAME_BEFORE.search(text[max(0, start - 60):start])
+    piece = text[max(0, start - 60):start]
+    m = _NAME_BEFORE.search(piece, len(piece) - _TWO_RUNS.match(piece[::-1]).end())
     if m and m.group(3).lower() in patterns().name_words:
         return True
     if not m or not m.group(3)[0].isupper():

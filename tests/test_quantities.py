@@ -232,11 +232,21 @@ def test_name_part_pattern_matches_like_the_unanchored_one():
     import re
 
     plain = re.compile(r"(\S*)(\s*)([A-Za-z][\w.'’-]*)[ \t]+$")
-    for text in SAMPLES:
-        for start in range(len(text)):
+    for text in SAMPLES + CASES + ["Room  \n39 \n", " Oct. \t8", "\n\n(Room 39", "a b c d e \t\n", "  ", "x\n "]:
+        for start in range(len(text) + 1):
             piece = text[max(0, start - 60):start]
             a, b = plain.search(piece), quantities._NAME_BEFORE.search(piece)
             assert (a and a.groups()) == (b and b.groups()), piece
+            c = quantities._NAME_BEFORE.search(piece, len(piece) - quantities._TWO_RUNS.match(piece[::-1]).end())
+            assert (a and a.groups()) == (c and c.groups()), piece
+
+
+@hsettings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aZ9 .(\t\n’-_\u00a0", max_size=70))
+def test_name_part_search_from_the_last_two_runs_as_from_the_start(piece):
+    a = quantities._NAME_BEFORE.search(piece)
+    b = quantities._NAME_BEFORE.search(piece, len(piece) - quantities._TWO_RUNS.match(piece[::-1]).end())
+    assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups()))
 
 
 # ---------------------------------------------------------------- on the real model
