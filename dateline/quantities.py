@@ -219,7 +219,7 @@ def patterns() -> Patterns:
         vague_money=_vague_money_pattern(nouns, cur),
         # a partitive starts after \b, and so after a non-letter, as `scan` needs
         vague_money_places=places(nouns["vague_partitives"]) if all(re.match(r"[A-Za-z]", w) for w in nouns["vague_partitives"]) else None,
-        casualty_before={r: re.compile(rf"\b(?:{alternation(c['before'])})\s+(?:(?:{alternation(cas['before_between'])})\s+){{0,2}}$",
+        casualty_before={r: re.compile(rf"\b{starts(c['before'])}(?:{alternation(c['before'])})\s+(?:(?:{alternation(cas['before_between'])})\s+){{0,2}}$",
                                        re.I) for r, c in cas["roles"].items() if c.get("before")},
         casualty_after={r: re.compile(rf"^(?:\s+(?:{alternation(cas['between'])}))*\s+(?:{alternation(c['after'])})\b", re.I)
                         for r, c in cas["roles"].items() if c.get("after")},
@@ -269,9 +269,13 @@ def _number_places(num: dict, cur: dict) -> Optional[re.Pattern]:
     """`places` for the number pattern, when each of its matches starts after a non-letter (its lead)."""
     if not all(re.match(r"\w", p) for p in num["prefixes"]):
         return None
-    return places(_starting_words(num), exact=[*cur["symbols"], *cur["codes"]], raw=[r"\d", r"an?\s"])
+    # "a"/"an" begins a number only before a scale ("a million"); lower case, as `places` reads
+    scale = alternation([w.lower() for w in num["scales"]]) if all(w.isascii() for w in num["scales"]) else ""
+    return places(_starting_words(num), exact=[*cur["symbols"], *cur["codes"]],
+                  raw=[r"\d", rf"an?\s+(?:{scale})" if scale else r"an?\s"])
 
 
+@lru_cache(maxsize=8192)  # the same nouns in every article
 def _key(phrase: str) -> str:
     """Lexicon key of a noun phrase: its last two words, the last one singular ("crew member")."""
     parts = phrase.lower().split()
@@ -361,21 +365,28 @@ _WORD = re.compile(r"\w")
 
 
 def _number(m: re.Match) -> Optional[NumberMatch]:
-    lex = lexicon()["numbers"]
-    value = _vague_value(m.group("num")) if m.group("vague") else _value(m.group("num"))
+    prefix, symbol, num, vague, abbr = m.group("prefix", "symbol", "num", "vague", "abbr")
+    value = _vague_value(num) if vague else _value(num)
     if value is None:
         return None
-    prefix = (m.group("prefix") or "").lower()
-    start = m.start()
-    if prefix and _particle(m.string, m.start(), prefix):  # "hand over two suspects": no bound
-        prefix, start = "", m.start("symbol") if m.group("symbol") else m.start("num")
-    bound = bool(m.group("vague")) or bool(prefix and lex["prefixes"][_canon(prefix, lex["prefixes"])]["lower_bound"])
-    symbol = m.group("symbol")
-    abbr = (m.group("abbr") or "").lower()
-    return NumberMatch(start=start, end=m.end(), value=value, lower_bound=bound,
-                       currency=_symbol_code(symbol) if symbol else None, vague=bool(m.group("vague")),
-                       money_only=bool(abbr and lex["abbreviations"][abbr].get("money_only")),
-                       text=m.string[start:m.end()], words=m.group("num").lower())
+    prefix = (prefix or "").lower()
+    start, end = m.start(), m.end()
+    if prefix and _particle(m.string, start, prefix):  # "hand over two suspects": no bound
+        prefix, start = "", m.start("symbol") if symbol else m.start("num")
+    return NumberMatch(start=start, end=end, value=value,
+                       lower_bound=bool(vague) or bool(prefix and _remembered(_prefix_bound, prefix)),
+                       currency=_symbol_code(symbol) if symbol else None, vague=bool(vague),
+                       money_only=bool(abbr and _remembered(_money_only, abbr.lower())),
+                       text=m.string[start:end], words=num.lower())
+
+
+def _prefix_bound(prefix: str):
+    table = lexicon()["numbers"]["prefixes"]
+    return table[_canon(prefix, table)]["lower_bound"]
+
+
+def _money_only(abbr: str):
+    return lexicon()["numbers"]["abbreviations"][abbr].get("money_only")
 
 
 def _particle(text: str, start: int, prefix: str) -> bool:

@@ -392,3 +392,19 @@ def test_scan_finds_what_finditer_finds_in_any_case(words):
     text = "".join(_cased(w, mask) + sep for w, mask, sep in words)
     assert _scanned(p.number, p.number_places, text)[0] == _scanned(p.number, p.number_places, text)[1]
     assert _scanned(p.vague_money, p.vague_money_places, text)[0] == _scanned(p.vague_money, p.vague_money_places, text)[1]
+
+
+def test_casualty_cue_start_test_changes_no_match():
+    import re
+
+    roles = quantities.lexicon()["casualties"]["roles"]
+    texts = SAMPLES + CASES + ["were Killed 4", "KILLING at least 5", "kIlled all the 3", "Left Missing about 2",
+                               "shot  dead 4", "Claimed the Lives of some 9", "ſhot dead 3", "deaths of  the "]
+    for role, rx in quantities.patterns().casualty_before.items():
+        plain = re.compile(rx.pattern.replace(quantities.starts(roles[role]["before"]), ""), re.I)
+        assert plain.pattern != rx.pattern
+        for text in texts:
+            for start in range(len(text) + 1):
+                before = text[max(0, start - 40):start]
+                a, b = rx.search(before), plain.search(before)
+                assert (a and a.span()) == (b and b.span()), before
