@@ -318,6 +318,7 @@ class Numbers:
     (None where `_number` reads no value)."""
 
     patterns: Patterns
+    text: str
     starts: list
     ends: list
     found: list
@@ -329,8 +330,9 @@ def numbers(doc) -> Numbers:
     p = patterns()
     cached = doc.user_data.get("dateline.numbers")
     if cached is None or cached.patterns is not p:
-        matches = scan(p.number, p.number_places, text_of(doc))
-        cached = Numbers(p, [m.start() for m in matches], [m.end() for m in matches], [_number(m) for m in matches])
+        text = text_of(doc)
+        matches = scan(p.number, p.number_places, text)
+        cached = Numbers(p, text, [m.start() for m in matches], [m.end() for m in matches], [_number(m) for m in matches])
         doc.user_data["dateline.numbers"] = cached
     return cached
 
@@ -352,7 +354,7 @@ def numbers_in(doc, start: int, end: int) -> list[NumberMatch]:
     consumes the character at `end`: it fails in the short scan, and in the whole scan it fails too, or it
     succeeds and the match straddles `end`. So at every place both scans find the same match, or none."""
     found = numbers(doc)
-    text = text_of(doc)
+    text = found.text
     i = bisect_right(found.ends, start)  # the first match that ends after start
     j = bisect_left(found.starts, end, i)  # and the first that starts at or after end
     if (i < len(found.starts) and found.starts[i] < start) or (j > i and found.ends[j - 1] > end) \

@@ -40,6 +40,30 @@ def _words(key: str) -> str:
     return quantities.alternation(cues()[key])
 
 
+_COMPILED: dict = {}
+
+
+def _rx(name: str) -> re.Pattern:
+    """The patterns each value of a sentence is tested with, compiled once for the lexicon in use (building
+    them from the cue lists on every call cost more than matching them)."""
+    lex = quantities.lexicon()
+    if _COMPILED.get("lexicon") is not lex:
+        _COMPILED.clear()
+        _COMPILED.update(lexicon=lex, **{k: re.compile(*build()) for k, build in _PATTERNS.items()})
+    return _COMPILED[name]
+
+
+_PATTERNS = {
+    "change": lambda: (rf"\b(?:by|{_words('change_verbs')})(?:\s+(?:a|an|the|revised|another|further|some|about|nearly|around|roughly))*\s+$", re.I),
+    "partial": lambda: (rf"\b(?:{_words('partial_cues')})(?:\s+(?:{_words('period_links')}))?\s*$", re.I),
+    "relative": lambda: (rf"\b({quantities.alternation(cues()['relative_periods'])})\b", re.I),
+    "links": lambda: (rf"(?:(?:{_words('period_links')})\s+)+", re.I),
+    "period": lambda: (PERIOD,),
+    "fallback": lambda: (rf"\b(?:(?P<year>(?:1[89]|20|21)\d{{2}})\b(?!,\d)|(?P<month>{'|'.join(MONTHS)})\b(?:\s+(?P<my>\d{{4}}))?)", re.I),
+    "connectors": lambda: (rf"(?<![\w])(?:{_words('connectors')})(?![\w])", re.I),
+}
+
+
 @dataclass
 class Point:
     start: int  # the value's span ("1,047 defectors")
@@ -128,8 +152,7 @@ def points(doc, start: int, end: int, values: Optional[list] = None) -> list[Poi
 def _is_change(text: str, start: int) -> bool:
     """ "rose 1.7 percent in July", "decreased by $6.9 billion": the value is a change, not a level."""
     before = text[max(0, start - 40):start]
-    return bool(re.search(rf"\b(?:by|{_words('change_verbs')})(?:\s+(?:a|an|the|revised|another|further|some|about|nearly|around|roughly))*\s+$",
-                          before, re.I))
+    return bool(_rx("change").search(before))
 
 
 def _gap(text: str) -> Optional[re.Match]:
@@ -144,15 +167,14 @@ def _period_after(doc, v_end: int, limit: int) -> Optional[dict]:
         found = finder(doc, window, v_end)
         if found is not None and _gap(text[v_end:found["period_start"]]):
             gap = text[v_end:found["period_start"]]
-            cue = rf"\b(?:{_words('partial_cues')})(?:\s+(?:{_words('period_links')}))?\s*$"
-            found["partial_cue"] = bool(re.search(cue, gap, re.I))
+            found["partial_cue"] = bool(_rx("partial").search(gap))
             return found
     return None
 
 
 def _relative(doc, window: str, offset: int) -> Optional[dict]:
     table = cues()["relative_periods"]
-    m = re.search(rf"\b({quantities.alternation(table)})\b", window, re.I)
+    m = _rx("relative").search(window)
     if not m:
         return None
     unit, shift = table[next(k for k in table if k.lower() == m.group(1).lower())]
@@ -165,16 +187,15 @@ def _relative(doc, window: str, offset: int) -> Optional[dict]:
 
 def _from_times(doc, window: str, offset: int) -> Optional[dict]:
     for t in doc._.times or []:
-        if offset <= t.start < offset + len(window) and re.fullmatch(PERIOD, t.value or ""):
-            head = re.match(rf"(?:(?:{_words('period_links')})\s+)+", t.text, re.I)
+        if offset <= t.start < offset + len(window) and _rx("period").fullmatch(t.value or ""):
+            head = _rx("links").match(t.text)
             return dict(period_start=t.start + (head.end() if head else 0), period_end=t.end, period=t.value)
     return None
 
 
 def _fallback(doc, window: str, offset: int) -> Optional[dict]:
     """Bare years and month names, for pipelines without the times stage."""
-    m = re.search(rf"\b(?:(?P<year>(?:1[89]|20|21)\d{{2}})\b(?!,\d)|(?P<month>{'|'.join(MONTHS)})\b(?:\s+(?P<my>\d{{4}}))?)",
-                  window, re.I)
+    m = _rx("fallback").search(window)
     if not m:
         return None
     span = dict(period_start=offset + m.start(), period_end=offset + m.end())
@@ -229,7 +250,7 @@ def _joined(text: str, pts: list[Point]) -> bool:
             return False
         if re.fullmatch(r"\s*[,;]\s*", gap):  # a list: "8 in 2013, 18 in 2014 and 20 this year"
             continue
-        if not re.search(rf"(?<![\w])(?:{_words('connectors')})(?![\w])", gap, re.I):
+        if not _rx("connectors").search(gap):
             return False
     return True
 
