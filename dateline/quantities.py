@@ -30,11 +30,10 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Optional
 
-from spacy.attrs import IDX
-
 from .model import Quantity
 from .knowledge import merge, yaml_loader
-from .nlp import component
+from .nlp import arrays, component
+from .nlp import text as text_of  # the Doc's text, kept: `doc.text` joins every token on each access
 
 DATA = Path(__file__).resolve().parent / "data" / "quantities"
 FILES = ("currencies", "numbers", "units", "nouns", "casualties", "statistics")
@@ -98,15 +97,96 @@ def singular(word: str) -> str:
     return w
 
 
+# Characters outside ASCII that an ASCII letter matches when case is ignored: dotted and dotless i, long s,
+# Kelvin sign (tests/test_quantities.py checks every code point).
+FOLDS = "\u0130\u0131\u017f\u212a"
+
+
+def starts(words, exact=(), raw=()) -> str:
+    """A case-sensitive lookahead that holds wherever a match of `words` (as re.I reads them), of `exact`
+    (as written) or of the regexes `raw` may begin, for a pattern compiled with re.I. re.I alternations are
+    slow, as the engine enters every alternative at every place it tries; put at the head of a pattern,
+    this test, a trie of the words in lower case whose branches start with a literal, rules out most word
+    starts at once, and lets pass all the places where the pattern could match: a word in any case passes,
+    as an upper-case letter or one of FOLDS where the lower-case path expects a lower-case letter ends the
+    test with success. "" (no test) when a word is not plain ASCII."""
+    if not all(w.isascii() for w in words):
+        return ""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for c in w.lower():
+            node = node.setdefault(c, {})
+        node[""] = {}
+    alts = [_trie(trie, first=True), *raw]
+    if exact:
+        alts.append(alternation(exact))
+    return f"(?=(?-i:{'|'.join(alts)}))"
+
+
+def places(words, exact=(), raw=()) -> Optional[re.Pattern]:
+    """A case-sensitive pattern to run over the lower-cased text that finds, one character before it,
+    every place after a non-letter where `words` (as re.I reads them), `exact` or the lower-case regexes
+    `raw` may begin: see `scan`. None when a word is not plain ASCII."""
+    if not all(w.isascii() for w in words):
+        return None
+    trie: dict = {}
+    for w in [*words, *exact]:
+        node = trie
+        for c in w.lower():
+            node = node.setdefault(c, {})
+        node[""] = {}
+    return re.compile(rf"[^a-z](?=(?:{'|'.join([*raw, _trie(trie, lower=True)])}))")
+
+
+def scan(pattern: re.Pattern, where: Optional[re.Pattern], text: str) -> list[re.Match]:
+    """`pattern.finditer(text)` for a pattern whose matches all start at 0 or after a character that is not
+    an ASCII letter, trying it only at 0 and where `where` (from `places`) finds a place in text.lower().
+    sre runs a case-sensitive pattern that starts with a character set far faster than an re.I pattern at
+    every character. It tries the places in order, from the end of the last match on, as finditer does,
+    and any place `where` skips holds no match: there a word of the pattern, in any case, is the same word
+    in lower case, and the character before is a non-letter in lower case too. That holds for every
+    character but FOLDS (which lower-case to other letters, or to two characters), so a text with one of
+    them is scanned by finditer."""
+    if where is None or (not text.isascii() and any(c in text for c in FOLDS)):
+        return list(pattern.finditer(text))
+    low, out, match, search = text.lower(), [], pattern.match, where.search
+    m = match(text, 0)
+    if m:
+        out.append(m)
+    at = m.end() - 1 if m else 0
+    while (c := search(low, at)) is not None:
+        m = match(text, c.end())
+        if m:
+            out.append(m)
+        at = m.end() - 1 if m else c.end()
+    return out
+
+
+def _trie(node: dict, first: bool = False, lower: bool = False) -> str:
+    if "" in node:
+        return ""  # a word may end here
+    alts = []
+    for c, sub in node.items():
+        rest = _trie(sub, lower=lower)
+        cases = sorted({c, c.upper()}) if first and not lower else [c]
+        alts.extend(re.escape(x) + rest for x in cases)
+    if not lower:
+        alts.append(f"[{FOLDS}]" if first else f"[A-Z{FOLDS}]")
+    return f"(?:{'|'.join(alts)})"
+
+
 @dataclass(frozen=True)
 class Patterns:
     number: re.Pattern
+    number_places: Optional[re.Pattern]  # `places` for `scan`
     after_percent: re.Pattern
     after_currency: re.Pattern
     after_code: re.Pattern
     after_measure_word: re.Pattern
     after_measure_abbr: re.Pattern
     vague_money: re.Pattern
+    vague_money_places: Optional[re.Pattern]
     casualty_before: dict
     casualty_after: dict
     casualty_nouns: dict
@@ -129,17 +209,17 @@ def patterns() -> Patterns:
     word_units = [u for u in units["measures"] if u == u.lower()]
     return Patterns(
         number=_number_pattern(lex["numbers"], cur),
+        number_places=_number_places(lex["numbers"], cur),
         after_percent=re.compile(rf"(?:\s?%|\s+(?:{alternation(p for p in units['percent'] if p != '%')})\b)", re.I),
         after_currency=re.compile(rf"(?P<of>\s+of)?\s+(?:(?P<mod>{alternation(mods)})\s+)?"
                                   rf"(?P<cur>{alternation(cur['words'])})(?:s|es)?\b", re.I),
         after_code=re.compile(rf"\s?(?P<code>{alternation(cur['codes'])})\b"),
         after_measure_word=re.compile(rf"(?:\s?|-)(?P<unit>{alternation(word_units)})(?![A-Za-z])", re.I),
         after_measure_abbr=re.compile(rf"(?:\s?|-)(?P<unit>{alternation(exact_units)})(?![A-Za-z0-9])"),
-        vague_money=re.compile(
-            rf"\b(?:{alternation(nouns['vague_partitives'])})\s+of\s+"
-            r"(?:(?:the|his|her|its|their|our|this|that|these|those|all)\s+)?(?:[\w.-]+(?:'s|’s|s'|’)\s+)?"
-            rf"(?:[a-z][\w.-]*\s+){{0,2}}?(?:{alternation([*nouns['money_nouns'], *cur['words']])})s?\b", re.I),
-        casualty_before={r: re.compile(rf"\b(?:{alternation(c['before'])})\s+(?:(?:{alternation(cas['before_between'])})\s+){{0,2}}$",
+        vague_money=_vague_money_pattern(nouns, cur),
+        # a partitive starts after \b, and so after a non-letter, as `scan` needs
+        vague_money_places=places(nouns["vague_partitives"]) if all(re.match(r"[A-Za-z]", w) for w in nouns["vague_partitives"]) else None,
+        casualty_before={r: re.compile(rf"\b{starts(c['before'])}(?:{alternation(c['before'])})\s+(?:(?:{alternation(cas['before_between'])})\s+){{0,2}}$",
                                        re.I) for r, c in cas["roles"].items() if c.get("before")},
         casualty_after={r: re.compile(rf"^(?:\s+(?:{alternation(cas['between'])}))*\s+(?:{alternation(c['after'])})\b", re.I)
                         for r, c in cas["roles"].items() if c.get("after")},
@@ -151,7 +231,16 @@ def patterns() -> Patterns:
     )
 
 
-def _number_pattern(num: dict, cur: dict) -> re.Pattern:
+def _vague_money_pattern(nouns: dict, cur: dict, guard: bool = True) -> re.Pattern:
+    """ "part of the payment", "some of the bank's assets": a partitive, "of", a money noun or currency."""
+    test = starts(nouns["vague_partitives"]) if guard else ""
+    return re.compile(
+        rf"\b{test}(?:{alternation(nouns['vague_partitives'])})\s+of\s+"
+        r"(?:(?:the|his|her|its|their|our|this|that|these|those|all)\s+)?(?:[\w.-]+(?:'s|’s|s'|’)\s+)?"
+        rf"(?:[a-z][\w.-]*\s+){{0,2}}?(?:{alternation([*nouns['money_nouns'], *cur['words']])})s?\b", re.I)
+
+
+def _number_pattern(num: dict, cur: dict, guard: bool = True) -> re.Pattern:
     """[prefix] [currency symbol] (vague amount | numeral [scale] | number words), named groups for each."""
     wordnum = rf"(?:(?:{alternation(num['tens'])})(?:-(?:{alternation(num['units'])}))?|{alternation([*num['units'], *num['tens']])})"
     scale = alternation(num["scales"])
@@ -167,9 +256,26 @@ def _number_pattern(num: dict, cur: dict) -> re.Pattern:
     # a symbol after "(?<![A-Za-z])", a number after "(?<![\w.,/-])". Testing that first changes no match
     # and spares the engine the rest of the pattern inside words.
     lead = r"(?<![A-Za-z])" if all(re.match(r"\w", p) for p in num["prefixes"]) else ""
-    return re.compile(rf"{lead}{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
+    # Then it starts with a prefix, a symbol or code, a digit, "a"/"an" before white space, or a number word
+    test = starts(_starting_words(num), exact=[*cur["symbols"], *cur["codes"]], raw=[r"\d", r"[aA][nN]?\s"]) if guard else ""
+    return re.compile(rf"{lead}{test}{prefix}{symbol}(?<![\w.,/-])(?P<num>{vague}|{core})", re.I)
 
 
+def _starting_words(num: dict) -> list:
+    return [*num["prefixes"], *num["vague"], *num["units"], *num["tens"], "half"]
+
+
+def _number_places(num: dict, cur: dict) -> Optional[re.Pattern]:
+    """`places` for the number pattern, when each of its matches starts after a non-letter (its lead)."""
+    if not all(re.match(r"\w", p) for p in num["prefixes"]):
+        return None
+    # "a"/"an" begins a number only before a scale ("a million"); lower case, as `places` reads
+    scale = alternation([w.lower() for w in num["scales"]]) if all(w.isascii() for w in num["scales"]) else ""
+    return places(_starting_words(num), exact=[*cur["symbols"], *cur["codes"]],
+                  raw=[r"\d", rf"an?\s+(?:{scale})" if scale else r"an?\s"])
+
+
+@lru_cache(maxsize=8192)  # the same nouns in every article
 def _key(phrase: str) -> str:
     """Lexicon key of a noun phrase: its last two words, the last one singular ("crew member")."""
     parts = phrase.lower().split()
@@ -192,6 +298,8 @@ class NumberMatch:
     money_only: bool = False  # its scale ("5m") is only a scale in money
     text: str = ""
     words: str = ""  # the number itself, without prefix or symbol ("46", "tens of thousands")
+    # `_no_count`, once read: both stages ask it of the same number
+    no_count: Optional[bool] = field(default=None, compare=False, repr=False)
 
 
 def find_numbers(text: str, start: int = 0, end: Optional[int] = None) -> list[NumberMatch]:
@@ -204,22 +312,83 @@ def find_numbers(text: str, start: int = 0, end: Optional[int] = None) -> list[N
     return out
 
 
+@dataclass
+class Numbers:
+    """Every match of the number pattern over a Doc's whole text, in order: its span, and its NumberMatch
+    (None where `_number` reads no value)."""
+
+    patterns: Patterns
+    text: str
+    starts: list
+    ends: list
+    found: list
+
+
+def numbers(doc) -> Numbers:
+    """The number phrases of the doc's whole text, read once per Doc (this stage reads them, and the
+    statistics stage again sentence by sentence); read afresh when the lexicons have changed."""
+    p = patterns()
+    cached = doc.user_data.get("dateline.numbers")
+    if cached is None or cached.patterns is not p:
+        text = text_of(doc)
+        matches = scan(p.number, p.number_places, text)
+        cached = Numbers(p, text, [m.start() for m in matches], [m.end() for m in matches], [_number(m) for m in matches])
+        doc.user_data["dateline.numbers"] = cached
+    return cached
+
+
+def numbers_in(doc, start: int, end: int) -> list[NumberMatch]:
+    r"""`find_numbers(text, start, end)` of the doc's text, taken from `numbers(doc)` where that is the same.
+
+    It is the same when no match over the whole text straddles `start` or `end`, and `end` is the end of
+    the text or stands before a character that is not a word character. finditer(text, start, end) tries
+    the pattern at each place from `start` on, as the whole-text scan does once its last match before
+    `start` has ended (at or before `start`: none straddles it), and the pattern looks behind (lookbehinds,
+    \b) at the real text before `start` either way. An attempt at a place before `end` reads the same
+    characters in both scans until it reaches `end`; there the short scan sees the end of the text and the
+    whole scan the character at `end`. That character, not a word character, makes every lookahead and \b
+    of the pattern at `end` come out as at the end of the text ((?![A-Za-z]), (?!\d), \b; the positive
+    lookahead "(?=\s+scale)" after "a" is followed by the same "\s+scale" in `more`, so it holds only where
+    the match goes on past `end`; the `starts` test at the head of the pattern changes no match, with or
+    without the text after `end`, so the pattern reads as without it). Any other difference is a path that
+    consumes the character at `end`: it fails in the short scan, and in the whole scan it fails too, or it
+    succeeds and the match straddles `end`. So at every place both scans find the same match, or none."""
+    found = numbers(doc)
+    text = found.text
+    i = bisect_right(found.ends, start)  # the first match that ends after start
+    j = bisect_left(found.starts, end, i)  # and the first that starts at or after end
+    if (i < len(found.starts) and found.starts[i] < start) or (j > i and found.ends[j - 1] > end) \
+            or (end < len(text) and _WORD.match(text, end)):
+        return find_numbers(text, start, end)
+    return [n for n in found.found[i:j] if n is not None]
+
+
+_WORD = re.compile(r"\w")
+
+
 def _number(m: re.Match) -> Optional[NumberMatch]:
-    lex = lexicon()["numbers"]
-    value = _vague_value(m.group("num")) if m.group("vague") else _value(m.group("num"))
+    prefix, symbol, num, vague, abbr = m.group("prefix", "symbol", "num", "vague", "abbr")
+    value = _vague_value(num) if vague else _value(num)
     if value is None:
         return None
-    prefix = (m.group("prefix") or "").lower()
-    start = m.start()
-    if prefix and _particle(m.string, m.start(), prefix):  # "hand over two suspects": no bound
-        prefix, start = "", m.start("symbol") if m.group("symbol") else m.start("num")
-    bound = bool(m.group("vague")) or bool(prefix and lex["prefixes"][_canon(prefix, lex["prefixes"])]["lower_bound"])
-    symbol = m.group("symbol")
-    abbr = (m.group("abbr") or "").lower()
-    return NumberMatch(start=start, end=m.end(), value=value, lower_bound=bound,
-                       currency=_symbol_code(symbol) if symbol else None, vague=bool(m.group("vague")),
-                       money_only=bool(abbr and lex["abbreviations"][abbr].get("money_only")),
-                       text=m.string[start:m.end()], words=m.group("num").lower())
+    prefix = (prefix or "").lower()
+    start, end = m.start(), m.end()
+    if prefix and _particle(m.string, start, prefix):  # "hand over two suspects": no bound
+        prefix, start = "", m.start("symbol") if symbol else m.start("num")
+    return NumberMatch(start=start, end=end, value=value,
+                       lower_bound=bool(vague) or bool(prefix and _remembered(_prefix_bound, prefix)),
+                       currency=_symbol_code(symbol) if symbol else None, vague=bool(vague),
+                       money_only=bool(abbr and _remembered(_money_only, abbr.lower())),
+                       text=m.string[start:end], words=num.lower())
+
+
+def _prefix_bound(prefix: str):
+    table = lexicon()["numbers"]["prefixes"]
+    return table[_canon(prefix, table)]["lower_bound"]
+
+
+def _money_only(abbr: str):
+    return lexicon()["numbers"]["abbreviations"][abbr].get("money_only")
 
 
 def _particle(text: str, start: int, prefix: str) -> bool:
@@ -306,21 +475,14 @@ def _plain(value: Decimal):
 # ---------------------------------------------------------------- quantities
 
 
-def text_of(doc) -> str:
-    """`doc.text`, built once per Doc: spaCy joins every token on each access, which dominates this stage."""
-    key = ("dateline", "text")
-    if key not in doc.user_data:
-        doc.user_data[key] = doc.text
-    return doc.user_data[key]
-
-
 def read(doc) -> list[Quantity]:
     """All quantities in the doc, sorted by offset."""
     text = text_of(doc)
-    starts = doc.to_array(IDX).tolist()  # token offsets without making a Token object for each
+    starts = arrays(doc, ("IDX",))[0]  # token offsets without making a Token object for each
     times = TimeSpans((doc._.times or []) if doc.has_extension("times") else [])
-    found = [q for n in find_numbers(text) if (q := _classify(doc, starts, n, times)) is not None]
-    for m in patterns().vague_money.finditer(text):
+    found = [q for n in numbers(doc).found if n is not None and (q := _classify(doc, text, starts, n, times)) is not None]
+    p = patterns()
+    for m in scan(p.vague_money, p.vague_money_places, text):
         if not any(q.start < m.end() and m.start() < q.end for q in found):
             found.append(Quantity(text=m.group(0), start=m.start(), end=m.end(), role="money"))
     found.sort(key=lambda q: (q.start, q.end))
@@ -341,13 +503,15 @@ class TimeSpans:
         return i > 0 and self.reach[i - 1] >= end
 
 
-def _classify(doc, starts: list, n: NumberMatch, times: TimeSpans) -> Optional[Quantity]:
+def _classify(doc, text: str, starts: list, n: NumberMatch, times: TimeSpans) -> Optional[Quantity]:
     """The quantity a number phrase heads: money, percent, measure or a count, or None."""
-    text = text_of(doc)
-    if n.vague and lexicon()["numbers"]["vague"][_first_word(n)]["of"] and not re.match(r"\s+of\s", text[n.end:]):
+    if n.vague and lexicon()["numbers"]["vague"][_first_word(n)]["of"] and not _OF.match(text, n.end):
         return None
     return (_money(text, n) or _percent(text, n) or _measure(text, n)
-            or (None if _not_a_count(text, n, times) else _count(doc, starts, n)))
+            or (None if _not_a_count(text, n, times) else _count(doc, text, starts, n)))
+
+
+_OF = re.compile(r"\s+of\s")
 
 
 def _first_word(n: NumberMatch) -> str:
@@ -375,7 +539,7 @@ def _money(text: str, n: NumberMatch) -> Optional[Quantity]:
 
 def _pound_weight(text: str, m: re.Match) -> bool:
     """"500 pounds of explosives" is a weight, not money."""
-    return m.group("cur").lower() == "pound" and bool(re.match(r"\s+of\b", text[m.end():]))
+    return m.group("cur").lower() == "pound" and bool(re.compile(r"\s+of\b").match(text, m.end()))
 
 
 def _currency_code(word: str, modifier: Optional[str]) -> str:
@@ -399,8 +563,8 @@ def _percent(text: str, n: NumberMatch) -> Optional[Quantity]:
 def _measure(text: str, n: NumberMatch) -> Optional[Quantity]:
     p = patterns()
     at = n.end
-    if n.vague and (of := re.match(r"\s+of(?=\s)", text[n.end:])):
-        at += of.end()  # "tens of thousands of cubic meters"
+    if n.vague and (of := re.compile(r"\s+of(?=\s)").match(text, n.end)):
+        at = of.end()  # "tens of thousands of cubic meters"
     m = p.after_measure_abbr.match(text, at) or p.after_measure_word.match(text, at)
     if not m:
         return None
@@ -412,12 +576,21 @@ def _measure(text: str, n: NumberMatch) -> Optional[Quantity]:
 def _not_a_count(text: str, n: NumberMatch, times: TimeSpans) -> bool:
     """A number that only money or a unit could make a quantity: a glued suffix ("1980s", "3rd"), a clock
     time, a name part ("Room 39", "Oct. 8", "Malligyong-1"), a number inside a time expression."""
-    after = text[n.end:n.end + 2]
-    if n.money_only or re.match(r"[A-Za-z]|[:/]\d", after) or re.search(r"\d[ -]?$|[+#]$", text[max(0, n.start - 2):n.start]):
-        return True  # glued, a clock time, or one group of a phone or code number ("171 542 8982")
     if times.cover(n.start, n.end):
         return True
+    if n.no_count is None:  # the text around the number: read once for the number (its text is the doc's)
+        n.no_count = _no_count(text, n)
+    return n.no_count
+
+
+def _no_count(text: str, n: NumberMatch) -> bool:
+    if n.money_only or _GLUED_AFTER.match(text, n.end, n.end + 2) or _GLUED_BEFORE.search(text[max(0, n.start - 2):n.start]):
+        return True  # glued, a clock time, or one group of a phone or code number ("171 542 8982")
     return n.currency is None and _name_part(text, n.start)
+
+
+_GLUED_AFTER = re.compile(r"[A-Za-z]|[:/]\d")
+_GLUED_BEFORE = re.compile(r"\d[ -]?$|[+#]$")
 
 
 # The leftmost match never starts just after a non-space (the \S* before it could take that character
@@ -425,8 +598,18 @@ def _not_a_count(text: str, n: NumberMatch, times: TimeSpans) -> bool:
 _NAME_BEFORE = re.compile(r"(?<!\S)(\S*)(\s*)([A-Za-z][\w.'’-]*)[ \t]+$")
 
 
+# A match holds at most two runs of non-space characters: \S* (a run's start, after white space) and the
+# word ([A-Za-z][\w.'’-]*, no space), which ends the last run before the spaces at the end (then $). So it
+# starts at or after the start of the last run but one, where the search begins: _TWO_RUNS, over the text
+# reversed, reaches there (white space, the last run, white space, the run before). Each try the search
+# skips could only match with a third run; each it makes reads the same characters as before (the one
+# before its start is white space, or none).
+_TWO_RUNS = re.compile(r"\s*\S*\s*\S*")
+
+
 def _name_part(text: str, start: int) -> bool:
-    m = _NAME_BEFORE.search(text[max(0, start - 60):start])
+    piece = text[max(0, start - 60):start]
+    m = _NAME_BEFORE.search(piece, len(piece) - _TWO_RUNS.match(piece[::-1]).end())
     if m and m.group(3).lower() in patterns().name_words:
         return True
     if not m or not m.group(3)[0].isupper():
@@ -435,17 +618,19 @@ def _name_part(text: str, start: int) -> bool:
     return not opens_sentence
 
 
-def _count(doc, starts: list, n: NumberMatch) -> Optional[Quantity]:
+def _count(doc, text: str, starts: list, n: NumberMatch) -> Optional[Quantity]:
     """A count of people or things ("15 agents"), with its casualty role when a cue says so."""
-    text = text_of(doc)
-    if re.match(r"-[A-Za-z]", text[n.end:n.end + 2]) or _referential(text, n):
+    if _HYPHEN_WORD.match(text, n.end, n.end + 2) or _referential(text, n):
         return None  # "a three-dimensional way", "a two-day visit", "the two countries"
-    of = re.match(r"\s+of\s", text[n.end:]) if n.vague else None
-    head = _counted_noun(doc, starts, n.end + (of.end() if of else 0))
+    of = _OF.match(text, n.end) if n.vague else None
+    head = _counted_noun(doc, starts, of.end() if of else n.end)
     if head is None:  # a bare number counts only as casualties: "killed 46", "12 were injured"
         role = None if _year_like(n) or n.value == 1 else _casualty(text, n.start, n.end)
         return _quantity(text, n, n.end, "people", role) if role else None
     return _counted(text, n, *head) if head else None
+
+
+_HYPHEN_WORD = re.compile(r"-[A-Za-z]")
 
 
 def _counted(text: str, n: NumberMatch, end: int, noun: str) -> Optional[Quantity]:
@@ -464,11 +649,17 @@ def _counted(text: str, n: NumberMatch, end: int, noun: str) -> Optional[Quantit
 
 def _referential(text: str, n: NumberMatch) -> bool:
     """ "the two countries", "the three sides": a small number after "the" names known things, not a count."""
-    return not n.vague and n.value <= 3 and bool(re.search(r"\bthe\s+$", text[max(0, n.start - 5):n.start], re.I))
+    return not n.vague and n.value <= 3 and bool(_THE.search(text[max(0, n.start - 5):n.start]))
+
+
+_THE = re.compile(r"\bthe\s+$", re.I)
 
 
 def _year_like(n: NumberMatch) -> bool:
-    return bool(re.fullmatch(r"1\d{3}|20\d{2}|21\d{2}", n.words)) and n.currency is None
+    return bool(_YEAR.fullmatch(n.words)) and n.currency is None
+
+
+_YEAR = re.compile(r"1\d{3}|20\d{2}|21\d{2}")
 
 
 def _casualty(text: str, start: int, end: int) -> Optional[str]:
@@ -490,7 +681,8 @@ def _counted_noun(doc, starts: list, char: int):
     has_pos = doc.has_annotation("POS")
     head, prev = None, ""
     i = bisect_left(starts, char)
-    for tok in doc[i:i + 6]:
+    for j in range(i, min(i + 6, len(doc))):  # not doc[i:i + 6]: a Span on every call
+        tok = doc[j]
         low = tok.lower_
         if tok.text == "-" and not tok.whitespace_ and head is None:
             continue
@@ -526,13 +718,14 @@ def _is_modifier(tok, has_pos: bool) -> bool:
     return True
 
 
-def bare_numbers(doc, start: int, end: int, times: Optional[TimeSpans] = None) -> list[NumberMatch]:
+def bare_numbers(doc, start: int, end: int, times: Optional[TimeSpans] = None,
+                 numbers: Optional[list] = None) -> list[NumberMatch]:
     """Numbers in doc.text[start:end] that are neither years, nor name parts, nor inside a time expression:
     the values of a reported series ("from eight in 2013 to 18 in 2014"). `times`: the doc's `TimeSpans`,
-    when a caller asks for many sentences of one doc."""
+    when a caller asks for many sentences of one doc; `numbers`: `numbers_in(doc, start, end)`, when read."""
     times = TimeSpans(doc._.times or []) if times is None else times
     text = text_of(doc)
-    return [n for n in find_numbers(text, start, end)
+    return [n for n in (numbers_in(doc, start, end) if numbers is None else numbers)
             if not n.vague and not _year_like(n) and not _not_a_count(text, n, times)]
 
 

@@ -17,6 +17,7 @@ reporting frames when there is a parse, else from "X says" / "according to X" pa
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Optional
 
@@ -37,6 +38,30 @@ def cues() -> dict:
 
 def _words(key: str) -> str:
     return quantities.alternation(cues()[key])
+
+
+_COMPILED: dict = {}
+
+
+def _rx(name: str) -> re.Pattern:
+    """The patterns each value of a sentence is tested with, compiled once for the lexicon in use (building
+    them from the cue lists on every call cost more than matching them)."""
+    lex = quantities.lexicon()
+    if _COMPILED.get("lexicon") is not lex:
+        _COMPILED.clear()
+        _COMPILED.update(lexicon=lex, **{k: re.compile(*build()) for k, build in _PATTERNS.items()})
+    return _COMPILED[name]
+
+
+_PATTERNS = {
+    "change": lambda: (rf"\b(?:by|{_words('change_verbs')})(?:\s+(?:a|an|the|revised|another|further|some|about|nearly|around|roughly))*\s+$", re.I),
+    "partial": lambda: (rf"\b(?:{_words('partial_cues')})(?:\s+(?:{_words('period_links')}))?\s*$", re.I),
+    "relative": lambda: (rf"\b({quantities.alternation(cues()['relative_periods'])})\b", re.I),
+    "links": lambda: (rf"(?:(?:{_words('period_links')})\s+)+", re.I),
+    "period": lambda: (PERIOD,),
+    "fallback": lambda: (rf"\b(?:(?P<year>(?:1[89]|20|21)\d{{2}})\b(?!,\d)|(?P<month>{'|'.join(MONTHS)})\b(?:\s+(?P<my>\d{{4}}))?)", re.I),
+    "connectors": lambda: (rf"(?<![\w])(?:{_words('connectors')})(?![\w])", re.I),
+}
 
 
 @dataclass
@@ -69,17 +94,46 @@ def sentences(doc) -> list[tuple[int, int]]:
 def values_in(doc, start: int, end: int, times=None) -> list[tuple[int, int, float, Optional[str], int]]:
     """(start, end, value, unit, number end) of the quantities and bare numbers of a sentence, in text order
     (`times`: the doc's `quantities.TimeSpans`, read once for all its sentences)."""
+    return _values(doc, quantities.quantities_in(doc, start, end), quantities.bare_numbers(doc, start, end, times))
+
+
+def _values(doc, quants: list, bare: list) -> list:
+    """`values_in` from a sentence's quantities and bare numbers."""
     found = []
-    for q in quantities.quantities_in(doc, start, end):
+    for q in quants:
         if q.value is None:
             continue
-        numbers = quantities.find_numbers(text_of(doc), q.start, q.end)
+        numbers = quantities.numbers_in(doc, q.start, q.end)
         if numbers:
             found.append((q.start, q.end, q.value, q.unit, numbers[0].end))
-    for n in quantities.bare_numbers(doc, start, end, times):
+    for n in bare:
         if not any(s < n.end and n.start < e for s, e, *_ in found):
             found.append((n.start, n.end, n.value, n.currency, n.end))
     return sorted(found)
+
+
+class _Values:
+    """`values_in` for each sentence of a doc in turn, from the doc's quantities and numbers read once."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.times = quantities.TimeSpans(doc._.times or [])
+        self.quants = doc._.quantities or []
+        self.starts = [q.start for q in self.quants]
+        if self.starts != sorted(self.starts):  # not as the quantities stage leaves them
+            self.starts = None
+
+    def between(self, start: int, end: int) -> list:
+        """`values_in(doc, start, end)`, or [] where it would hold fewer than two values (no series)."""
+        if self.starts is None:
+            quants = quantities.quantities_in(self.doc, start, end)
+        else:  # a quantity inside [start, end) starts there
+            i, j = bisect_left(self.starts, start), bisect_left(self.starts, end)
+            quants = [q for q in self.quants[i:j] if q.end <= end]
+        numbers = quantities.numbers_in(self.doc, start, end)
+        if len(quants) + len(numbers) < 2:  # each value is one of these
+            return []
+        return _values(self.doc, quants, quantities.bare_numbers(self.doc, start, end, self.times, numbers))
 
 
 def points(doc, start: int, end: int, values: Optional[list] = None) -> list[Point]:
@@ -98,8 +152,7 @@ def points(doc, start: int, end: int, values: Optional[list] = None) -> list[Poi
 def _is_change(text: str, start: int) -> bool:
     """ "rose 1.7 percent in July", "decreased by $6.9 billion": the value is a change, not a level."""
     before = text[max(0, start - 40):start]
-    return bool(re.search(rf"\b(?:by|{_words('change_verbs')})(?:\s+(?:a|an|the|revised|another|further|some|about|nearly|around|roughly))*\s+$",
-                          before, re.I))
+    return bool(_rx("change").search(before))
 
 
 def _gap(text: str) -> Optional[re.Match]:
@@ -114,15 +167,14 @@ def _period_after(doc, v_end: int, limit: int) -> Optional[dict]:
         found = finder(doc, window, v_end)
         if found is not None and _gap(text[v_end:found["period_start"]]):
             gap = text[v_end:found["period_start"]]
-            cue = rf"\b(?:{_words('partial_cues')})(?:\s+(?:{_words('period_links')}))?\s*$"
-            found["partial_cue"] = bool(re.search(cue, gap, re.I))
+            found["partial_cue"] = bool(_rx("partial").search(gap))
             return found
     return None
 
 
 def _relative(doc, window: str, offset: int) -> Optional[dict]:
     table = cues()["relative_periods"]
-    m = re.search(rf"\b({quantities.alternation(table)})\b", window, re.I)
+    m = _rx("relative").search(window)
     if not m:
         return None
     unit, shift = table[next(k for k in table if k.lower() == m.group(1).lower())]
@@ -135,16 +187,15 @@ def _relative(doc, window: str, offset: int) -> Optional[dict]:
 
 def _from_times(doc, window: str, offset: int) -> Optional[dict]:
     for t in doc._.times or []:
-        if offset <= t.start < offset + len(window) and re.fullmatch(PERIOD, t.value or ""):
-            head = re.match(rf"(?:(?:{_words('period_links')})\s+)+", t.text, re.I)
+        if offset <= t.start < offset + len(window) and _rx("period").fullmatch(t.value or ""):
+            head = _rx("links").match(t.text)
             return dict(period_start=t.start + (head.end() if head else 0), period_end=t.end, period=t.value)
     return None
 
 
 def _fallback(doc, window: str, offset: int) -> Optional[dict]:
     """Bare years and month names, for pipelines without the times stage."""
-    m = re.search(rf"\b(?:(?P<year>(?:1[89]|20|21)\d{{2}})\b(?!,\d)|(?P<month>{'|'.join(MONTHS)})\b(?:\s+(?P<my>\d{{4}}))?)",
-                  window, re.I)
+    m = _rx("fallback").search(window)
     if not m:
         return None
     span = dict(period_start=offset + m.start(), period_end=offset + m.end())
@@ -199,7 +250,7 @@ def _joined(text: str, pts: list[Point]) -> bool:
             return False
         if re.fullmatch(r"\s*[,;]\s*", gap):  # a list: "8 in 2013, 18 in 2014 and 20 this year"
             continue
-        if not re.search(rf"(?<![\w])(?:{_words('connectors')})(?![\w])", gap, re.I):
+        if not _rx("connectors").search(gap):
             return False
     return True
 
@@ -209,10 +260,10 @@ def _joined(text: str, pts: list[Point]) -> bool:
 
 def read(doc) -> list[model.Statistic]:
     out = []
-    times = None
-    for start, end in sentences(doc):
-        times = quantities.TimeSpans(doc._.times or []) if times is None else times
-        stat = statistic(doc, start, end, times)
+    spans = sentences(doc)
+    values = _Values(doc) if spans else None
+    for start, end in spans:
+        stat = _statistic(doc, start, end, values.between(start, end))
         if stat is not None:
             out.append(stat)
     return out
@@ -220,8 +271,11 @@ def read(doc) -> list[model.Statistic]:
 
 def statistic(doc, start: int, end: int, times=None) -> Optional[model.Statistic]:
     """The series the sentence doc.text[start:end] reports, or None (`times`: as for `values_in`)."""
+    return _statistic(doc, start, end, values_in(doc, start, end, times))
+
+
+def _statistic(doc, start: int, end: int, values: list) -> Optional[model.Statistic]:
     text = text_of(doc)
-    values = values_in(doc, start, end, times)
     if len(values) < 2:  # most sentences: a series needs two points, each a value
         return None
     pts = points(doc, start, end, values)

@@ -94,6 +94,21 @@ def test_periods_are_timex_strings_sorted(blank_nlp):
     assert stat.unit == "%"
 
 
+def test_reading_a_doc_is_reading_each_sentence(blank_nlp):
+    """`read` takes each sentence's values from numbers read once for the doc; `statistic` reads them afresh."""
+    text = " ".join([SEED_SENTENCE, "Arrivals fell from 1,137 in 2018 to 620 so far in 2019.", "Room 39 of Oct. 8.",
+                     "Exports rose to $3 billion in 2022 from $2.5 billion a year earlier, the ministry said.",
+                     "Recorded launches stood at 8 in 2013, 18 in\n2014 and 20 this year.", "at least", "5 in 2013."])
+    doc = nlp_stage.make_doc(blank_nlp, text, "2015-10-23")
+    doc._.times = []
+    doc._.entities = []
+    quantities.quantities_component(doc)
+    each = [s for s in (statistics.statistic(doc, a, b) for a, b in statistics.sentences(doc)) if s is not None]
+    assert statistics.read(doc) == each and len(each) == 4
+    for a, b in statistics.sentences(doc):
+        assert statistics._Values(doc).between(a, b) in ([], statistics.values_in(doc, a, b))
+
+
 # ---------------------------------------------------------------- on the real model
 
 
