@@ -22,6 +22,7 @@ such numbers for the statistics stage.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -400,7 +401,14 @@ def _particle(text: str, start: int, prefix: str) -> bool:
 
 def _canon(word: str, table: dict) -> str:
     key = re.sub(r"\s+", " ", word.lower())
-    return next(k for k in table if k.lower() == key)
+    found = next((k for k in table if k.lower() == key), None)
+    if found is None:  # "İ" lower-cases to "i" and a combining dot, which the pattern matched ignoring case
+        found = next(k for k in table if _bare_letters(k.lower()) == _bare_letters(key))
+    return found
+
+
+def _bare_letters(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def _symbol_code(symbol: str) -> str:
