@@ -156,12 +156,22 @@ def _preferred(name: str) -> Optional[str]:
 
 
 def score(e: Entry, ctx: Optional[_Context] = None, explicit_state: Optional[str] = None, name: str = "") -> float:
+    return _with_context(_base_score(e, explicit_state, name), e, ctx, rules().context)
+
+
+def _base_score(e: Entry, explicit_state: Optional[str], name: str) -> float:
+    """`score` without a context: the part that stays the same for a mention whatever the document says."""
     w = rules().context
     s = _kind_prior(e) + math.log10(e.population + 1) - {"name": 0.0, "alt": 1.5, "short": 2.5}.get(e.how, 0.0)
     if name and _preferred(name) == e.place_id:
         s += w.get("preferred", 0.0)
     if explicit_state and e.admin1 == explicit_state:
         s += w.get("explicit_admin1", 0.0)
+    return s
+
+
+def _with_context(s: float, e: Entry, ctx: Optional[_Context], w: dict) -> float:
+    """A base score `s` with what the context adds, added in `score`'s order (the sums stay bit-identical)."""
     if ctx is None:
         return s
     if e.country and ctx.countries.get(e.country):
@@ -465,6 +475,8 @@ _UNIT_NAME = re.compile(r"[A-Z][a-z]+(?:\s[A-Z][a-z]+)?")
 def _unit_list_mentions(text: str) -> list[Mention]:
     """ "Kanawha and Monongalia counties": each name is a county."""
     out = []
+    if "counties" not in text and "parishes" not in text:
+        return out  # the pattern ends in one of these words: most texts are ruled out without running it
     suffix = {"counties": "County", "parishes": "Parish"}
     for m in _UNIT_LIST.finditer(text):
         for n in _UNIT_NAME.finditer(m.group(1)):
@@ -509,9 +521,22 @@ def _gather(text: str, m: Mention) -> None:
 
 def _plain(m: Mention) -> list[tuple[float, Entry]]:
     """`ranked` without context for a mention, computed once while its candidates stay the same."""
+    return _scored(m)[1]
+
+
+def _scored(m: Mention) -> tuple:
+    """(base scores in `ranked`'s candidate order, `ranked` without context) of a mention, kept while its
+    candidates, state and text stay the same: `_in_context` adds each context to the same base scores."""
     if m.plain is None or m.plain[0] is not m.found or m.plain[1] != m.state or m.plain[2] != m.text:
-        m.plain = (m.found, m.state, m.text, ranked(m.found, None, m.state, m.text))
+        bases = [(_base_score(e, m.state, m.text), e) for e in _prefer_cities(tuple(m.found))]
+        m.plain = (m.found, m.state, m.text, (bases, sorted(bases, key=lambda p: -p[0])))
     return m.plain[3]
+
+
+def _in_context(m: Mention, ctx: _Context) -> list[tuple[float, Entry]]:
+    """`ranked(m.found, ctx, m.state, m.text)`, from the mention's base scores."""
+    w = rules().context
+    return sorted([(_with_context(s, e, ctx, w), e) for s, e in _scored(m)[0]], key=lambda p: -p[0])
 
 
 class _Contexts(dict):
@@ -611,7 +636,8 @@ def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
         else:
             ctx = contexts[key]
             ctx.pairs, ctx.exclude = cells, key
-            m.pick = best(m.found, ctx, m.state, m.text)
+            top = _in_context(m, ctx)
+            m.pick = top[0][1] if top else None
             picks[(m.text, m.state)] = (m.found, m.pick)
         contextual = _contextual(m.text, contexts[key]) if m.label != "NORP" and key in contextual_names else None
         if contextual is not None:
@@ -644,7 +670,7 @@ def _firm_readings(mentions: list[Mention], before: Optional[dict[str, Entry]] =
             continue
         if not m.found:
             continue  # no reading, firm or not
-        top = ranked(m.found, contexts[norm(m.text)], m.state, m.text) if contexts is not None else _plain(m)
+        top = _in_context(m, contexts[norm(m.text)]) if contexts is not None else _plain(m)
         if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin):
             firm[norm(m.text)] = top[0][1]
     return firm
@@ -688,8 +714,13 @@ def _same_name(key: str, other: str) -> bool:
 
 def _admin_named(m: Mention) -> bool:
     """ "Edgar County": a unit named with its suffix is as clear as a name the model marked."""
-    return any(m.text.endswith(" " + w) for w in rules().admin_suffixes) and \
-        any(e.kind in ("admin1", "admin2") and e.how == "name" for e in m.found)
+    return _admin_suffixed(m.text) and any(e.kind in ("admin1", "admin2") and e.how == "name" for e in m.found)
+
+
+@lru_cache(maxsize=65536)
+def _admin_suffixed(name: str) -> bool:
+    # memoised: the passes ask it of every mention several times
+    return any(name.endswith(" " + w) for w in rules().admin_suffixes)
 
 
 @lru_cache(maxsize=None)
