@@ -633,6 +633,9 @@ def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
             m.pick = done[1]
         elif not m.found:
             m.pick = None  # nothing to rank: the context is not needed
+        elif len(_scored(m)[0]) == 1:
+            m.pick = _scored(m)[0][0][1]  # one reading: it wins in any context
+            picks[(m.text, m.state)] = (m.found, m.pick)
         else:
             ctx = contexts[key]
             ctx.pairs, ctx.exclude = cells, key
@@ -670,7 +673,7 @@ def _firm_readings(mentions: list[Mention], before: Optional[dict[str, Entry]] =
             continue
         if not m.found:
             continue  # no reading, firm or not
-        top = _in_context(m, contexts[norm(m.text)]) if contexts is not None else _plain(m)
+        top = _in_context(m, contexts[norm(m.text)]) if contexts is not None and len(_plain(m)) > 1 else _plain(m)
         if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin):
             firm[norm(m.text)] = top[0][1]
     return firm
