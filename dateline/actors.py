@@ -89,6 +89,8 @@ class Lexicon:
     _role_words: Optional[set] = None
     _starts: dict = field(default_factory=dict)  # token text id (ORTH) -> starts_name, memoised
     _countries: dict = field(default_factory=dict)  # text -> country_of(text), memoised
+    _country_heads: Optional[set] = None
+    _country_starts: dict = field(default_factory=dict)  # token text id (ORTH) -> starts_country, memoised
 
     @property
     def role_words(self) -> set:
@@ -121,6 +123,27 @@ class Lexicon:
         hit = self._starts.get(orth)
         if hit is None:
             hit = self._starts[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in self.first_words
+        return hit
+
+    @property
+    def country_heads(self) -> set:
+        """Every beginning of the first word of a key that `country_of` accepts. A token's own key is such a
+        beginning wherever a country's name, alias or demonym (plural too) begins at it, possibly joined to the
+        next token ("People" of "People's"): a cheap pre-check for the few places a country can be named."""
+        if self._country_heads is None:
+            keys = [k for k, actor_id in self.names.items() if self.actors.get(actor_id) is not None
+                    and self.actors[actor_id].kind == "country"]
+            keys += [k for d in self.demonyms for k in (d, d + "s")]
+            self._country_heads = {w[:n] for k in keys if k for w in [k.split(" ")[0]] for n in range(1, len(w) + 1)}
+        return self._country_heads
+
+    def starts_country_orth(self, doc, orth: int) -> bool:
+        """Whether a country can be named from a token given by its text id (see `country_heads`), memoised."""
+        hit = self._country_starts.get(orth)
+        if hit is None:
+            if len(self._country_starts) > 200_000:
+                self._country_starts.clear()
+            hit = self._country_starts[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in self.country_heads
         return hit
 
     def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
@@ -576,10 +599,11 @@ def _craft_owner(doc, name, lex: Lexicon) -> Optional[tuple]:
 def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
     """"South Korean Navy", "China's Foreign Ministry": a country and a capitalised institution noun."""
     new = []
+    orths = arrays(doc, ("ORTH",))[0]
     for sent, toks, starts in _sentence_tokens(doc, lex):
         done = 0  # tokens before this belong to an institution already read
         for i in starts:
-            if i < done:
+            if i < done or not lex.starts_country_orth(doc, orths[sent.start + i]):
                 continue
             hit = _country_prefix(toks, i, lex)
             if hit is None:
