@@ -91,6 +91,7 @@ class Lexicon:
     _countries: dict = field(default_factory=dict)  # text -> country_of(text), memoised
     _country_heads: Optional[set] = None
     _country_starts: dict = field(default_factory=dict)  # token text id (ORTH) -> starts_country, memoised
+    _table_starts: dict = field(default_factory=dict)  # id(table) -> (table, heads, {ORTH: may_begin})
 
     @property
     def role_words(self) -> set:
@@ -134,7 +135,7 @@ class Lexicon:
             keys = [k for k, actor_id in self.names.items() if self.actors.get(actor_id) is not None
                     and self.actors[actor_id].kind == "country"]
             keys += [k for d in self.demonyms for k in (d, d + "s")]
-            self._country_heads = {w[:n] for k in keys if k for w in [k.split(" ")[0]] for n in range(1, len(w) + 1)}
+            self._country_heads = _heads(keys)
         return self._country_heads
 
     def starts_country_orth(self, doc, orth: int) -> bool:
@@ -144,6 +145,20 @@ class Lexicon:
             if len(self._country_starts) > 200_000:
                 self._country_starts.clear()
             hit = self._country_starts[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in self.country_heads
+        return hit
+
+    def may_begin(self, doc, orth: int, table: dict) -> bool:
+        """Whether a key of `table` can begin at a token given by its text id (as `starts_country_orth` for
+        countries), memoised per table and id."""
+        slot = self._table_starts.get(id(table))
+        if slot is None or slot[0] is not table:
+            slot = self._table_starts[id(table)] = (table, _heads(table), {})
+        memo = slot[2]
+        hit = memo.get(orth)
+        if hit is None:
+            if len(memo) > 200_000:
+                memo.clear()
+            hit = memo[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in slot[1]
         return hit
 
     def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
@@ -170,6 +185,13 @@ class Lexicon:
         if key in self.demonyms:
             return self.demonyms[key]
         return self.demonyms.get(key[:-1]) if key.endswith("s") else None  # "North Koreans"
+
+
+def _heads(keys) -> set:
+    """Every beginning of the first word of each key. Where a key begins at a token, the token's own key
+    (`norm` of its text, first word) is such a beginning: the key's first word may run on into the next
+    token ("People" of "People's"). A cheap test that rules out most tokens before any text is built."""
+    return {w[:n] for k in keys if k for w in [k.split(" ")[0]] for n in range(1, len(w) + 1)}
 
 
 # ---------------------------------------------------------------- loading
@@ -492,13 +514,15 @@ def _text(tokens, i: int, j: int) -> str:
 def _starts(tokens, i: int, lex: Lexicon) -> bool:
     """`lex.starts_name(tokens[i])`, without making the Token when `tokens` is an `nlp.Tokens` window."""
     if isinstance(tokens, Tokens):
-        return lex.starts_orth(tokens.doc, arrays(tokens.doc, ("ORTH",))[0][tokens.start + i])
+        return lex.starts_orth(tokens.doc, tokens.orths()[tokens.start + i])
     return lex.starts_name(tokens[i])
 
 
 def _phrase_at(tokens, table: dict, start: int, lex: Lexicon, longest: int = 4) -> Optional[tuple]:
     """The longest phrase of `table` beginning at tokens[start]: (end index, value)."""
     if start >= len(tokens) or not _starts(tokens, start, lex):
+        return None
+    if isinstance(tokens, Tokens) and not lex.may_begin(tokens.doc, tokens.orths()[tokens.start + start], table):
         return None
     for n in range(min(longest, len(tokens) - start), 0, -1):
         key = norm(_text(tokens, start, start + n))

@@ -196,11 +196,18 @@ class Tokens:
     that scans for a few cue words reads only the tokens around them. Not kept on the Doc: Tokens that live
     as long as their Doc make every garbage collection slower."""
 
-    __slots__ = ("doc", "start", "end", "made", "source")
+    __slots__ = ("doc", "start", "end", "made", "source", "ids")
 
     def __init__(self, doc, start: int = 0, end: Optional[int] = None):
         self.doc, self.start, self.end, self.made = doc, start, len(doc) if end is None else end, {}
         self.source = None  # (text, token offsets, token lengths), read on the first `text` call
+        self.ids = None
+
+    def orths(self) -> list:
+        """The whole Doc's token text ids (ORTH), indexed by Doc position (`start + k` for item k)."""
+        if self.ids is None:
+            self.ids = arrays(self.doc, ("ORTH",))[0]
+        return self.ids
 
     def __len__(self) -> int:
         return self.end - self.start
