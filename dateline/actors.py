@@ -116,8 +116,9 @@ class Lexicon:
         memo = self._starts
         if len(memo) > 200_000:  # a long-running ingest meets new words forever
             memo.clear()
-        return [i for i, orth in enumerate(arrays(doc, ("ORTH",))[0])
-                if (memo[orth] if orth in memo else self.starts_orth(doc, orth))]
+        orths = arrays(doc, ("ORTH",))[0]
+        starting = {orth for orth in set(orths) if (memo[orth] if orth in memo else self.starts_orth(doc, orth))}
+        return [i for i, orth in enumerate(orths) if orth in starting]  # each distinct word is tested once
 
     def starts_orth(self, doc, orth: int) -> bool:
         """`starts_name` for a token given by its text id (ORTH), memoised per id."""
