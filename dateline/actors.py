@@ -387,7 +387,7 @@ def dictionary_matches(doc, lex: Lexicon) -> list[tuple]:
             span = doc[start:end]
             if matcher is lower and span[-1].is_lower:
                 continue  # "defence ministry", "U.S. army": names end in a capitalised word
-            if matcher is exact and len(span) == 1 and _upper_sentence(span) and not span[0].ent_type_:
+            if matcher is exact and len(span) == 1 and not span[0].ent_type_ and _upper_sentence(span):
                 continue  # "WHO", "US" in an all-caps headline are words
             found.append(Span(doc, start, end, label=match_id))
     spans = filter_spans(found)
@@ -466,14 +466,15 @@ def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
 
 def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
     """Title-case headline words the model reads as an organisation ("Key Positions Overseas")."""
-    if ent.label != "ORG":
+    if ent.label != "ORG" or lex.lookup(ent.text):
         return False
     span = _span(doc, ent)
-    if span is None or not _title_sentence(sentence_of(span)):
+    if span is None:
         return False
-    if lex.lookup(ent.text) or any(t.lower_ in lex.org_kinds or t.lower_ in lex.institutions for t in span):
+    toks = list(span)  # the word tests come before the sentence's case, which costs a pass over the sentence
+    if any(t.lower_ in lex.org_kinds or t.lower_ in lex.institutions for t in toks):
         return False
-    return not any(t.is_upper and len(t) > 1 for t in span)
+    return not any(t.is_upper and len(t) > 1 for t in toks) and _title_sentence(sentence_of(span))
 
 
 def _title_word(doc, ent: Entity, lex: Lexicon) -> bool:
