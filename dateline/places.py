@@ -193,7 +193,19 @@ class _Cells:
     a reading in Tennessee, 30 km apart, and so support each other."""
 
     def __init__(self, mentions: list["Mention"], per_name: int = 12):
-        self.cells: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
+        self.mentions, self.per_name = mentions, per_name
+        self._cells: Optional[dict[tuple[int, int], list[tuple[str, float, float]]]] = None
+
+    @property
+    def cells(self) -> dict[tuple[int, int], list[tuple[str, float, float]]]:
+        # Bucketed on the first question: a document whose names have one reading each never asks.
+        if self._cells is None:
+            self._cells = self._bucket(self.mentions, self.per_name)
+        return self._cells
+
+    @staticmethod
+    def _bucket(mentions: list["Mention"], per_name: int) -> dict[tuple[int, int], list[tuple[str, float, float]]]:
+        cells: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
         seen = set()
         for m in mentions:
             key = norm(m.text)
@@ -202,7 +214,8 @@ class _Cells:
             seen.add(key)
             for _, e in _plain(m)[:per_name]:
                 if e.kind in ("city", "admin2") and e.lat is not None:
-                    self.cells.setdefault((int(e.lat // 1), int(e.lon // 1)), []).append((key, e.lat, e.lon))
+                    cells.setdefault((int(e.lat // 1), int(e.lon // 1)), []).append((key, e.lat, e.lon))
+        return cells
 
     def near(self, lat: float, lon: float, km: float, exclude: str) -> bool:
         cy, cx = int(lat // 1), int(lon // 1)
