@@ -30,6 +30,7 @@ from typing import Iterable, Optional
 
 import yaml
 from spacy.matcher import PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
@@ -368,14 +369,18 @@ def _sentence_case(sent) -> tuple[bool, bool]:
     seen = doc_cache(doc, "sentence_case", len(doc), lambda d: {})
     key = (sent.start, sent.end)
     if key not in seen:  # read from the token arrays and the text: no Token objects
-        text, strings = doc_text(doc), doc.vocab.strings
+        text = doc_text(doc)
         alpha, upper, lower, idx = arrays(doc, ("IS_ALPHA", "IS_UPPER", "LOWER", "IDX"))
         words = [i for i in range(sent.start, sent.end) if alpha[i]]
-        caps = len(words) >= 3 and sum(upper[i] for i in words) >= 0.8 * len(words)
-        words = [i for i in words if strings[lower[i]] not in FUNCTION_WORDS]
-        title = len(words) >= 4 and sum(text[idx[i]].isupper() for i in words) >= 0.85 * len(words)
+        caps = len(words) >= 3 and sum([upper[i] for i in words]) >= 0.8 * len(words)
+        function_ids = _FUNCTION_IDS  # the words' lower-case ids against the function words' ids
+        words = [i for i in words if lower[i] not in function_ids]
+        title = len(words) >= 4 and sum([text[idx[i]].isupper() for i in words]) >= 0.85 * len(words)
         seen[key] = (caps, title)
     return seen[key]
+
+
+_FUNCTION_IDS = frozenset(get_string_id(w) for w in FUNCTION_WORDS)  # a string's id is its hash, in every vocab
 
 
 def dictionary_matches(doc, lex: Lexicon) -> list[tuple]:
