@@ -92,6 +92,7 @@ def _abbr_key(abbreviation: str) -> str:
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
+@lru_cache(maxsize=65536)  # the passes ask again for every repeated name and every word run inside a name
 def candidates(text: str, label: str = "GPE") -> tuple[Entry, ...]:
     """Gazetteer entries a mention may denote. NORP mentions only as demonyms and names of countries."""
     name = _POSSESSIVE.sub("", text.strip())
@@ -107,6 +108,7 @@ def candidates(text: str, label: str = "GPE") -> tuple[Entry, ...]:
     return tuple(e for e in found if e.how != "demonym") or found
 
 
+@lru_cache(maxsize=65536)  # as `candidates`
 def _exact(text: str) -> tuple[Entry, ...]:
     """Entries for a name the model did not mark as a place: its own names only, no demonyms."""
     name = _POSSESSIVE.sub("", text.strip())
@@ -392,14 +394,18 @@ def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
     toks = [t for t in tokens]
     if toks and toks[0].lower_ == "the":
         toks = toks[1:]  # "The DPRK": the name is "DPRK"
+    # each token's text, offset and case read once: the n-grams below read them up to four times each
+    words = [t.text for t in toks]
+    caps = [w[:1].isupper() for w in words]
+    inner = [c or w in (".", "-") for c, w in zip(caps, words)]
+    starts = [t.idx for t in toks]
     i = 0
     while i < len(toks):
         hit = None
         for n in (4, 3, 2, 1):
-            part = toks[i:i + n]
-            if len(part) == n and all(t.text[:1].isupper() or t.text in (".", "-") for t in part) \
-                    and part[0].text[:1].isupper() and part[-1].text[:1].isupper():
-                s, e = part[0].idx, part[-1].idx + len(part[-1].text)
+            if i + n <= len(toks) and caps[i] and caps[i + n - 1] and all(inner[i:i + n]):
+                part = toks[i:i + n]
+                s, e = starts[i], starts[i + n - 1] + len(words[i + n - 1])
                 if not (_namelike(part) or _dateline(text, s, e)):
                     continue
                 if (_exact(text[s:e]) or _state_abbreviation(text, s, e)) and not _HOLIDAY.match(text, e) \
