@@ -304,7 +304,6 @@ _CHUNK_LABELS = ("oprd", "nsubj", "dobj", "nsubjpass", "pcomp", "pobj", "dative"
 def _english_noun_chunks(doc) -> list:
     """spaCy's English noun chunks (spacy.lang.en.syntax_iterators, the same rules in the same order), read
     from the tag arrays: spaCy's own iterator makes a Token for every word, this one for nouns only."""
-    from spacy.attrs import DEP, POS
     from spacy.symbols import NOUN, PRON, PROPN
     from spacy.tokens import Span
 
@@ -313,7 +312,7 @@ def _english_noun_chunks(doc) -> list:
     conj, np_label = strings.add("conj"), strings.add("NP")
     nominal = {NOUN, PROPN, PRON}
     spans, prev_end = [], -1
-    for i, (pos, dep) in enumerate(doc.to_array([POS, DEP]).tolist()):
+    for i, (pos, dep) in enumerate(zip(*arrays(doc, ("POS", "DEP")))):  # two flat lists: no list per token
         if pos not in nominal:
             continue
         word = doc[i]
