@@ -214,8 +214,12 @@ def norm(text: str) -> str:
     return _POSSESSIVE.sub("", text)
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_NOT_WORD = re.compile(r"[^\w\s']")
+
+
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", norm(text)).strip("-")
+    return _NOT_SLUG.sub("-", norm(text)).strip("-")
 
 
 def _read_yaml(path: Path):
@@ -729,7 +733,7 @@ def _short_actor(doc, text: str, lex: Lexicon) -> Optional[Entry]:
 
 def org_kind(text: str, lex: Lexicon) -> str:
     """Kind of an unknown organisation from its last words ("... Banking Corp." -> bank)."""
-    words = re.sub(r"[^\w\s']", " ", norm(text)).split()
+    words = _NOT_WORD.sub(" ", norm(text)).split()
     for end in range(len(words), 0, -1):
         for size in (2, 1):
             key = " ".join(words[max(0, end - size):end])

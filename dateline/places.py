@@ -304,10 +304,16 @@ class Mention:
     plain: Optional[tuple] = field(default=None, repr=False, compare=False)  # see `_plain`
 
 
+# Patterns compiled once: `re.match(pattern, ...)` looks the pattern up in re's cache on every call.
+_THE = re.compile(r"(?i)the\s+")
+_AFTER_COMMA = re.compile(r"[,-]\s*$")
+_WORD_AFTER = re.compile(r"\s+([A-Z][a-z]+)")
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """A place name's own span: without a leading "the" and a trailing possessive."""
     span = text[start:end]
-    m = re.match(r"(?i)the\s+", span)
+    m = _THE.match(span)
     if m and end - start > m.end():
         start += m.end()
     m = _POSSESSIVE.search(text[start:end])
@@ -338,7 +344,7 @@ _DOTTED = re.compile(r"[A-Z]\.\s?[A-Z][a-z]?\.?$")  # "S.C.", "N.Y.", "W.Va.", "
 def _state_abbreviation(text: str, start: int, end: int) -> Optional[tuple[int, str]]:
     """An abbreviated state ("Charleston, W.Va.", "the S.C. Highway Patrol"): its end, with a final period,
     and its code. Short forms that are also words ("Pa.", "Miss.") count only after a comma."""
-    after_comma = re.search(r"[,-]\s*$", text[max(0, start - 3):start])
+    after_comma = _AFTER_COMMA.search(text[max(0, start - 3):start])
     if not after_comma and not _DOTTED.match(text[start:end + 1].rstrip()):
         return None
     if end < len(text) and text[end] == "." and not text[start:end].endswith("."):
@@ -797,7 +803,7 @@ def _vouched(m: Mention, contexts: _Contexts, trusted_names: set[str], persons: 
 
 def widened(text: str, ent: Entity) -> Optional[Entity]:
     """The entity with the admin-unit word after it ("North Phyongan" + "Province"), if it is there."""
-    m = re.match(r"\s+([A-Z][a-z]+)", text[ent.end:ent.end + 20])
+    m = _WORD_AFTER.match(text[ent.end:ent.end + 20])
     if m and m.group(1) in rules().admin_suffixes:
         end = ent.end + m.end()
         return Entity(text=text[ent.start:end], start=ent.start, end=end, label=ent.label)
