@@ -220,22 +220,25 @@ class _Cells:
         return cells
 
     def near(self, lat: float, lon: float, km: float, exclude: str) -> bool:
-        cy, cx = int(lat // 1), int(lon // 1)
+        cy, cx, cells = int(lat // 1), int(lon // 1), self.cells
         return any(not _same_name(key, exclude) and distance_km(lat, lon, la, lo) <= km
-                   for dy in (-1, 0, 1) for dx in (-1, 0, 1) for key, la, lo in self.cells.get((cy + dy, cx + dx), ()))
+                   for dy in (-1, 0, 1) for dx in (-1, 0, 1) for key, la, lo in cells.get((cy + dy, cx + dx), ()))
 
 
 def _nearness(e: Entry, points: list[tuple[float, float]], w: dict) -> float:
     # A point further away in latitude alone than the widest reach (with a kilometre to spare) is out of
-    # reach whatever its longitude: it cannot change the answer, so its distance is not computed.
-    reach = math.degrees((max(w.get("close_km", 0.0), w.get("near_km", 0.0)) + 1.0) / 6371.0)
-    near = [distance_km(e.lat, e.lon, lat, lon) for lat, lon in points if abs(lat - e.lat) <= reach]
-    if not near:
-        return 0.0
-    d = min(near)
-    if d <= w.get("close_km", 0.0):
-        return w.get("close_bonus", 0.0)
-    return w.get("near_bonus", 0.0) if d <= w.get("near_km", 0.0) else 0.0
+    # reach whatever its longitude: it cannot change the answer, so its distance is not computed. The bonus
+    # is the nearest point's: a close point settles it, so the rest are not measured.
+    close_km, near_km = w.get("close_km", 0.0), w.get("near_km", 0.0)
+    reach = math.degrees((max(close_km, near_km) + 1.0) / 6371.0)
+    near = False
+    for lat, lon in points:
+        if abs(lat - e.lat) <= reach:
+            d = distance_km(e.lat, e.lon, lat, lon)
+            if d <= close_km:
+                return w.get("close_bonus", 0.0)
+            near = near or d <= near_km
+    return w.get("near_bonus", 0.0) if near else 0.0
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
