@@ -458,14 +458,15 @@ def _free_mentions(doc, taken: list[tuple[int, int]], text: str) -> list[Mention
     starts = _sentence_starts(doc)
     # Runs of capitalised tokens outside the entities, found from the offsets and the text; Token objects
     # are made only for the tokens of a run.
+    offsets, lengths = arrays(doc, ("IDX", "LENGTH"))
+    capital = [i for i, (idx, length) in enumerate(zip(offsets, lengths))
+               if text[idx].isupper() and not (covered[idx] or covered[idx + length - 1])]
     runs, current = [], []
-    for i, (idx, length) in enumerate(zip(*arrays(doc, ("IDX", "LENGTH")))):
-        if not (covered[idx] or covered[idx + length - 1]) and text[idx].isupper():
-            current.append(i)
-            continue
-        if current:
+    for i in capital:  # maximal runs of consecutive indices
+        if current and i != current[-1] + 1:
             runs.append(current)
             current = []
+        current.append(i)
     if current:
         runs.append(current)
     runs = [[doc[i] for i in run] for run in runs]
