@@ -576,6 +576,10 @@ class _Contexts(dict):
     def __init__(self, firm: dict[str, Entry], weak: Optional[dict[str, frozenset[str]]] = None):
         super().__init__()
         self.firm, self.weak = firm, weak or {}
+        self.whole: Optional[_Context] = None  # built on the first question: many passes ask none
+
+    def _build(self) -> None:
+        firm = self.firm
         self.whole = _Context()
         for countries in self.weak.values():
             self.whole.mentions += 1
@@ -589,6 +593,8 @@ class _Contexts(dict):
 
     def __missing__(self, exclude: str) -> _Context:
         # Contexts are only read, so one that excludes nothing shares the whole document's counts.
+        if self.whole is None:
+            self._build()
         whole = self.whole
         ctx = self[exclude] = _Context(countries=whole.countries, states=whole.states, weak=whole.weak,
                                        mentions=whole.mentions, points=whole.points)
