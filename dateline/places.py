@@ -830,6 +830,7 @@ def _register() -> None:
 @component(FACTORY)
 def places_component(doc):
     _register()
+    _single_member_regions()  # read here, not on a first context: the load's warm-up article may ask for none
     text = doc_text(doc)  # a Doc rebuilds its text on every access
     if doc._.entities is None:
         doc._.entities = []
