@@ -221,7 +221,9 @@ class _Cells:
 
     def near(self, lat: float, lon: float, km: float, exclude: str) -> bool:
         cy, cx, cells = int(lat // 1), int(lon // 1), self.cells
-        return any(not _same_name(key, exclude) and distance_km(lat, lon, la, lo) <= km
+        # A reading further in latitude alone than km (with a kilometre to spare) is out of reach: no distance.
+        reach = math.degrees((km + 1.0) / 6371.0)
+        return any(abs(la - lat) <= reach and not _same_name(key, exclude) and distance_km(lat, lon, la, lo) <= km
                    for dy in (-1, 0, 1) for dx in (-1, 0, 1) for key, la, lo in cells.get((cy + dy, cx + dx), ()))
 
 
