@@ -30,6 +30,7 @@ from typing import Iterable, Optional
 
 import yaml
 from spacy.matcher import PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Span
 from spacy.util import filter_spans
 
@@ -89,6 +90,9 @@ class Lexicon:
     _role_words: Optional[set] = None
     _starts: dict = field(default_factory=dict)  # token text id (ORTH) -> starts_name, memoised
     _countries: dict = field(default_factory=dict)  # text -> country_of(text), memoised
+    _country_heads: Optional[set] = None
+    _country_starts: dict = field(default_factory=dict)  # token text id (ORTH) -> starts_country, memoised
+    _table_starts: dict = field(default_factory=dict)  # id(table) -> (table, heads, {ORTH: may_begin})
 
     @property
     def role_words(self) -> set:
@@ -113,14 +117,50 @@ class Lexicon:
         memo = self._starts
         if len(memo) > 200_000:  # a long-running ingest meets new words forever
             memo.clear()
-        return [i for i, orth in enumerate(arrays(doc, ("ORTH",))[0])
-                if (memo[orth] if orth in memo else self.starts_orth(doc, orth))]
+        orths = arrays(doc, ("ORTH",))[0]
+        starting = {orth for orth in set(orths) if (memo[orth] if orth in memo else self.starts_orth(doc, orth))}
+        return [i for i, orth in enumerate(orths) if orth in starting]  # each distinct word is tested once
 
     def starts_orth(self, doc, orth: int) -> bool:
         """`starts_name` for a token given by its text id (ORTH), memoised per id."""
         hit = self._starts.get(orth)
         if hit is None:
             hit = self._starts[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in self.first_words
+        return hit
+
+    @property
+    def country_heads(self) -> set:
+        """Every beginning of the first word of a key that `country_of` accepts. A token's own key is such a
+        beginning wherever a country's name, alias or demonym (plural too) begins at it, possibly joined to the
+        next token ("People" of "People's"): a cheap pre-check for the few places a country can be named."""
+        if self._country_heads is None:
+            keys = [k for k, actor_id in self.names.items() if self.actors.get(actor_id) is not None
+                    and self.actors[actor_id].kind == "country"]
+            keys += [k for d in self.demonyms for k in (d, d + "s")]
+            self._country_heads = _heads(keys)
+        return self._country_heads
+
+    def starts_country_orth(self, doc, orth: int) -> bool:
+        """Whether a country can be named from a token given by its text id (see `country_heads`), memoised."""
+        hit = self._country_starts.get(orth)
+        if hit is None:
+            if len(self._country_starts) > 200_000:
+                self._country_starts.clear()
+            hit = self._country_starts[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in self.country_heads
+        return hit
+
+    def may_begin(self, doc, orth: int, table: dict) -> bool:
+        """Whether a key of `table` can begin at a token given by its text id (as `starts_country_orth` for
+        countries), memoised per table and id."""
+        slot = self._table_starts.get(id(table))
+        if slot is None or slot[0] is not table:
+            slot = self._table_starts[id(table)] = (table, _heads(table), {})
+        memo = slot[2]
+        hit = memo.get(orth)
+        if hit is None:
+            if len(memo) > 200_000:
+                memo.clear()
+            hit = memo[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in slot[1]
         return hit
 
     def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
@@ -149,6 +189,13 @@ class Lexicon:
         return self.demonyms.get(key[:-1]) if key.endswith("s") else None  # "North Koreans"
 
 
+def _heads(keys) -> set:
+    """Every beginning of the first word of each key. Where a key begins at a token, the token's own key
+    (`norm` of its text, first word) is such a beginning: the key's first word may run on into the next
+    token ("People" of "People's"). A cheap test that rules out most tokens before any text is built."""
+    return {w[:n] for k in keys if k for w in [k.split(" ")[0]] for n in range(1, len(w) + 1)}
+
+
 # ---------------------------------------------------------------- loading
 
 
@@ -167,8 +214,12 @@ def norm(text: str) -> str:
     return _POSSESSIVE.sub("", text)
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_NOT_WORD = re.compile(r"[^\w\s']")
+
+
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", norm(text)).strip("-")
+    return _NOT_SLUG.sub("-", norm(text)).strip("-")
 
 
 def _read_yaml(path: Path):
@@ -322,14 +373,18 @@ def _sentence_case(sent) -> tuple[bool, bool]:
     seen = doc_cache(doc, "sentence_case", len(doc), lambda d: {})
     key = (sent.start, sent.end)
     if key not in seen:  # read from the token arrays and the text: no Token objects
-        text, strings = doc_text(doc), doc.vocab.strings
+        text = doc_text(doc)
         alpha, upper, lower, idx = arrays(doc, ("IS_ALPHA", "IS_UPPER", "LOWER", "IDX"))
         words = [i for i in range(sent.start, sent.end) if alpha[i]]
-        caps = len(words) >= 3 and sum(upper[i] for i in words) >= 0.8 * len(words)
-        words = [i for i in words if strings[lower[i]] not in FUNCTION_WORDS]
-        title = len(words) >= 4 and sum(text[idx[i]].isupper() for i in words) >= 0.85 * len(words)
+        caps = len(words) >= 3 and sum([upper[i] for i in words]) >= 0.8 * len(words)
+        function_ids = _FUNCTION_IDS  # the words' lower-case ids against the function words' ids
+        words = [i for i in words if lower[i] not in function_ids]
+        title = len(words) >= 4 and sum([text[idx[i]].isupper() for i in words]) >= 0.85 * len(words)
         seen[key] = (caps, title)
     return seen[key]
+
+
+_FUNCTION_IDS = frozenset(get_string_id(w) for w in FUNCTION_WORDS)  # a string's id is its hash, in every vocab
 
 
 def dictionary_matches(doc, lex: Lexicon) -> list[tuple]:
@@ -341,7 +396,7 @@ def dictionary_matches(doc, lex: Lexicon) -> list[tuple]:
             span = doc[start:end]
             if matcher is lower and span[-1].is_lower:
                 continue  # "defence ministry", "U.S. army": names end in a capitalised word
-            if matcher is exact and len(span) == 1 and _upper_sentence(span) and not span[0].ent_type_:
+            if matcher is exact and len(span) == 1 and not span[0].ent_type_ and _upper_sentence(span):
                 continue  # "WHO", "US" in an all-caps headline are words
             found.append(Span(doc, start, end, label=match_id))
     spans = filter_spans(found)
@@ -420,14 +475,15 @@ def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
 
 def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
     """Title-case headline words the model reads as an organisation ("Key Positions Overseas")."""
-    if ent.label != "ORG":
+    if ent.label != "ORG" or lex.lookup(ent.text):
         return False
     span = _span(doc, ent)
-    if span is None or not _title_sentence(sentence_of(span)):
+    if span is None:
         return False
-    if lex.lookup(ent.text) or any(t.lower_ in lex.org_kinds or t.lower_ in lex.institutions for t in span):
+    toks = list(span)  # the word tests come before the sentence's case, which costs a pass over the sentence
+    if any(t.lower_ in lex.org_kinds or t.lower_ in lex.institutions for t in toks):
         return False
-    return not any(t.is_upper and len(t) > 1 for t in span)
+    return not any(t.is_upper and len(t) > 1 for t in toks) and _title_sentence(sentence_of(span))
 
 
 def _title_word(doc, ent: Entity, lex: Lexicon) -> bool:
@@ -469,13 +525,15 @@ def _text(tokens, i: int, j: int) -> str:
 def _starts(tokens, i: int, lex: Lexicon) -> bool:
     """`lex.starts_name(tokens[i])`, without making the Token when `tokens` is an `nlp.Tokens` window."""
     if isinstance(tokens, Tokens):
-        return lex.starts_orth(tokens.doc, arrays(tokens.doc, ("ORTH",))[0][tokens.start + i])
+        return lex.starts_orth(tokens.doc, tokens.orths()[tokens.start + i])
     return lex.starts_name(tokens[i])
 
 
 def _phrase_at(tokens, table: dict, start: int, lex: Lexicon, longest: int = 4) -> Optional[tuple]:
     """The longest phrase of `table` beginning at tokens[start]: (end index, value)."""
     if start >= len(tokens) or not _starts(tokens, start, lex):
+        return None
+    if isinstance(tokens, Tokens) and not lex.may_begin(tokens.doc, tokens.orths()[tokens.start + start], table):
         return None
     for n in range(min(longest, len(tokens) - start), 0, -1):
         key = norm(_text(tokens, start, start + n))
@@ -576,10 +634,11 @@ def _craft_owner(doc, name, lex: Lexicon) -> Optional[tuple]:
 def _institution_entities(doc, lex: Lexicon, resolved: dict) -> None:
     """"South Korean Navy", "China's Foreign Ministry": a country and a capitalised institution noun."""
     new = []
+    orths = arrays(doc, ("ORTH",))[0]
     for sent, toks, starts in _sentence_tokens(doc, lex):
         done = 0  # tokens before this belong to an institution already read
         for i in starts:
-            if i < done:
+            if i < done or not lex.starts_country_orth(doc, orths[sent.start + i]):
                 continue
             hit = _country_prefix(toks, i, lex)
             if hit is None:
@@ -674,7 +733,7 @@ def _short_actor(doc, text: str, lex: Lexicon) -> Optional[Entry]:
 
 def org_kind(text: str, lex: Lexicon) -> str:
     """Kind of an unknown organisation from its last words ("... Banking Corp." -> bank)."""
-    words = re.sub(r"[^\w\s']", " ", norm(text)).split()
+    words = _NOT_WORD.sub(" ", norm(text)).split()
     for end in range(len(words), 0, -1):
         for size in (2, 1):
             key = " ".join(words[max(0, end - size):end])

@@ -23,7 +23,12 @@ def add_entities(doc, new: Iterable[Entity], replace_overlaps: bool = True) -> N
         clashes = [e for e in current if e.start < ent.end and ent.start < e.end]
         if clashes and not replace_overlaps:
             continue
-        current = [e for e in current if e not in clashes] + [ent]
+        if clashes:
+            # by identity: an entity equal to a clash has its span, so it clashes too (and `==` on entities
+            # compares every field)
+            gone = {id(e) for e in clashes}
+            current = [e for e in current if id(e) not in gone]
+        current.append(ent)
     current.sort(key=lambda e: (e.start, e.end))
     doc._.entities = current
 

@@ -464,6 +464,8 @@ _INSTANCE: Optional[Gazetteer] = None
 def get() -> Gazetteer:
     """The process's gazetteer, building the index first if this machine has none yet."""
     global _INSTANCE
+    if _INSTANCE is not None:
+        return _INSTANCE  # set once: the lock is for the first build only (every look-up asks)
     with _LOCK:
         if _INSTANCE is None:
             path = index_path()

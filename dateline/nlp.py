@@ -196,11 +196,18 @@ class Tokens:
     that scans for a few cue words reads only the tokens around them. Not kept on the Doc: Tokens that live
     as long as their Doc make every garbage collection slower."""
 
-    __slots__ = ("doc", "start", "end", "made", "source")
+    __slots__ = ("doc", "start", "end", "made", "source", "ids")
 
     def __init__(self, doc, start: int = 0, end: Optional[int] = None):
         self.doc, self.start, self.end, self.made = doc, start, len(doc) if end is None else end, {}
         self.source = None  # (text, token offsets, token lengths), read on the first `text` call
+        self.ids = None
+
+    def orths(self) -> list:
+        """The whole Doc's token text ids (ORTH), indexed by Doc position (`start + k` for item k)."""
+        if self.ids is None:
+            self.ids = arrays(self.doc, ("ORTH",))[0]
+        return self.ids
 
     def __len__(self) -> int:
         return self.end - self.start
@@ -297,7 +304,6 @@ _CHUNK_LABELS = ("oprd", "nsubj", "dobj", "nsubjpass", "pcomp", "pobj", "dative"
 def _english_noun_chunks(doc) -> list:
     """spaCy's English noun chunks (spacy.lang.en.syntax_iterators, the same rules in the same order), read
     from the tag arrays: spaCy's own iterator makes a Token for every word, this one for nouns only."""
-    from spacy.attrs import DEP, POS
     from spacy.symbols import NOUN, PRON, PROPN
     from spacy.tokens import Span
 
@@ -306,7 +312,7 @@ def _english_noun_chunks(doc) -> list:
     conj, np_label = strings.add("conj"), strings.add("NP")
     nominal = {NOUN, PROPN, PRON}
     spans, prev_end = [], -1
-    for i, (pos, dep) in enumerate(doc.to_array([POS, DEP]).tolist()):
+    for i, (pos, dep) in enumerate(zip(*arrays(doc, ("POS", "DEP")))):  # two flat lists: no list per token
         if pos not in nominal:
             continue
         word = doc[i]

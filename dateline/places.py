@@ -92,6 +92,7 @@ def _abbr_key(abbreviation: str) -> str:
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 
 
+@lru_cache(maxsize=65536)  # the passes ask again for every repeated name and every word run inside a name
 def candidates(text: str, label: str = "GPE") -> tuple[Entry, ...]:
     """Gazetteer entries a mention may denote. NORP mentions only as demonyms and names of countries."""
     name = _POSSESSIVE.sub("", text.strip())
@@ -107,6 +108,7 @@ def candidates(text: str, label: str = "GPE") -> tuple[Entry, ...]:
     return tuple(e for e in found if e.how != "demonym") or found
 
 
+@lru_cache(maxsize=65536)  # as `candidates`
 def _exact(text: str) -> tuple[Entry, ...]:
     """Entries for a name the model did not mark as a place: its own names only, no demonyms."""
     name = _POSSESSIVE.sub("", text.strip())
@@ -156,12 +158,22 @@ def _preferred(name: str) -> Optional[str]:
 
 
 def score(e: Entry, ctx: Optional[_Context] = None, explicit_state: Optional[str] = None, name: str = "") -> float:
+    return _with_context(_base_score(e, explicit_state, name), e, ctx, rules().context)
+
+
+def _base_score(e: Entry, explicit_state: Optional[str], name: str) -> float:
+    """`score` without a context: the part that stays the same for a mention whatever the document says."""
     w = rules().context
     s = _kind_prior(e) + math.log10(e.population + 1) - {"name": 0.0, "alt": 1.5, "short": 2.5}.get(e.how, 0.0)
     if name and _preferred(name) == e.place_id:
         s += w.get("preferred", 0.0)
     if explicit_state and e.admin1 == explicit_state:
         s += w.get("explicit_admin1", 0.0)
+    return s
+
+
+def _with_context(s: float, e: Entry, ctx: Optional[_Context], w: dict) -> float:
+    """A base score `s` with what the context adds, added in `score`'s order (the sums stay bit-identical)."""
     if ctx is None:
         return s
     if e.country and ctx.countries.get(e.country):
@@ -183,7 +195,19 @@ class _Cells:
     a reading in Tennessee, 30 km apart, and so support each other."""
 
     def __init__(self, mentions: list["Mention"], per_name: int = 12):
-        self.cells: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
+        self.mentions, self.per_name = mentions, per_name
+        self._cells: Optional[dict[tuple[int, int], list[tuple[str, float, float]]]] = None
+
+    @property
+    def cells(self) -> dict[tuple[int, int], list[tuple[str, float, float]]]:
+        # Bucketed on the first question: a document whose names have one reading each never asks.
+        if self._cells is None:
+            self._cells = self._bucket(self.mentions, self.per_name)
+        return self._cells
+
+    @staticmethod
+    def _bucket(mentions: list["Mention"], per_name: int) -> dict[tuple[int, int], list[tuple[str, float, float]]]:
+        cells: dict[tuple[int, int], list[tuple[str, float, float]]] = {}
         seen = set()
         for m in mentions:
             key = norm(m.text)
@@ -192,25 +216,31 @@ class _Cells:
             seen.add(key)
             for _, e in _plain(m)[:per_name]:
                 if e.kind in ("city", "admin2") and e.lat is not None:
-                    self.cells.setdefault((int(e.lat // 1), int(e.lon // 1)), []).append((key, e.lat, e.lon))
+                    cells.setdefault((int(e.lat // 1), int(e.lon // 1)), []).append((key, e.lat, e.lon))
+        return cells
 
     def near(self, lat: float, lon: float, km: float, exclude: str) -> bool:
-        cy, cx = int(lat // 1), int(lon // 1)
-        return any(not _same_name(key, exclude) and distance_km(lat, lon, la, lo) <= km
-                   for dy in (-1, 0, 1) for dx in (-1, 0, 1) for key, la, lo in self.cells.get((cy + dy, cx + dx), ()))
+        cy, cx, cells = int(lat // 1), int(lon // 1), self.cells
+        # A reading further in latitude alone than km (with a kilometre to spare) is out of reach: no distance.
+        reach = math.degrees((km + 1.0) / 6371.0)
+        return any(abs(la - lat) <= reach and not _same_name(key, exclude) and distance_km(lat, lon, la, lo) <= km
+                   for dy in (-1, 0, 1) for dx in (-1, 0, 1) for key, la, lo in cells.get((cy + dy, cx + dx), ()))
 
 
 def _nearness(e: Entry, points: list[tuple[float, float]], w: dict) -> float:
     # A point further away in latitude alone than the widest reach (with a kilometre to spare) is out of
-    # reach whatever its longitude: it cannot change the answer, so its distance is not computed.
-    reach = math.degrees((max(w.get("close_km", 0.0), w.get("near_km", 0.0)) + 1.0) / 6371.0)
-    near = [distance_km(e.lat, e.lon, lat, lon) for lat, lon in points if abs(lat - e.lat) <= reach]
-    if not near:
-        return 0.0
-    d = min(near)
-    if d <= w.get("close_km", 0.0):
-        return w.get("close_bonus", 0.0)
-    return w.get("near_bonus", 0.0) if d <= w.get("near_km", 0.0) else 0.0
+    # reach whatever its longitude: it cannot change the answer, so its distance is not computed. The bonus
+    # is the nearest point's: a close point settles it, so the rest are not measured.
+    close_km, near_km = w.get("close_km", 0.0), w.get("near_km", 0.0)
+    reach = math.degrees((max(close_km, near_km) + 1.0) / 6371.0)
+    near = False
+    for lat, lon in points:
+        if abs(lat - e.lat) <= reach:
+            d = distance_km(e.lat, e.lon, lat, lon)
+            if d <= close_km:
+                return w.get("close_bonus", 0.0)
+            near = near or d <= near_km
+    return w.get("near_bonus", 0.0) if near else 0.0
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -279,10 +309,16 @@ class Mention:
     plain: Optional[tuple] = field(default=None, repr=False, compare=False)  # see `_plain`
 
 
+# Patterns compiled once: `re.match(pattern, ...)` looks the pattern up in re's cache on every call.
+_THE = re.compile(r"(?i)the\s+")
+_AFTER_COMMA = re.compile(r"[,-]\s*$")
+_WORD_AFTER = re.compile(r"\s+([A-Z][a-z]+)")
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """A place name's own span: without a leading "the" and a trailing possessive."""
     span = text[start:end]
-    m = re.match(r"(?i)the\s+", span)
+    m = _THE.match(span)
     if m and end - start > m.end():
         start += m.end()
     m = _POSSESSIVE.search(text[start:end])
@@ -313,7 +349,7 @@ _DOTTED = re.compile(r"[A-Z]\.\s?[A-Z][a-z]?\.?$")  # "S.C.", "N.Y.", "W.Va.", "
 def _state_abbreviation(text: str, start: int, end: int) -> Optional[tuple[int, str]]:
     """An abbreviated state ("Charleston, W.Va.", "the S.C. Highway Patrol"): its end, with a final period,
     and its code. Short forms that are also words ("Pa.", "Miss.") count only after a comma."""
-    after_comma = re.search(r"[,-]\s*$", text[max(0, start - 3):start])
+    after_comma = _AFTER_COMMA.search(text[max(0, start - 3):start])
     if not after_comma and not _DOTTED.match(text[start:end + 1].rstrip()):
         return None
     if end < len(text) and text[end] == "." and not text[start:end].endswith("."):
@@ -369,14 +405,18 @@ def _capitalised_runs(tokens, text: str) -> Iterable[tuple[int, int]]:
     toks = [t for t in tokens]
     if toks and toks[0].lower_ == "the":
         toks = toks[1:]  # "The DPRK": the name is "DPRK"
+    # each token's text, offset and case read once: the n-grams below read them up to four times each
+    words = [t.text for t in toks]
+    caps = [w[:1].isupper() for w in words]
+    inner = [c or w in (".", "-") for c, w in zip(caps, words)]
+    starts = [t.idx for t in toks]
     i = 0
     while i < len(toks):
         hit = None
         for n in (4, 3, 2, 1):
-            part = toks[i:i + n]
-            if len(part) == n and all(t.text[:1].isupper() or t.text in (".", "-") for t in part) \
-                    and part[0].text[:1].isupper() and part[-1].text[:1].isupper():
-                s, e = part[0].idx, part[-1].idx + len(part[-1].text)
+            if i + n <= len(toks) and caps[i] and caps[i + n - 1] and all(inner[i:i + n]):
+                part = toks[i:i + n]
+                s, e = starts[i], starts[i + n - 1] + len(words[i + n - 1])
                 if not (_namelike(part) or _dateline(text, s, e)):
                     continue
                 if (_exact(text[s:e]) or _state_abbreviation(text, s, e)) and not _HOLIDAY.match(text, e) \
@@ -420,14 +460,15 @@ def _free_mentions(doc, taken: list[tuple[int, int]], text: str) -> list[Mention
     starts = _sentence_starts(doc)
     # Runs of capitalised tokens outside the entities, found from the offsets and the text; Token objects
     # are made only for the tokens of a run.
+    offsets, lengths = arrays(doc, ("IDX", "LENGTH"))
+    capital = [i for i, (idx, length) in enumerate(zip(offsets, lengths))
+               if text[idx].isupper() and not (covered[idx] or covered[idx + length - 1])]
     runs, current = [], []
-    for i, (idx, length) in enumerate(zip(*arrays(doc, ("IDX", "LENGTH")))):
-        if not (covered[idx] or covered[idx + length - 1]) and text[idx].isupper():
-            current.append(i)
-            continue
-        if current:
+    for i in capital:  # maximal runs of consecutive indices
+        if current and i != current[-1] + 1:
             runs.append(current)
             current = []
+        current.append(i)
     if current:
         runs.append(current)
     runs = [[doc[i] for i in run] for run in runs]
@@ -465,6 +506,8 @@ _UNIT_NAME = re.compile(r"[A-Z][a-z]+(?:\s[A-Z][a-z]+)?")
 def _unit_list_mentions(text: str) -> list[Mention]:
     """ "Kanawha and Monongalia counties": each name is a county."""
     out = []
+    if "counties" not in text and "parishes" not in text:
+        return out  # the pattern ends in one of these words: most texts are ruled out without running it
     suffix = {"counties": "County", "parishes": "Parish"}
     for m in _UNIT_LIST.finditer(text):
         for n in _UNIT_NAME.finditer(m.group(1)):
@@ -509,9 +552,22 @@ def _gather(text: str, m: Mention) -> None:
 
 def _plain(m: Mention) -> list[tuple[float, Entry]]:
     """`ranked` without context for a mention, computed once while its candidates stay the same."""
+    return _scored(m)[1]
+
+
+def _scored(m: Mention) -> tuple:
+    """(base scores in `ranked`'s candidate order, `ranked` without context) of a mention, kept while its
+    candidates, state and text stay the same: `_in_context` adds each context to the same base scores."""
     if m.plain is None or m.plain[0] is not m.found or m.plain[1] != m.state or m.plain[2] != m.text:
-        m.plain = (m.found, m.state, m.text, ranked(m.found, None, m.state, m.text))
+        bases = [(_base_score(e, m.state, m.text), e) for e in _prefer_cities(tuple(m.found))]
+        m.plain = (m.found, m.state, m.text, (bases, sorted(bases, key=lambda p: -p[0])))
     return m.plain[3]
+
+
+def _in_context(m: Mention, ctx: _Context) -> list[tuple[float, Entry]]:
+    """`ranked(m.found, ctx, m.state, m.text)`, from the mention's base scores."""
+    w = rules().context
+    return sorted([(_with_context(s, e, ctx, w), e) for s, e in _scored(m)[0]], key=lambda p: -p[0])
 
 
 class _Contexts(dict):
@@ -522,6 +578,10 @@ class _Contexts(dict):
     def __init__(self, firm: dict[str, Entry], weak: Optional[dict[str, frozenset[str]]] = None):
         super().__init__()
         self.firm, self.weak = firm, weak or {}
+        self.whole: Optional[_Context] = None  # built on the first question: many passes ask none
+
+    def _build(self) -> None:
+        firm = self.firm
         self.whole = _Context()
         for countries in self.weak.values():
             self.whole.mentions += 1
@@ -535,6 +595,8 @@ class _Contexts(dict):
 
     def __missing__(self, exclude: str) -> _Context:
         # Contexts are only read, so one that excludes nothing shares the whole document's counts.
+        if self.whole is None:
+            self._build()
         whole = self.whole
         ctx = self[exclude] = _Context(countries=whole.countries, states=whole.states, weak=whole.weak,
                                        mentions=whole.mentions, points=whole.points)
@@ -608,10 +670,14 @@ def _pick_all(mentions: list[Mention], firm: dict[str, Entry]) -> None:
             m.pick = done[1]
         elif not m.found:
             m.pick = None  # nothing to rank: the context is not needed
+        elif len(_scored(m)[0]) == 1:
+            m.pick = _scored(m)[0][0][1]  # one reading: it wins in any context
+            picks[(m.text, m.state)] = (m.found, m.pick)
         else:
             ctx = contexts[key]
             ctx.pairs, ctx.exclude = cells, key
-            m.pick = best(m.found, ctx, m.state, m.text)
+            top = _in_context(m, ctx)
+            m.pick = top[0][1] if top else None
             picks[(m.text, m.state)] = (m.found, m.pick)
         contextual = _contextual(m.text, contexts[key]) if m.label != "NORP" and key in contextual_names else None
         if contextual is not None:
@@ -644,7 +710,7 @@ def _firm_readings(mentions: list[Mention], before: Optional[dict[str, Entry]] =
             continue
         if not m.found:
             continue  # no reading, firm or not
-        top = ranked(m.found, contexts[norm(m.text)], m.state, m.text) if contexts is not None else _plain(m)
+        top = _in_context(m, contexts[norm(m.text)]) if contexts is not None and len(_plain(m)) > 1 else _plain(m)
         if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin):
             firm[norm(m.text)] = top[0][1]
     return firm
@@ -688,8 +754,13 @@ def _same_name(key: str, other: str) -> bool:
 
 def _admin_named(m: Mention) -> bool:
     """ "Edgar County": a unit named with its suffix is as clear as a name the model marked."""
-    return any(m.text.endswith(" " + w) for w in rules().admin_suffixes) and \
-        any(e.kind in ("admin1", "admin2") and e.how == "name" for e in m.found)
+    return _admin_suffixed(m.text) and any(e.kind in ("admin1", "admin2") and e.how == "name" for e in m.found)
+
+
+@lru_cache(maxsize=65536)
+def _admin_suffixed(name: str) -> bool:
+    # memoised: the passes ask it of every mention several times
+    return any(name.endswith(" " + w) for w in rules().admin_suffixes)
 
 
 @lru_cache(maxsize=None)
@@ -744,7 +815,7 @@ def _vouched(m: Mention, contexts: _Contexts, trusted_names: set[str], persons: 
 
 def widened(text: str, ent: Entity) -> Optional[Entity]:
     """The entity with the admin-unit word after it ("North Phyongan" + "Province"), if it is there."""
-    m = re.match(r"\s+([A-Z][a-z]+)", text[ent.end:ent.end + 20])
+    m = _WORD_AFTER.match(text[ent.end:ent.end + 20])
     if m and m.group(1) in rules().admin_suffixes:
         end = ent.end + m.end()
         return Entity(text=text[ent.start:end], start=ent.start, end=end, label=ent.label)
@@ -761,6 +832,7 @@ def _register() -> None:
 @component(FACTORY)
 def places_component(doc):
     _register()
+    _single_member_regions()  # read here, not on a first context: the load's warm-up article may ask for none
     text = doc_text(doc)  # a Doc rebuilds its text on every access
     if doc._.entities is None:
         doc._.entities = []
