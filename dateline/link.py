@@ -199,8 +199,26 @@ def _gap(a: tuple[date, date], b: tuple[date, date]) -> int:
 class Story:
     id: str
     seq: int
-    members: list[Mention] = field(default_factory=list)
+    members: Optional[list[Mention]] = field(default_factory=list)  # None: only the profile was read
     memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_profile(cls, id: str, seq: int, profile: str) -> "Story":
+        """A stored story-event as matching sees it (see `pack`), without its members: a story-event of
+        thousands of mentions is matched without reading them; they are read only when one more joins."""
+        story = cls(id, seq, None)
+        story.memo.update(unpack(profile))
+        return story
+
+    def pack(self) -> str:
+        """What matching reads of this story (the `profile` column): the summaries below, as JSON."""
+        match, before = self.match_range(), self.before()
+        return json.dumps({"key": list(self.key), "mode": self.first_mode(), "dated": self.dated(),
+                           "docs": sorted(self.doc_ids()), "parties": {r: self.party(r) for r in ("actor", "target")},
+                           "places": {r: self.place(r) for r in PLACE_ROLES},
+                           "match": [match[0].isoformat(), match[1].isoformat()] if match else None,
+                           "before": before.isoformat() if before else None},
+                          ensure_ascii=False, separators=(",", ":"))
 
     def profile(self, name: str, compute):
         """A summary of the members (best actor, place, range), kept until the next member joins: each
@@ -241,8 +259,29 @@ class Story:
         return (_day(best["start"]), _day(best["end"])) if best else ranges[0]
 
     def before(self) -> Optional[date]:
+        return self.profile("before", self._before)
+
+    def _before(self) -> Optional[date]:
         days = [m.before for m in self.members if m.before]
         return min(days) if days else None
+
+    def first_mode(self) -> Optional[str]:
+        return self.profile("mode", lambda: self.members[0].mode)
+
+    def party(self, role: str) -> Optional[dict]:
+        return self.profile(role, lambda: _best_party(self.members, role))
+
+    def place(self, role: str) -> Optional[dict]:
+        return self.profile(role, lambda: best_place(self.members, role))
+
+
+def unpack(profile: str) -> dict:
+    """The memo of a story from its packed profile: the values its members would give."""
+    p = json.loads(profile)
+    memo = {"key": tuple(p["key"]), "mode": p["mode"], "dated": p["dated"], "docs": set(p["docs"]),
+            "match": (_day(p["match"][0]), _day(p["match"][1])) if p["match"] else None,
+            "before": _day(p["before"]), **p["parties"], **p["places"]}
+    return memo
 
 
 def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
@@ -252,15 +291,15 @@ def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
         return None
     total, clash_allowed, conflict = sides[0] + sides[1], 3 in sides, False
     for role in PLACE_ROLES:
-        best = story.profile(role, lambda r=role: best_place(story.members, r))
+        best = story.place(role)
         pts, clash = _place(m.places.get(role), best)
         if pts is NO:
             if not (clash and clash_allowed and m.dated and _same_day(m, story)):
                 return None
             pts, conflict = 0, True
         total += pts
-    if m.mode and story.members[0].mode:
-        total += 1 if m.mode == story.members[0].mode else -1
+    if m.mode and story.first_mode():
+        total += 1 if m.mode == story.first_mode() else -1
     dated = _date_points(m, story, anchored=total > 0)
     if dated is None:
         return None
@@ -270,7 +309,7 @@ def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
 
 def _sides(m: Mention, story: Story) -> Optional[tuple[int, int]]:
     """Points for (actor, target); for a symmetric type the mention's sides may also be read swapped."""
-    theirs = tuple(story.profile(role, lambda r=role: _best_party(story.members, r)) for role in ("actor", "target"))
+    theirs = (story.party("actor"), story.party("target"))
     ours = (m.actor, m.target)
     readings = [ours] + ([ours[::-1]] if m.type in symmetric_types() else [])
     best = None
@@ -326,8 +365,8 @@ def _date_points(m: Mention, story: Story, anchored: bool):
 
 def _strong(m: Mention, story: Story) -> bool:
     """The actor and a place agree exactly: enough to join two dates a day apart."""
-    actor_ok = _party(m.actor, _best_party(story.members, "actor")) in (1, 3)
-    place_ok = any(m.places.get(r) and best_place(story.members, r) and _same_place(m.places[r], best_place(story.members, r))
+    actor_ok = _party(m.actor, story.party("actor")) in (1, 3)
+    place_ok = any(m.places.get(r) and story.place(r) and _same_place(m.places[r], story.place(r))
                    for r in PLACE_ROLES)
     return actor_ok and place_ok
 
@@ -348,7 +387,7 @@ def _candidate_query(m: Mention, lo: date, hi: date) -> tuple[str, tuple]:
     """The story-events `m` might join: same type, modality and polarity, sides that do not clash, and an
     undated or overlapping match range. One short index search per span class (see migration 0005)."""
     sides, side_params = _sides_clause(m)
-    key = ("SELECT id, seq, length(record) AS size FROM story_events WHERE type = ? AND modality = ? "
+    key = ("SELECT id, seq, mentions FROM story_events WHERE type = ? AND modality = ? "
            "AND polarity = ? " + sides)
     key_params = (m.type, m.modality, m.polarity) + side_params
     parts, params = [key + "AND span_class IS NULL AND match_start IS NULL"], list(key_params)
@@ -522,7 +561,7 @@ def _row(story: Story) -> tuple:
             s["match"][0] if s["match"] else None, s["match"][1] if s["match"] else None,
             s["first_seen"], s["last_seen"], s["mentions"], s["articles"], s["outlets"], s["certainty"],
             int(s["historical"]), len(s["conflicts"]), json.dumps(s, ensure_ascii=False, separators=(",", ":")),
-            span_class(story.match_range()))
+            span_class(story.match_range()), story.pack())
 
 
 # -- the linker over the store --------------------------------------------------------------------------
@@ -533,7 +572,7 @@ _EVENT_SQL = ("SELECT e.rowid AS seq, e.doc_id, e.record, d.published, d.outlet,
 _STORY_FIELDS = ("id", "seq", "type", "mode", "cameo", "modality", "polarity", "actor_id", "actor_country", "target_id",
                  "target_country", "place_name", "place_id", "place_country", "date_start", "date_end", "precision",
                  "match_start", "match_end", "first_seen", "last_seen", "mentions", "articles", "outlets",
-                 "certainty", "historical", "conflicts", "record", "span_class")
+                 "certainty", "historical", "conflicts", "record", "span_class", "profile")
 # an upsert, not INSERT OR REPLACE: a replace would delete the row and cascade to its mentions
 _UPSERT = (f"INSERT INTO story_events ({', '.join(_STORY_FIELDS)}) VALUES ({', '.join('?' * len(_STORY_FIELDS))}) "
            f"ON CONFLICT(id) DO UPDATE SET " + ", ".join(f"{f} = excluded.{f}" for f in _STORY_FIELDS[1:]))
@@ -583,24 +622,27 @@ class Linker:
         return sorted(found, key=lambda s: s.seq)
 
     def _story(self, row: dict) -> Story:
-        """The story of a candidate row (id, seq, size of its record): from the cache while the record is
-        unchanged, else read and parsed."""
+        """The story of a candidate row (id, seq, mentions): from the cache while no mention has joined it,
+        else its profile read (or, in a store written before profiles, its members)."""
         hit = self.cache.get(row["id"])
-        if hit is not None and hit.version == (row["seq"], row["size"]):
+        if hit is not None and hit.version == (row["seq"], row["mentions"]):
             self.cache.move_to_end(row["id"])
             return hit.story
-        record = self.store.query("SELECT record FROM story_events WHERE id = ?", (row["id"],))[0]["record"]
-        story = Story(row["id"], row["seq"], [Mention(**m) for m in json.loads(record)["members"]])
-        self._remember(story, record)
+        profile = self.store.query("SELECT profile FROM story_events WHERE id = ?", (row["id"],))[0]["profile"]
+        story = Story.from_profile(row["id"], row["seq"], profile) if profile else self._read(row["id"], row["seq"])
+        self.cache.put(story, (row["seq"], row["mentions"]))
         return story
 
-    def _remember(self, story: Story, record: str) -> None:
-        self.cache.put(story, (story.seq, len(record)))
+    def _read(self, story_id: str, seq: int) -> Story:
+        record = self.store.query("SELECT record FROM story_events WHERE id = ?", (story_id,))[0]["record"]
+        return Story(story_id, seq, [Mention(**m) for m in json.loads(record)["members"]])
 
     def add(self, m: Mention) -> Story:
         story = choose(m, self.candidates(m))
         if story is None:
             story = Story(f"s-{m.event_id}", self.next_seq())
+        elif story.members is None:  # matched by its profile: its members are needed to rewrite its row
+            story = self._read(story.id, story.seq)
         story.join(m)
         self.dirty_members += 1 if story.id in self.dirty else len(story.members)
         self.dirty.setdefault(story.id, story)
@@ -617,7 +659,8 @@ class Linker:
         for story in self.dirty.values():
             row = _row(story)
             conn.execute(_UPSERT, row)
-            self._remember(story, row[_STORY_FIELDS.index("record")])
+            # kept as its profile: members are read again only if one more joins
+            self.cache.put(Story.from_profile(story.id, story.seq, row[-1]), (story.seq, len(story.members)))
         for link in self.links:
             conn.execute("INSERT INTO story_mentions VALUES (?, ?, ?)", link)
         self.dirty.clear()
@@ -626,11 +669,11 @@ class Linker:
         self.dirty_members = 0
 
 
-# Stories parsed from their rows, per store, across transactions: a batch's mentions meet the same recent
-# stories again. An entry is used only while the row's record is unchanged in length (a member joining
-# always lengthens it). Bounded in stories and in their members, so memory stays flat however many articles
-# pass: the stories most often matched (undated, or with wide dates) keep gaining members as a corpus grows,
-# so a bound on the number of stories alone let the cache grow with the input (a member is about 2.7 KB).
+# Stories read from their rows, per store, across transactions: a batch's mentions meet the same recent
+# stories again. An entry is used only while the row's mention count is unchanged (a member joining always
+# raises it). Entries are profiles (see `Story.pack`), whose size grows only with the story's documents;
+# stories read whole from stores written before profiles count by their members. Bounded in stories and in
+# members, so memory stays flat however many articles pass.
 STORY_CACHE_SIZE = 5_000
 STORY_CACHE_MEMBERS = 10_000
 _CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -638,9 +681,9 @@ _CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 @dataclass
 class _Cached:
-    version: tuple  # (seq, length of the record) the story was parsed from or written as
+    version: tuple  # (seq, mentions) of the row the story was read from or written as
     story: Story
-    members: int  # its members when cached (ones joining before the row is written count from then)
+    members: int  # its members (or, for a profile, its documents) when cached
 
 
 class _StoryCache(OrderedDict):
@@ -651,8 +694,9 @@ class _StoryCache(OrderedDict):
     def put(self, story: Story, version: tuple) -> None:
         old = self.pop(story.id, None)
         self.members -= old.members if old else 0
-        self[story.id] = _Cached(version, story, len(story.members))
-        self.members += len(story.members)
+        size = len(story.members) if story.members is not None else 1 + len(story.doc_ids())
+        self[story.id] = _Cached(version, story, size)
+        self.members += size
         while self and (len(self) > STORY_CACHE_SIZE or self.members > STORY_CACHE_MEMBERS):
             self.members -= self.popitem(last=False)[1].members
 

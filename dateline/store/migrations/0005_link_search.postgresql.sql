@@ -1,5 +1,6 @@
 -- PostgreSQL variant of 0005_link_search.sql: date arithmetic without julianday(). See the SQLite file for why.
 ALTER TABLE story_events ADD COLUMN span_class INTEGER;
+ALTER TABLE story_events ADD COLUMN profile TEXT;
 UPDATE story_events SET span_class = CASE
     WHEN match_start IS NULL OR match_end IS NULL THEN NULL
     WHEN match_end::date - match_start::date <= 1 THEN 0

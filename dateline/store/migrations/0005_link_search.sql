@@ -4,7 +4,11 @@
 -- 3: 370 days, 4: 3,700 days, 5: longer), and the search reads, class by class, only the story-events that
 -- start at most that long before the mention: a short index range however large the store grows. The
 -- party columns are in the index too, so clashing actors and targets are skipped without reading the rows.
+-- `profile` holds what matching reads of a story-event (best actor, target and places, date range, its
+-- documents: dateline/link.py Story.pack), so a story-event of thousands of mentions is matched without
+-- reading its record; rows written before it have none and are read whole.
 ALTER TABLE story_events ADD COLUMN span_class INTEGER;
+ALTER TABLE story_events ADD COLUMN profile TEXT;
 UPDATE story_events SET span_class = CASE
     WHEN match_start IS NULL OR match_end IS NULL THEN NULL
     WHEN julianday(match_end) - julianday(match_start) <= 1 THEN 0
