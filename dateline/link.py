@@ -584,6 +584,9 @@ _UPSERT = (f"INSERT INTO story_events ({', '.join(_STORY_FIELDS)}) VALUES ({', '
 # batches gives the same story-events), and memory stays flat. Far above what a batch of 32 articles touches
 # at a few thousand articles, so it costs extra writes only on long runs.
 DIRTY_MEMBERS = 5_000
+# Stories of up to this many members stay cached whole after they are written (most stories are this small,
+# and a member joining them then needs no read); larger ones are cached as their profile.
+WHOLE_MEMBERS = 32
 
 
 class Linker:
@@ -659,8 +662,9 @@ class Linker:
         for story in self.dirty.values():
             row = _row(story)
             conn.execute(_UPSERT, row)
-            # kept as its profile: members are read again only if one more joins
-            self.cache.put(Story.from_profile(story.id, story.seq, row[-1]), (story.seq, len(story.members)))
+            # a large story is kept as its profile: its members are read again only if one more joins
+            kept = story if len(story.members) <= WHOLE_MEMBERS else Story.from_profile(story.id, story.seq, row[-1])
+            self.cache.put(kept, (story.seq, len(story.members)))
         for link in self.links:
             conn.execute("INSERT INTO story_mentions VALUES (?, ?, ?)", link)
         self.dirty.clear()
