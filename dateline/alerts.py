@@ -140,12 +140,14 @@ def evidence(store, ids: list[str], mentions: bool) -> list[dict]:
                            f"JOIN documents d ON d.id = e.doc_id WHERE e.id IN ({marks}) ORDER BY e.rowid", tuple(ids))
         return [{"event_id": r["id"], "doc_id": r["doc_id"], "outlet": r["outlet"], "published": r["published"],
                  "url": r["url"], "sentence": json.loads(r["record"])["sentence"]["text"]} for r in rows]
+    from .link import members
+
     rows = store.query(f"SELECT id, record FROM story_events WHERE id IN ({marks}) ORDER BY seq", tuple(ids))
     out = []
     for r in rows:
         rec = json.loads(r["record"])
         out.append({"story_id": r["id"], "date": (rec.get("date") or {}).get("start"), "articles": rec["articles"],
                     "outlets": rec["outlet_names"],
-                    "sentences": [{"sentence": e["sentence"], "outlet": e["outlet"], "url": e["url"]}
-                                  for e in rec["evidence"]]})
+                    "sentences": [{"sentence": m.sentence, "outlet": m.outlet, "url": m.url}
+                                  for m in members(store, r["id"])]})
     return out

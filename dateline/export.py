@@ -128,9 +128,12 @@ def _keep(row: dict, type_, country, since, until, day) -> bool:
 
 def story_rows(store, *, type_=None, country=None, since=None, until=None) -> list[dict]:
     """One flat row per story-event, with its corroboration and the first report's URL."""
-    out = []
+    from .link import evidence_by_story
+
+    out, evidence = [], evidence_by_story(store)
     for r in store.query("SELECT record FROM story_events ORDER BY seq"):
         s = json.loads(r["record"])
+        s["evidence"] = evidence.get(s["id"], [])
         date, place = s.get("date") or {}, s.get("place") or {}
         first = _first_report(s["evidence"])
         row = {"story_id": s["id"], "type": s["type"], "mode": s["mode"], "cameo": cameo_root(s),
@@ -292,8 +295,10 @@ def _events_layout(store, layout, **filters) -> list[dict]:
 
 
 def _story_layout(store, layout, **filters) -> list[dict]:
+    from .link import evidence_by_story
+
     keep = {r["story_id"]: r for r in story_rows(store, **filters)}
-    out = []
+    out, evidence = [], evidence_by_story(store) if layout != "gdelt" else {}
     for r in store.query("SELECT id, record FROM story_events ORDER BY seq"):
         if r["id"] not in keep:
             continue
@@ -304,7 +309,7 @@ def _story_layout(store, layout, **filters) -> list[dict]:
             out.append(gdelt(s, mentions=s["mentions"], sources=s["outlets"], articles=s["articles"],
                              url=first["first_url"], added=s["first_seen"], event_id=s["id"]))
         else:
-            ev = _first_report(s["evidence"])
+            ev = _first_report(evidence.get(r["id"], []))
             out.append(polecat(s, event_id=s["id"], published=s["first_seen"], source=ev.get("outlet"), headline=None,
                                text=ev.get("sentence"), story_id=s["id"]))
     return out

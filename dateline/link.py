@@ -110,11 +110,7 @@ class Mention:
     def to_dict(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self)}  # not the cached properties below
 
-    # cached: a mention is scored against many stories, and written again with its story, and never changes
-    @cached_property
-    def record(self) -> dict:
-        return self.to_dict()
-
+    # cached: a mention is scored against many stories, and never changes
     @cached_property
     def evidence(self) -> dict:
         return {"doc_id": self.doc_id, "event_id": self.event_id, "sentence": self.sentence, "trigger": self.trigger,
@@ -527,27 +523,28 @@ def _side(value, members: list[Mention]) -> dict:
 
 
 def summary(story: Story) -> dict:
+    """A story-event's record (the `record` column). Its evidence, one entry per member, is not in it: it
+    grows with the story, and is read from story_mentions when the story is (see `story`)."""
     ms = story.members
     first = ms[0]
     times = sorted((t, m.published) for m in ms if (t := _instant(m.published)))
     best = best_date(ms)
-    place = next((best_place(ms, r) for r in PLACE_ROLES if best_place(ms, r)), None)
+    places = {r: story.place(r) for r in PLACE_ROLES}
+    place = next((p for p in places.values() if p), None)
     modes = Counter(m.mode for m in ms if m.mode)
     match = story.match_range()
     outlets = {m.outlet for m in ms if m.outlet}
     return {
         "id": story.id, "type": first.type, "mode": modes.most_common(1)[0][0] if modes else None,
         "cameo": first.cameo, "modality": first.modality, "polarity": first.polarity,
-        "actor": _best_party(ms, "actor"), "target": _best_party(ms, "target"),
-        "places": {r: best_place(ms, r) for r in PLACE_ROLES}, "place": place, "date": best,
+        "actor": story.party("actor"), "target": story.party("target"),
+        "places": places, "place": place, "date": best,
         "match": [match[0].isoformat(), match[1].isoformat()] if match else None,
         "first_seen": times[0][1] if times else None, "last_seen": times[-1][1] if times else None,
         "mentions": len(ms), "articles": len({m.doc_id for m in ms}), "outlets": len(outlets),
         "outlet_names": sorted(outlets),
         "certainty": min((m.certainty for m in ms), key=lambda c: CERTAINTY_RANK.get(c, 9)),
         "historical": any(m.historical for m in ms), "conflicts": conflicts(ms),
-        "evidence": [m.evidence for m in ms],
-        "members": [m.record for m in ms],
     }
 
 
@@ -637,8 +634,7 @@ class Linker:
         return story
 
     def _read(self, story_id: str, seq: int) -> Story:
-        record = self.store.query("SELECT record FROM story_events WHERE id = ?", (story_id,))[0]["record"]
-        return Story(story_id, seq, [Mention(**m) for m in json.loads(record)["members"]])
+        return Story(story_id, seq, members(self.store, story_id))
 
     def add(self, m: Mention) -> Story:
         story = choose(m, self.candidates(m))
@@ -659,14 +655,14 @@ class Linker:
 
     def flush(self) -> None:
         conn = self.store.conn
+        rows = []
         for story in self.dirty.values():
-            row = _row(story)
-            conn.execute(_UPSERT, row)
+            rows.append(_row(story))
             # a large story is kept as its profile: its members are read again only if one more joins
-            kept = story if len(story.members) <= WHOLE_MEMBERS else Story.from_profile(story.id, story.seq, row[-1])
+            kept = story if len(story.members) <= WHOLE_MEMBERS else Story.from_profile(story.id, story.seq, rows[-1][-1])
             self.cache.put(kept, (story.seq, len(story.members)))
-        for link in self.links:
-            conn.execute("INSERT INTO story_mentions VALUES (?, ?, ?)", link)
+        conn.executemany(_UPSERT, rows)
+        conn.executemany("INSERT INTO story_mentions VALUES (?, ?, ?)", self.links)
         self.dirty.clear()
         self.unwritten.clear()
         self.links.clear()
@@ -786,14 +782,32 @@ def stories(store, *, type_: Optional[str] = None, country: Optional[str] = None
 
 def story(store, story_id: str) -> Optional[dict]:
     """One story-event's full summary (evidence, conflicts), by id or unique prefix."""
-    rows = store.query("SELECT record FROM story_events WHERE id = ?", (story_id,))
+    rows = store.query("SELECT id, record FROM story_events WHERE id = ?", (story_id,))
     if not rows:
-        rows = store.query("SELECT record FROM story_events WHERE id LIKE ? || '%' LIMIT 2", (story_id,))
+        rows = store.query("SELECT id, record FROM story_events WHERE id LIKE ? || '%' LIMIT 2", (story_id,))
         if len(rows) != 1:
             return None
     rec = json.loads(rows[0]["record"])
-    rec.pop("members", None)
+    rec.pop("members", None)  # stores written before evidence moved out of the record held these two
+    rec["evidence"] = [m.evidence for m in members(store, rows[0]["id"])]
     return rec
+
+
+_MEMBER_SQL = _EVENT_SQL + "JOIN story_mentions s ON s.event_id = e.id "
+
+
+def members(store, story_id: str) -> list[Mention]:
+    """A story-event's mentions, in the order they joined it (the order the events were stored)."""
+    rows = store.query(_MEMBER_SQL + "WHERE s.story_id = ? ORDER BY e.rowid", (story_id,))
+    return [Mention.from_row(r) for r in rows]
+
+
+def evidence_by_story(store) -> dict[str, list[dict]]:
+    """Every story-event's evidence (see `story`), in one pass over its mentions: for exports."""
+    out: dict[str, list[dict]] = {}
+    for r in store.query(_MEMBER_SQL.replace("SELECT ", "SELECT s.story_id, ", 1) + "ORDER BY e.rowid"):
+        out.setdefault(r["story_id"], []).append(Mention.from_row(r).evidence)
+    return out
 
 
 def story_of(store, event_id: str) -> Optional[str]:

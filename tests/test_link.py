@@ -77,6 +77,24 @@ def test_paraphrased_reports_become_one_story_with_corroboration(linked):
     assert {e["event_id"] for e in s["evidence"]} == {"hp-0528-e1", "ew-0528-e1", "dm-0529-e1", "sg-0612-e1"}
 
 
+def test_evidence_is_read_from_the_mentions_in_joining_order(linked):
+    """A story-event's stored record stays the same size however many reports join it: its evidence is read
+    from story_mentions when the story is, in the order the events were stored."""
+    import json
+
+    store, _ = linked
+    sid = link.story_of(store, "hp-0528-e1")
+    record = json.loads(store.query("SELECT record FROM story_events WHERE id = ?", (sid,))[0]["record"])
+    assert "evidence" not in record and "members" not in record
+    order = [r["id"] for r in store.query("SELECT e.id FROM events e JOIN story_mentions s ON s.event_id = e.id "
+                                          "WHERE s.story_id = ? ORDER BY e.rowid", (sid,))]
+    evidence = link.story(store, sid)["evidence"]
+    assert [e["event_id"] for e in evidence] == order and len(order) == 4
+    assert all(e["sentence"] and e["outlet"] for e in evidence)
+    assert [e["event_id"] for e in link.evidence_by_story(store)[sid]] == order
+    assert [m.event_id for m in link.members(store, sid)] == order
+
+
 @pytest.mark.parametrize("a,b,why", [
     ("nl-0531-e1", "nl-0531-e2", "same actor, a day apart, other place"),
     ("hp-0528-e1", "nl-0531-e1", "same actor, three days apart"),
