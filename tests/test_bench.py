@@ -23,3 +23,20 @@ def test_throughput_reports_both_phases_and_both_ratios(tmp_path):
     expected = result["dateline"]["articles_per_s"] / result["bare_spacy"]["articles_per_s"]
     assert abs(result["ratio"] - expected) < 0.01
     assert abs(result["cpu_ratio"] - result["bare_spacy"]["cpu_seconds"] / result["dateline"]["cpu_seconds"]) < 0.01
+
+
+def test_fastest_run_of_each_phase_is_reported():
+    runs = [{"seconds": 3.0, "cpu_seconds": 5.0, "peak_rss_mb": 300.0, "articles_per_s": 10.0},
+            {"seconds": 2.0, "cpu_seconds": 5.5, "peak_rss_mb": 280.0, "articles_per_s": 15.0},
+            {"seconds": 2.5, "cpu_seconds": 4.8, "peak_rss_mb": 310.0, "articles_per_s": 12.0}]
+    best = bench._fastest(runs)
+    assert best["seconds"] == 2.0 and best["articles_per_s"] == 15.0
+    assert best["cpu_seconds"] == 4.8 and best["peak_rss_mb"] == 310.0  # least CPU, most memory of any run
+    assert runs[1]["cpu_seconds"] == 5.5  # the runs themselves are left as they were
+
+
+def test_repeated_throughput_alternates_and_lists_every_run():
+    result = bench.throughput(articles=3, processes=1, style="dense", repeat=2)
+    assert result["repeat"] == 2 and [len(v) for v in result["runs"].values()] == [2, 2]
+    assert result["dateline"]["seconds"] == min(result["runs"]["dateline"])
+    assert result["bare_spacy"]["seconds"] == min(result["runs"]["bare_spacy"])
