@@ -383,18 +383,23 @@ def _candidate_query(m: Mention, lo: date, hi: date) -> tuple[str, tuple]:
     """The story-events `m` might join: same type, modality and polarity, sides that do not clash, and an
     undated or overlapping match range. One short index search per span class (see migration 0005)."""
     sides, side_params = _sides_clause(m)
-    key = ("SELECT id, seq, mentions FROM story_events WHERE type = ? AND modality = ? "
-           "AND polarity = ? " + sides)
     key_params = (m.type, m.modality, m.polarity) + side_params
-    parts, params = [key + "AND span_class IS NULL AND match_start IS NULL"], list(key_params)
+    params, lo_s, hi_s = list(key_params), lo.isoformat(), hi.isoformat()
     for cls, most in enumerate(SPAN_CLASSES):
+        params += key_params
+        params += (cls, _days_before(lo, most).isoformat(), hi_s, lo_s) if most is not None else (cls, hi_s, lo_s)
+    return _candidate_sql(sides), tuple(params)
+
+
+@lru_cache(maxsize=64)
+def _candidate_sql(sides: str) -> str:
+    """The text of `_candidate_query` for one shape of the sides clause (there are a handful)."""
+    key = "SELECT id, seq, mentions FROM story_events WHERE type = ? AND modality = ? AND polarity = ? " + sides
+    parts = [key + "AND span_class IS NULL AND match_start IS NULL"]
+    for most in SPAN_CLASSES:
         earliest = "" if most is None else "AND match_start >= ? "
         parts.append(key + f"AND span_class = ? {earliest}AND match_start <= ? AND match_end >= ?")
-        params += key_params + (cls,)
-        if most is not None:
-            params.append(_days_before(lo, most).isoformat())
-        params += [hi.isoformat(), lo.isoformat()]
-    return " UNION ALL ".join(parts) + " ORDER BY seq", tuple(params)
+    return " UNION ALL ".join(parts) + " ORDER BY seq"
 
 
 def _days_before(day: date, days: int) -> date:
