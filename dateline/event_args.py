@@ -14,7 +14,7 @@ from typing import Optional
 
 from . import model
 from .events import _temporal, cameo_root, match
-from .nlp import sentence_of, sentences
+from .nlp import arrays, sentence_of, sentences, text as doc_text
 
 NOUN_PLACES = {"pobj", "dobj", "nsubj", "nsubjpass", "compound", "poss", "attr", "appos", "npadvmod", "amod"}
 DASHES = {"--", "\u2014", "\u2013", "-"}
@@ -115,7 +115,15 @@ def text_of(span) -> str:
     doc = span.doc
     if memo(doc) is None or not len(span):
         return span.text
-    return memoised(doc, "text", lambda: doc_text(doc))[span.start_char:span.end_char]
+    return doc_text(doc)[span.start_char:span.end_char]
+
+
+def span_record(doc, start: int, end: int) -> model.Span:
+    """The span of tokens [start, end) (not empty) as a record, its offsets and text read from the document's
+    arrays and text: no spaCy Span is made."""
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    first, last = idx[start], idx[end - 1] + length[end - 1]
+    return model.Span(text=doc_text(doc)[first:last], start=first, end=last)
 
 
 # Strings by hash, shared by every Doc (a hash always names the same string): the StringStore decodes a
@@ -128,6 +136,10 @@ MAX_NAMES = 200_000
 def _decoded(doc, hashes: list, kind: str) -> list:
     """The strings of `hashes` (lower-cased for lemmas), in order."""
     table = _NAMES[kind]
+    try:
+        return list(map(table.__getitem__, hashes))  # mostly every string is known
+    except KeyError:
+        pass
     missing = set(hashes).difference(table)
     if missing:
         if len(table) + len(missing) > MAX_NAMES:
@@ -141,21 +153,11 @@ def _decoded(doc, hashes: list, kind: str) -> list:
     return list(map(table.__getitem__, hashes))
 
 
-def doc_text(doc) -> str:
-    """`doc.text`, joined from the token array (spaCy makes a Token object for every word to join it; a
-    Doc's text is each token's text followed by its space, if any)."""
-    from spacy.attrs import ORTH, SPACY
-
-    if not len(doc):
-        return doc.text
-    orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
-    texts = _decoded(doc, orths, "orth")
-    return "".join([text + " " if space else text for text, space in zip(texts, spaces)])
-
-
 class Words:
     """The lower-case form and lower-case lemma of every token of a Doc, as plain lists (a word's string is
     decoded once, however often it occurs)."""
+
+    tree = None  # the parse as lists (a `Tree`), read on the first `tree(doc)`
 
     def __init__(self, doc):
         from spacy.attrs import LEMMA, LOWER
@@ -166,6 +168,37 @@ class Words:
         lowers, lemmas = doc.to_array([LOWER, LEMMA]).T.tolist()
         self.lower = _decoded(doc, lowers, "orth")  # a lower-case form is an orth string of its own
         self.lemma = _decoded(doc, lemmas, "lemma")
+
+
+class Tree:
+    """A Doc's dependency parse as plain lists by token index: head index, dependency label, coarse and fine
+    tag, entity label, children (in text order, as `Token.children` gives them), with the words' lower-case
+    forms and lemmas. The rules walk the parse through these: a spaCy Token made for each step, and each
+    label decoded by the StringStore on each `.dep_`, cost more than the rule's own test."""
+
+    __slots__ = ("head", "dep", "pos", "tag", "ent", "kids", "lower", "lemma")
+
+    def __init__(self, doc, found: Words):
+        import numpy
+        from spacy.attrs import DEP, ENT_TYPE, HEAD, POS, TAG
+
+        self.lower, self.lemma = found.lower, found.lemma
+        n = len(doc)
+        if not n:
+            self.head, self.dep, self.pos, self.tag, self.ent, self.kids = [], [], [], [], [], []
+            return
+        table = doc.to_array([HEAD, DEP, POS, TAG, ENT_TYPE])
+        # HEAD is the offset to the head, negative ones wrapped round in the unsigned array
+        self.head = (table[:, 0].astype("int64") + numpy.arange(n)).tolist()
+        _, deps, tags_pos, tags, ents = table.T.tolist()
+        self.dep = _decoded(doc, deps, "orth")  # labels are strings of the store like any word
+        self.pos = _decoded(doc, tags_pos, "orth")
+        self.tag = _decoded(doc, tags, "orth")
+        self.ent = _decoded(doc, ents, "orth")
+        self.kids = kids = [[] for _ in range(n)]
+        for i, h in enumerate(self.head):
+            if h != i:
+                kids[h].append(i)
 
 
 _WORDS = threading.local()
@@ -181,86 +214,108 @@ def words(doc) -> Words:
     return entry[2]
 
 
+def tree(doc) -> Tree:
+    """The Doc's parse as lists (see `Tree`), read once for the Doc `words` keeps."""
+    found = words(doc)
+    if found.tree is None:
+        found.tree = Tree(doc, found)
+    return found.tree
+
+
 # ---------------------------------------------------------------- which tokens report events
 
 
 def _passive(tok) -> bool:
-    kids = {c.dep_ for c in tok.children}
-    return bool(kids & {"auxpass", "nsubjpass"}) or (tok.tag_ == "VBN" and tok.dep_ in ("acl", "amod"))
+    return _passive_at(tree(tok.doc), tok.i)
 
 
-def _has_agent(tok) -> bool:
-    return any(c.dep_ == "agent" for c in tok.children)
+def _passive_at(t, i: int) -> bool:
+    dep = t.dep
+    return any(dep[c] in ("auxpass", "nsubjpass") for c in t.kids[i]) or (
+        t.tag[i] == "VBN" and dep[i] in ("acl", "amod"))
 
 
 def governing_verb(tok):
     """The verb a noun trigger hangs on, through prepositions ("supervised the sinking")."""
-    head = tok.head
-    if tok.dep_ in ("dobj", "attr", "nsubjpass", "oprd", "nsubj") and head.pos_ in ("VERB", "AUX"):
+    found = _governing_at(tree(tok.doc), tok.i)
+    return tok.doc[found] if found is not None else None
+
+
+def _governing_at(t, i: int) -> Optional[int]:
+    head, dep, pos = t.head[i], t.dep[i], t.pos
+    if dep in ("dobj", "attr", "nsubjpass", "oprd", "nsubj") and pos[head] in ("VERB", "AUX"):
         return head
-    if tok.dep_ == "pobj" and head.dep_ in ("prep", "agent") and head.head.pos_ == "VERB":
-        return head.head
+    if dep == "pobj" and t.dep[head] in ("prep", "agent") and pos[t.head[head]] == "VERB":
+        return t.head[head]
     return None
 
 
 def reports_event(tok, entry, lex) -> bool:
     """Whether a token that matched a lexicon entry reports an event here (not a mention of a kind)."""
+    return reports_event_at(tree(tok.doc), tok.i, entry, lex)
+
+
+def reports_event_at(t, i: int, entry, lex) -> bool:
+    """`reports_event` for the token at index `i` of the parse `t` (a `Tree`)."""
     if entry.pos == "verb":
-        return _verb_reports(tok, lex)
-    return _noun_reports(tok, entry, lex)
+        return _verb_reports(t, i, lex)
+    return _noun_reports(t, i, entry, lex)
 
 
-def _verb_reports(tok, lex) -> bool:
+def _verb_reports(t, i: int, lex) -> bool:
+    dep, kids = t.dep, t.kids[i]
     # "has been blamed for X" with nobody blaming: the article hedges X, nobody accuses anyone.
-    if tok.lemma_.lower() in lex.hedge_passives and _passive(tok) and not _has_agent(tok):
+    if t.lemma[i] in lex.hedge_passives and _passive_at(t, i) and not any(dep[c] == "agent" for c in kids):
         return False
     # "the opportunity to defect", "a plan to withdraw": a noun's infinitive is a possibility, not an event.
-    if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN") and any(
-            c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
+    if dep[i] == "acl" and t.pos[t.head[i]] in ("NOUN", "PROPN") and any(
+            dep[c] == "aux" and t.lower[c] == "to" for c in kids):
         return False
     # A word tagged as a verb in a noun's place ("rocket launcher shells") is a tagging slip.
-    if tok.dep_ in NOUN_PLACES and tok.tag_ != "VBG":
+    if dep[i] in NOUN_PLACES and t.tag[i] != "VBG":
         return False
-    return tok.dep_ not in ("amod", "compound")
+    return dep[i] not in ("amod", "compound")
 
 
-def _noun_reports(tok, entry, lex) -> bool:
-    if tok.dep_ in ("compound", "amod", "nmod") and tok.head.pos_ in ("NOUN", "PROPN"):
+def _noun_reports(t, i: int, entry, lex) -> bool:
+    dep, head = t.dep, t.head
+    if dep[i] in ("compound", "amod", "nmod") and t.pos[head[i]] in ("NOUN", "PROPN"):
         return False
-    if _casualty_cause(tok):
+    if _casualty_cause(t, i):
         return True
-    if tok.dep_ == "conj" and tok.head.pos_ in ("NOUN", "PROPN"):
-        tok = _first_conjunct(tok)  # "rioting and police firing left two dead": the pair stands where the first does
-    verb = governing_verb(tok)
-    if verb is not None and verb.lemma_.lower() in lex.light_verbs and tok.dep_ in ("dobj", "attr", "nsubjpass"):
+    if dep[i] == "conj" and t.pos[head[i]] in ("NOUN", "PROPN"):
+        i = _first_conjunct(t, i)  # "rioting and police firing left two dead": the pair stands where the first does
+    verb = _governing_at(t, i)
+    if verb is not None and t.lemma[verb] in lex.light_verbs and dep[i] in ("dobj", "attr", "nsubjpass"):
         return True
-    if verb is not None and verb.lemma_.lower() == "be":
+    if verb is not None and t.lemma[verb] == "be":
         return False
-    kids = {c.dep_ for c in tok.children} | {c.lower_ for c in tok.children if c.dep_ == "prep"}
-    if tok.tag_ in ("NNS", "NNPS") and tok.lemma_.lower() not in ("talk", "negotiation", "sanction", "consultation"):
+    kids = {dep[c] for c in t.kids[i]} | {t.lower[c] for c in t.kids[i] if dep[c] == "prep"}
+    if t.tag[i] in ("NNS", "NNPS") and t.lemma[i] not in ("talk", "negotiation", "sanction", "consultation"):
         # A bare plural names a kind ("such defections"); with its own argument or verb it reports events
         # ("the arrests made by the police").
-        return bool(kids & {"poss", "of"}) or _made_by_someone(tok)
+        return bool(kids & {"poss", "of"}) or _made_by_someone(t, i)
     if entry.extras or kids & {"poss", "of", "by", "on", "against", "with", "between"}:
         return True
-    return tok.dep_ in ("nsubj", "nsubjpass") and verb is not None
+    return dep[i] in ("nsubj", "nsubjpass") and verb is not None
 
 
-def _made_by_someone(tok) -> bool:
-    return any(c.dep_ == "acl" and c.tag_ == "VBN" and c.lemma_.lower() in ("make", "carry", "conduct")
-               and any(g.dep_ == "agent" for g in c.children) for c in tok.children)
+def _made_by_someone(t, i: int) -> bool:
+    dep = t.dep
+    return any(dep[c] == "acl" and t.tag[c] == "VBN" and t.lemma[c] in ("make", "carry", "conduct")
+               and any(dep[g] == "agent" for g in t.kids[c]) for c in t.kids[i])
 
 
-def _first_conjunct(tok):
-    while tok.dep_ == "conj" and tok.head.i != tok.i:
-        tok = tok.head
-    return tok
+def _first_conjunct(t, i: int) -> int:
+    while t.dep[i] == "conj" and t.head[i] != i:
+        i = t.head[i]
+    return i
 
 
-def _casualty_cause(tok) -> bool:
+def _casualty_cause(t, i: int) -> bool:
     """"died in the clash", "injured in police firing": what people die or are hurt in is an event."""
-    prep = tok.head
-    return tok.dep_ == "pobj" and prep.lower_ in ("in", "during") and prep.head.lemma_.lower() in CASUALTY_VERBS
+    prep = t.head[i]
+    return t.dep[i] == "pobj" and t.lower[prep] in ("in", "during") and t.lemma[t.head[prep]] in CASUALTY_VERBS
 
 
 # ---------------------------------------------------------------- participants
@@ -893,8 +948,7 @@ def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[mod
     trig = _trigger_span(doc, tok, entry)
     sent = sentence_of(tok)
     event = model.Event(
-        id="", type=entry.type, mode=entry.mode, trigger=trig,
-        sentence=model.Span(text=text_of(sent), start=sent.start_char, end=sent.end_char),
+        id="", type=entry.type, mode=entry.mode, trigger=trig, sentence=span_record(doc, sent.start, sent.end),
         actor=participant(doc, actor_tok, *_clause_orgs(doc, tok, actor_tok)), target=participant(doc, target_tok),
         origin=where.get("origin"), destination=where.get("destination"), location=where.get("location"),
         date=date, quantities=quantities(doc, tok, entry, keep, lex), historical=historical(doc, date),
@@ -916,13 +970,13 @@ def _clause_orgs(doc, tok, actor_tok) -> tuple:
 
 
 def _trigger_span(doc, tok, entry) -> model.Span:
+    t = tree(doc)
     start = tok.i - 2 * len(entry.prefix)
     end = tok.i + 1
-    for child in tok.children:
-        if child.dep_ == "prt" and child.i == end:
+    for child in t.kids[tok.i]:
+        if t.dep[child] == "prt" and child == end:
             end += 1
-    span = doc[start:end]
-    return model.Span(text=text_of(span), start=span.start_char, end=span.end_char)
+    return span_record(doc, start, end)
 
 
 def _factuality(doc, tok, entry, event) -> None:
