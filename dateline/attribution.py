@@ -31,7 +31,7 @@ from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
-from .event_args import copied, memo, memoised, words as doc_words
+from .event_args import _passive_at, copied, memo, memoised, span_record, tree, words as doc_words
 from .nlp import sentence_of, sentences
 from .knowledge import merge, yaml_loader
 
@@ -104,47 +104,58 @@ def _set(*path: str) -> frozenset:
 # ---------------------------------------------------------------- scope
 
 
+# The cue rules read the parse from the document's lists (`event_args.Tree`) by token index: they climb from
+# each trigger and look at the children of every word on the way, where a spaCy Token per step (and a
+# StringStore lookup per label) would cost more than the tests.
+
+
 def chain(trigger) -> list:
-    """The trigger and the words above it inside its clause, lowest first (hedges, polarity and modality
-    each climb it: read once per trigger while the events stage reads the document)."""
-    return memoised(trigger.doc, ("attribution.chain", trigger.i), lambda: _chain(trigger))
+    """Token indices of the trigger and the words above it inside its clause, lowest first (hedges, polarity
+    and modality each climb it: read once per trigger while the events stage reads the document)."""
+    return _climb(trigger)[1]
 
 
-def _chain(trigger) -> list:
-    out = [trigger]
-    tok = trigger
-    if _is_noun(trigger):
-        if not (trigger.dep_ in _NOUN_CLIMB and trigger.head.lemma_.lower() in _set("scope", "light_verbs")):
+def _climb(trigger) -> tuple:
+    """(the Token the chain was first read for, the chain). A cue that only a trigger's own modifiers carry
+    counts for the Token the chain was read for (kept as it was: a chain read for another event's anchor
+    first does not count them)."""
+    return memoised(trigger.doc, ("attribution.chain", trigger.i),
+                    lambda: (trigger, _chain(tree(trigger.doc), trigger.i)))
+
+
+def _chain(t, i: int) -> list:
+    out = [i]
+    if _is_noun(t, i):
+        if not (t.dep[i] in _NOUN_CLIMB and t.lemma[t.head[i]] in _set("scope", "light_verbs")):
             return out
-        tok = trigger.head
-        out.append(tok)
-    while tok.head is not tok:
-        if tok.dep_ in _CLIMB or (tok.dep_ == "conj" and _shares_clause(tok)):
-            tok = tok.head
-            out.append(tok)
-        else:
-            break
+        i = t.head[i]
+        out.append(i)
+    while t.head[i] != i and (t.dep[i] in _CLIMB or (t.dep[i] == "conj" and _shares_clause(t, i))):
+        i = t.head[i]
+        out.append(i)
     return out
 
 
-def _is_noun(tok) -> bool:
-    return tok.pos_ in ("NOUN", "PROPN") and tok.tag_ != "VBG"
+def _is_noun(t, i: int) -> bool:
+    return t.pos[i] in ("NOUN", "PROPN") and t.tag[i] != "VBG"
 
 
-def _shares_clause(tok) -> bool:
+def _shares_clause(t, i: int) -> bool:
     """A conjunct verb with no subject of its own and no "but" shares the first verb's cues."""
-    kids = list(tok.children)
-    if any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in kids):
+    dep = t.dep
+    if any(dep[c] in ("nsubj", "nsubjpass", "expl") for c in t.kids[i]):
         return False
-    return not any(c.dep_ == "cc" and c.lower_ in ("but", "yet") for c in tok.head.children)
+    return not any(dep[c] == "cc" and t.lower[c] in ("but", "yet") for c in t.kids[t.head[i]])
 
 
-def outer(trigger):
-    """The word that governs the trigger's clause ("denied -ccomp-> attacked"), or None."""
-    top = chain(trigger)[-1]
-    if top.dep_ in _CLAUSE and top.head is not top:
-        return top.head
-    return None
+def outer(trigger) -> Optional[int]:
+    """Index of the word that governs the trigger's clause ("denied -ccomp-> attacked"), or None."""
+    return _outer(tree(trigger.doc), chain(trigger))
+
+
+def _outer(t, nodes: list) -> Optional[int]:
+    top = nodes[-1]
+    return t.head[top] if t.dep[top] in _CLAUSE else None
 
 
 def _passive(tok) -> bool:
@@ -158,9 +169,13 @@ def _span(doc, tokens: Iterable) -> model.Span:
     return model.Span(text=doc[toks[0].i:toks[-1].i + 1].text, start=start, end=end)
 
 
-def _pairs(trigger):
+def _span_at(doc, ids) -> model.Span:
+    """`_span` of the tokens at these indices."""
+    return span_record(doc, min(ids), max(ids) + 1)
+
+
+def _pairs(nodes: list) -> list:
     """(upper word, the chain word just below it) for each governor above the trigger."""
-    nodes = chain(trigger)
     return list(zip(nodes[1:], nodes[:-1]))
 
 
@@ -169,49 +184,53 @@ def _pairs(trigger):
 
 def hedge(doc, trigger) -> Optional[model.Span]:
     """The hedging words that scope over the trigger, or None."""
-    for node in chain(trigger):
-        found = _hedge_on(node, trigger)
+    t = tree(doc)
+    first, nodes = _climb(trigger)
+    for k, node in enumerate(nodes):
+        found = _hedge_on(t, node, k == 0 and first is trigger)
         if found:
-            return _span(doc, found)
-    for upper, lower in _pairs(trigger):
-        found = _hedge_governor(upper, lower, trigger)
+            return _span_at(doc, found)
+    for upper, lower in _pairs(nodes):
+        found = _hedge_governor(t, upper, lower, trigger.i)
         if found:
-            return _span(doc, found)
-    top = outer(trigger)
-    if top is not None and top.lemma_.lower() in _set("hedges", "passive_governors") and _passive(top):
-        return _span(doc, _with_aux(top))
-    if top is not None and _is_noun(top) and top.lemma_.lower() in _set("hedges", "nouns"):
+            return _span_at(doc, found)
+    top = _outer(t, nodes)
+    if top is not None and t.lemma[top] in _set("hedges", "passive_governors") and _passive_at(t, top):
+        return _span_at(doc, _with_aux(t, top))
+    if top is not None and _is_noun(t, top) and t.lemma[top] in _set("hedges", "nouns"):
         # "reports that the leader was injured", "allegations that he took bribes"
-        return _span(doc, [c for c in top.children if c.dep_ == "amod" and c.i < top.i] + [top])
+        return _span_at(doc, [c for c in t.kids[top] if t.dep[c] == "amod" and c < top] + [top])
     return None
 
 
-def _hedge_on(node, trigger) -> list:
-    for child in node.children:
-        low = child.lower_
-        if child.dep_ in ("advmod", "npadvmod") and low in _set("hedges", "adverbs"):
+def _hedge_on(t, node: int, is_trigger: bool) -> list:
+    dep, lower = t.dep, t.lower
+    for child in t.kids[node]:
+        low = lower[child]
+        if dep[child] in ("advmod", "npadvmod") and low in _set("hedges", "adverbs"):
             return [child]
-        if child.dep_ == "aux" and low in _set("hedges", "modals"):
-            return [child] + [c for c in node.children if c.dep_ == "aux" and c.i > child.i and c.lower_ == "have"]
-        if node is trigger and child.dep_ == "amod" and low in _set("hedges", "modifiers"):
+        if dep[child] == "aux" and low in _set("hedges", "modals"):
+            return [child] + [c for c in t.kids[node] if dep[c] == "aux" and c > child and lower[c] == "have"]
+        if is_trigger and dep[child] == "amod" and low in _set("hedges", "modifiers"):
             return [child]
     return []
 
 
-def _hedge_governor(upper, lower, trigger) -> list:
-    lemma = upper.lemma_.lower()
+def _hedge_governor(t, upper: int, lower: int, trigger: int) -> list:
+    lemma = t.lemma[upper]
     # "was charged with murder", "is linked to the attacks": the doubt is on who did it, not on the event
     # noun; a verb or gerund ("has been blamed for blowing up") takes the hedge.
-    verbal = trigger.pos_ in ("VERB", "AUX") or lower.dep_ != "prep"
-    passive = lemma in _set("hedges", "passive_governors") and _passive(upper) and verbal
+    verbal = t.pos[trigger] in ("VERB", "AUX") or t.dep[lower] != "prep"
+    passive = lemma in _set("hedges", "passive_governors") and _passive_at(t, upper) and verbal
     if passive or lemma in _set("hedges", "governors"):
-        link = [lower] if lower.dep_ == "prep" else [c for c in lower.children if c.dep_ == "aux" and c.lower_ == "to"]
-        return _with_aux(upper) + link
+        link = [lower] if t.dep[lower] == "prep" else [
+            c for c in t.kids[lower] if t.dep[c] == "aux" and t.lower[c] == "to"]
+        return _with_aux(t, upper) + link
     return []
 
 
-def _with_aux(tok) -> list:
-    return [c for c in tok.children if c.dep_ in ("aux", "auxpass") and c.i < tok.i] + [tok]
+def _with_aux(t, i: int) -> list:
+    return [c for c in t.kids[i] if t.dep[c] in ("aux", "auxpass") and c < i] + [i]
 
 
 # ---------------------------------------------------------------- polarity
@@ -219,37 +238,39 @@ def _with_aux(tok) -> list:
 
 def polarity(doc, trigger) -> str:
     """"negated" when an odd number of negation cues scope over the trigger, else "affirmed"."""
+    t = tree(doc)
+    dep, lower, head = t.dep, t.lower, t.head
+    i = trigger.i
     count = 0
     nodes = chain(trigger)
     for node in nodes:
-        count += sum(1 for c in node.children if _negates(c))
-        if node.dep_ in ("pobj", "pcomp") and node.head.lower_ == "without":
+        count += sum(1 for c in t.kids[node] if _negates(t, c))
+        if dep[node] in ("pobj", "pcomp") and lower[head[node]] == "without":
             count += 1
-    count += sum(1 for c in trigger.children if c.dep_ == "amod" and c.lower_ in _set("negation", "modifiers"))
-    if trigger.dep_ in ("pobj", "pcomp") and trigger.head.lower_ == "of" and \
-            trigger.head.head.lemma_.lower() in _set("negation", "noun_governors"):
+    count += sum(1 for c in t.kids[i] if dep[c] == "amod" and lower[c] in _set("negation", "modifiers"))
+    if dep[i] in ("pobj", "pcomp") and lower[head[i]] == "of" and \
+            t.lemma[head[head[i]]] in _set("negation", "noun_governors"):
         count += 1
-    count += sum(1 for upper, _ in _pairs(trigger) if upper.lemma_.lower() in _set("negation", "governors"))
-    top = outer(trigger)
-    if top is not None and top.lemma_.lower() in _set("negation", "governors") and nodes[-1].dep_ == "ccomp":
+    count += sum(1 for upper, _ in _pairs(nodes) if t.lemma[upper] in _set("negation", "governors"))
+    top = _outer(t, nodes)
+    if top is not None and t.lemma[top] in _set("negation", "governors") and dep[nodes[-1]] == "ccomp":
         count += 1
     return "negated" if count % 2 else "affirmed"
 
 
-def _negates(child) -> bool:
-    low = child.lower_
-    if child.dep_ == "neg":
+def _negates(t, c: int) -> bool:
+    dep, low = t.dep[c], t.lower[c]
+    if dep == "neg":
         # "not only ... but also" affirms.
-        nxt = child.nbor(1) if child.i + 1 < len(child.doc) else None
-        return not (nxt is not None and nxt.lower_ in ("only", "just", "merely", "simply"))
-    if child.dep_ in ("aux", "auxpass") and low.endswith(("n't", "n’t")):  # "hasn't" kept as one token
+        return not (c + 1 < len(t.dep) and t.lower[c + 1] in ("only", "just", "merely", "simply"))
+    if dep in ("aux", "auxpass") and low.endswith(("n't", "n’t")):  # "hasn't" kept as one token
         return True
-    if child.dep_ in ("det", "advmod") and low in _set("negation", "words"):
+    if dep in ("det", "advmod") and low in _set("negation", "words"):
         return True
-    if child.dep_ == "advmod" and low == "longer" and any(g.lower_ == "no" for g in child.children):
+    if dep == "advmod" and low == "longer" and any(t.lower[g] == "no" for g in t.kids[c]):
         return True  # "no longer works"
-    if child.dep_ in ("nsubj", "nsubjpass") and (
-            low in ("nobody", "nothing", "none") or any(g.dep_ == "det" and g.lower_ == "no" for g in child.children)):
+    if dep in ("nsubj", "nsubjpass") and (
+            low in ("nobody", "nothing", "none") or any(t.dep[g] == "det" and t.lower[g] == "no" for g in t.kids[c])):
         return True
     return False
 
@@ -266,25 +287,27 @@ def modality(doc, trigger) -> str:
 def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
     """(modality, the words that set it, how: "governor" | "condition" | "modal" | "adverb" | "infinitive" | "").
     "will" and "plans to" are both planned; callers that weigh them apart (the factuality suite) read `how`."""
+    t = tree(doc)
+    dep, lower, lemma = t.dep, t.lower, t.lemma
     nodes = chain(trigger)
-    inner = [upper for upper, lower in _pairs(trigger) if lower.dep_ in _GOVERNED]
-    top = outer(trigger)
+    inner = [upper for upper, below in _pairs(nodes) if dep[below] in _GOVERNED]
+    top = _outer(t, nodes)
     governors = inner + ([top] if top is not None else [])
 
     def pick(words: frozenset, among=None):
-        return next((g for g in (governors if among is None else among) if g.lemma_.lower() in words), None)
+        return next((g for g in (governors if among is None else among) if lemma[g] in words), None)
 
     def out(value, toks, how):
-        return value, (_span(doc, toks) if toks else None), how
+        return value, (_span_at(doc, toks) if toks else None), how
 
-    conditional = _condition_marker(nodes)
-    modals = [c for n in nodes for c in n.children if c.dep_ == "aux"]
+    conditional = _condition_marker(t, nodes)
+    modals = [c for n in nodes for c in t.kids[n] if dep[c] == "aux"]
     found = pick(_set("modality", "threatened", "governors"))
     if found is None and conditional is not None:
         found = pick(_set("modality", "threatened", "conditional_governors"))
-    if found is None and any(c.lower_ in _set("modality", "planned", "modals") | {"would"} for c in modals):
+    if found is None and any(lower[c] in _set("modality", "planned", "modals") | {"would"} for c in modals):
         warner = pick(_set("modality", "threatened", "warnings"), [top] if top is not None else [])
-        found = warner if warner is not None and _same_subject(nodes[-1], warner) else None
+        found = warner if warner is not None and _same_subject(doc, t, nodes[-1], warner) else None
     if found is not None:
         return out("threatened", [found], "governor")
     if conditional is not None:
@@ -292,35 +315,36 @@ def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
     found = pick(_set("modality", "hypothetical", "governors"))
     if found is not None:
         return out("hypothetical", [found], "governor")
-    hypothetical = [c for c in modals if c.lower_ in _set("modality", "hypothetical", "modals")]
-    if hypothetical and not (all(c.lower_ == "would" for c in hypothetical) and _reported_would(doc, trigger)):
+    hypothetical = [c for c in modals if lower[c] in _set("modality", "hypothetical", "modals")]
+    if hypothetical and not (all(lower[c] == "would" for c in hypothetical) and _reported_would(doc, trigger)):
         return out("hypothetical", hypothetical[:1], "modal")
-    planned = hypothetical or [c for c in modals if c.lower_ in _set("modality", "planned", "modals")]
+    planned = hypothetical or [c for c in modals if lower[c] in _set("modality", "planned", "modals")]
     if planned:
         return out("planned", planned[:1], "modal")
-    found = next((g for g in inner if _plans(g.lemma_.lower(), g)), None)
+    found = next((g for g in inner if _plans(t, lemma[g], g)), None)
     if found is not None:
         return out("planned", [found], "governor")
-    adverbs = [c for n in nodes for c in n.children
-               if c.dep_ in ("advmod", "npadvmod") and c.lower_ in _set("modality", "habitual", "adverbs")]
+    adverbs = [c for n in nodes for c in t.kids[n]
+               if dep[c] in ("advmod", "npadvmod") and lower[c] in _set("modality", "habitual", "adverbs")]
     if adverbs:
         return out("habitual", adverbs[:1], "adverb")
     found = pick(_set("modality", "habitual", "governors"), inner)
     if found is not None:
         return out("habitual", [found], "governor")
-    if _unrealized(trigger):
-        return out("hypothetical", [trigger.head], "infinitive")
+    if _unrealized(t, trigger.i):
+        return out("hypothetical", [t.head[trigger.i]], "infinitive")
     return "actual", None, ""
 
 
-def _same_subject(clause, governor) -> bool:
+def _same_subject(doc, t, clause: int, governor: int) -> bool:
     """ "Pyongyang warned (that) it would retaliate": the clause's subject is the governor's own, by pronoun
     or by the same head word; "experts warned prices would rise" is no threat."""
-    inner = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    outer_subject = next((c for c in governor.children if c.dep_ == "nsubj"), None)
+    inner = next((c for c in t.kids[clause] if t.dep[c] in ("nsubj", "nsubjpass")), None)
+    outer_subject = next((c for c in t.kids[governor] if t.dep[c] == "nsubj"), None)
     if inner is None or outer_subject is None:
         return False
-    return inner.lower_ in ("it", "they", "we", "he", "she", "i") or inner.lemma_ == outer_subject.lemma_
+    # (the lemmas as the parser wrote them, capitals and all)
+    return t.lower[inner] in ("it", "they", "we", "he", "she", "i") or doc[inner].lemma_ == doc[outer_subject].lemma_
 
 
 # The links by which a governor takes the trigger as its complement ("plans -xcomp-> launch").
@@ -332,50 +356,56 @@ def _reported_would(doc, trigger) -> bool:
     return bool(cues()["modality"]["planned"].get("reported_would")) and _in_account(doc, trigger)
 
 
-def _unrealized(trigger) -> bool:
+def _unrealized(t, i: int) -> bool:
     """A to-infinitive of purpose or intent ("fought to keep", "offered to help") under a governor that does
     not say it came about ("managed to", "began to")."""
-    if trigger.tag_ == "VBG" and trigger.dep_ == "pcomp" and trigger.head.head.pos_ in ("NOUN", "ADJ"):
+    dep, head = t.dep, t.head
+    if t.tag[i] == "VBG" and dep[i] == "pcomp" and t.pos[head[head[i]]] in ("NOUN", "ADJ"):
         # a gerund under a noun or adjective: "interest in resuming talks", "capable of competing"
-        return trigger.head.head.lemma_.lower() not in _set("modality", "habitual", "governors")
-    if not any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children):
+        return t.lemma[head[head[i]]] not in _set("modality", "habitual", "governors")
+    if not any(dep[c] == "aux" and t.lower[c] == "to" for c in t.kids[i]):
         return False
-    if trigger.dep_ not in ("xcomp", "advcl", "acl", "relcl", "ccomp") or trigger.head is trigger:
+    if dep[i] not in ("xcomp", "advcl", "acl", "relcl", "ccomp"):
         return False
-    lemma = trigger.head.lemma_.lower()
+    lemma = t.lemma[head[i]]
     hedging = _set("hedges", "passive_governors") | _set("hedges", "governors")
     return lemma not in _set("modality", "realized_governors") and lemma not in hedging
 
 
-def _plans(lemma: str, tok) -> bool:
+def _plans(t, lemma: str, i: int) -> bool:
     if lemma not in _set("modality", "planned", "governors"):
         return False
     if lemma == "go":  # "is going to", not "went to fight"
-        return tok.tag_ == "VBG"
+        return t.tag[i] == "VBG"
     if lemma in ("set", "expect", "schedule", "slate", "poise"):  # "is set to", "is expected to"
-        return _passive(tok) or tok.tag_ == "VBN"
+        return _passive_at(t, i) or t.tag[i] == "VBN"
     return True
 
 
-def _condition_marker(nodes):
+def _condition_marker(t, nodes: list) -> Optional[int]:
     """The "if" (or "unless", "whether") of a condition or an indirect question the trigger is in, at any
     depth, or of a condition on the trigger's own clause; else None."""
     markers = _set("modality", "hypothetical", "markers")
+    dep = t.dep
 
     def marker(clause):
-        if clause.dep_ not in ("advcl", "ccomp"):
+        if dep[clause] not in ("advcl", "ccomp"):
             return None
-        found = next((c for c in clause.children if c.dep_ == "mark" and c.lower_ in markers), None)
+        found = next((c for c in t.kids[clause] if dep[c] == "mark" and t.lower[c] in markers), None)
         # "if"/"whether" on a complement clause is an indirect question ("asked whether he fled").
-        return found if clause.dep_ == "advcl" or (found is not None and found.lower_ in ("if", "whether")) else None
+        return found if dep[clause] == "advcl" or (found is not None and t.lower[found] in ("if", "whether")) else None
 
-    for clause in [nodes[0]] + list(nodes[0].ancestors):
+    clause = nodes[0]
+    while True:  # the trigger, then each word above it up to the root
         found = marker(clause)
         if found is not None:
             return found
+        if t.head[clause] == clause:
+            break
+        clause = t.head[clause]
     for node in nodes:
-        for child in node.children:
-            if child.dep_ == "advcl":
+        for child in t.kids[node]:
+            if dep[child] == "advcl":
                 found = marker(child)
                 if found is not None:
                     return found
