@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+from bisect import bisect_left, bisect_right
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Optional
@@ -1017,10 +1018,13 @@ def merge(doc, events: list, lex) -> list:
     with no trigger that only adds what was taken ("Some ... by taking millions of dollars") folds
     into the event before it."""
     out: list = []
+    kin: dict = {}  # (type, sentence) -> the events kept so far: only these can be twins (see `_same`)
     for ev in sorted(events, key=lambda e: e.trigger.start):
-        twin = next((o for o in out if _same(o, ev)), None)
+        group = kin.setdefault((ev.type, ev.sentence.start), [])
+        twin = next((o for o in group if _same(o, ev)), None)
         if twin is None:
             out.append(ev)
+            group.append(ev)
         else:
             _absorb(twin, ev)
     _fold_continuations(doc, out)
@@ -1053,25 +1057,20 @@ def _fold_continuations(doc, events: list) -> None:
         return
     by_sent = {e.sentence.start for e in events}
     qs = doc._.quantities or []
-    for sent in sentences(doc):
+    sents = sentences(doc)
+    starts = [sent.start_char for sent in sents]
+    ends = [e.sentence.end for e in events]  # in text order, as `merge` leaves them
+    for n, sent in enumerate(sents):
         if sent.start_char in by_sent:
             continue
-        before = [e for e in events if e.sentence.end <= sent.start_char]
-        if not before or not _refers_back(sent):
+        before = bisect_right(ends, sent.start_char)  # the events of earlier sentences
+        # only the sentence right after the last of them (the first to start after its sentence ends)
+        if not before or bisect_left(starts, events[before - 1].sentence.end) != n or not _refers_back(sent):
             continue
-        last = before[-1]
-        if _next_sentence(doc, last) != sent.start:
-            continue
+        last = events[before - 1]
         taken = [q for q in qs if sent.start_char <= q.start < sent.end_char and _is_money(q)
                  and _under_take(doc, q)]
         last.quantities += [_with_role(q, None) for q in taken if q not in last.quantities]
-
-
-def _next_sentence(doc, event) -> Optional[int]:
-    for sent in sentences(doc):
-        if sent.start_char >= event.sentence.end:
-            return sent.start
-    return None
 
 
 def _refers_back(sent) -> bool:
