@@ -32,7 +32,7 @@ from typing import Iterable, Optional
 from . import model
 from .errors import ConfigError
 from .event_args import _passive_at, copied, memo, memoised, span_record, tree, words as doc_words
-from .nlp import sentence_of, sentences
+from .nlp import sentence_at, sentence_of, sentences
 from .knowledge import merge, yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution"
@@ -156,11 +156,6 @@ def outer(trigger) -> Optional[int]:
 def _outer(t, nodes: list) -> Optional[int]:
     top = nodes[-1]
     return t.head[top] if t.dep[top] in _CLAUSE else None
-
-
-def _passive(tok) -> bool:
-    kids = {c.dep_ for c in tok.children}
-    return bool(kids & {"auxpass", "nsubjpass"}) or (tok.tag_ == "VBN" and tok.dep_ in ("acl", "amod"))
 
 
 def _span(doc, tokens: Iterable) -> model.Span:
@@ -449,11 +444,18 @@ def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
         # Only a reporting verb, the first word of "according to" or a label mark can open a frame: a set
         # test on each word's strings rules out the rest before any parse is read.
         verbs, cue = _set("reporting", "verbs"), _cue_words()
-        words = doc_words(doc)
-        found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok)
-                 for tok in (doc[i] for i in range(start, end)
-                             if words.lower[i] in cue or words.lemma[i] in verbs))
-        by_sentence[(start, end)] = _outermost_beliefs(doc, [f for f in found if f is not None])
+        t = tree(doc)
+        found = []
+        for i in range(start, end):
+            if t.lower[i] in cue:
+                frame = _verb_frame(doc, t, i) or _prep_frame(doc[i]) or _label_frame(doc[i])
+            elif t.lemma[i] in verbs:
+                frame = _verb_frame(doc, t, i)  # (no cue word: neither a prepositional cue nor a label)
+            else:
+                continue
+            if frame is not None:
+                found.append(frame)
+        by_sentence[(start, end)] = _outermost_beliefs(doc, found)
     return by_sentence[(start, end)]
 
 
@@ -466,100 +468,106 @@ def _cue_words() -> frozenset:
 def _outermost_beliefs(doc, found: list[Frame]) -> list[Frame]:
     """ "Clinton said she thinks ...": a belief inside another account is part of that account."""
     beliefs = _set("reporting", "beliefs")
-    return [f for f in found if not (doc[f.cue_start].lemma_.lower() in beliefs
+    lemmas = tree(doc).lemma
+    return [f for f in found if not (lemmas[f.cue_start] in beliefs
                                      and any(f.cue_start in g.scope for g in found if g is not f))]
 
 
-def _verb_frame(tok) -> Optional[Frame]:
-    lemma = tok.lemma_.lower()
-    if tok.pos_ not in ("VERB", "AUX") or lemma not in _set("reporting", "verbs") or not _reports(tok, lemma):
+# The reporting-verb rules take the document's parse lists (`event_args.Tree`) and a token index.
+
+
+def _verb_frame(doc, t, i: int) -> Optional[Frame]:
+    lemma = t.lemma[i]
+    if t.pos[i] not in ("VERB", "AUX") or lemma not in _set("reporting", "verbs") or not _reports(doc, t, i, lemma):
         return None
     kind = "object" if lemma in _set("reporting", "object_source_verbs") else "verb"
-    source = _source_of(tok, kind)
-    if source is None and (kind == "object" or not _expletive_passive(tok)):
+    source = _source_of(t, i, kind)
+    if source is None and (kind == "object" or not _expletive_passive(t, i)):
         return None
-    if source is not None and source.lower_ in _set("reporting", "speakers"):
+    if source is not None and t.lower[source] in _set("reporting", "speakers"):
         return None
-    frame = _make_frame(tok, [tok], source, kind)
-    frame.scope = frame.scope - {t.i for t in _as_saying(tok)}
+    frame = _make_frame(doc, t, i, [i], source, kind)
+    frame.scope = frame.scope - set(_as_saying(doc, t, i))
     return frame
 
 
-def _reports(tok, lemma: str) -> bool:
+def _reports(doc, t, i: int, lemma: str) -> bool:
     """Whether this use of a reporting verb gives an account: it takes a clause ("said THAT ...", "told X TO
     ...", "X, officials said"), a charge ("accused X OF firing"), or is a "say"-like verb with a noun object
     or none ('"...?" Clinton said.'); "did not say", "daring him to say" and "Let's say" give none."""
-    kids = list(tok.children)
-    if any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in kids) or tok.head.lemma_ == "let":
+    dep, lower, kids, head = t.dep, t.lower, t.kids[i], t.head[i]
+    if any(dep[c] == "neg" or (dep[c] == "aux" and lower[c] == "to") for c in kids) or (
+            t.lemma[head] == "let" and doc[head].lemma_ == "let"):  # (the lemma as written)
         return False
-    if any(c.dep_ in ("ccomp", "parataxis") for c in kids) or _follows_content(tok) or _as_saying(tok):
+    if any(dep[c] in ("ccomp", "parataxis") for c in kids) or _follows_content(doc, t, i) or _as_saying(doc, t, i):
         return True
-    if any(c.dep_ == "xcomp" for c in kids) and any(c.dep_ in ("dobj", "dative") for c in kids):
+    if any(dep[c] == "xcomp" for c in kids) and any(dep[c] in ("dobj", "dative") for c in kids):
         return True
-    if lemma in _set("reporting", "charge_verbs") and not _passive(tok):
-        if any(c.dep_ == "prep" and c.lower_ in ("of", "for") for c in kids):
+    if lemma in _set("reporting", "charge_verbs") and not _passive_at(t, i):
+        if any(dep[c] == "prep" and lower[c] in ("of", "for") for c in kids):
             return True
     return lemma in _set("reporting", "noun_object") and not any(
-        c.dep_ == "prep" and c.lower_ in ("about", "on", "for") for c in kids)
+        dep[c] == "prep" and lower[c] in ("about", "on", "for") for c in kids)
 
 
-def _as_saying(tok) -> list:
+def _as_saying(doc, t, i: int) -> list:
     """The "as saying" of "quoted X as saying": part of the cue, not of the account."""
-    for prep in tok.children:
-        if prep.dep_ == "prep" and prep.lower_ == "as":
-            return [prep] + [c for c in prep.children if c.dep_ == "pcomp" and c.lemma_ in ("say", "tell")]
+    for prep in t.kids[i]:
+        if t.dep[prep] == "prep" and t.lower[prep] == "as":
+            return [prep] + [c for c in t.kids[prep] if t.dep[c] == "pcomp" and t.lemma[c] in ("say", "tell")
+                             and doc[c].lemma_ in ("say", "tell")]  # (the lemma as written)
     return []
 
 
-def _follows_content(tok) -> bool:
+def _follows_content(doc, t, i: int) -> bool:
     """ "X happened, officials said": the reporting clause hangs after the content it reports, set off by
     a comma or a closing quote, with no subordinator of its own ("... if the drills continue")."""
-    if tok.head is tok or tok.head.pos_ not in ("VERB", "AUX"):
+    head, dep = t.head[i], t.dep
+    if t.pos[head] not in ("VERB", "AUX"):
         return False
-    if tok.dep_ == "parataxis":  # also mid-sentence: "Acts of protest, Mr. Obama said, are acts of patriotism"
+    if dep[i] == "parataxis":  # also mid-sentence: "Acts of protest, Mr. Obama said, are acts of patriotism"
         return True
-    if tok.i < tok.head.i or tok.dep_ not in ("ccomp", "advcl") or any(c.dep_ == "mark" for c in tok.children):
+    if i < head or dep[i] not in ("ccomp", "advcl") or any(dep[c] == "mark" for c in t.kids[i]):
         return False
-    left = tok.left_edge.i
-    return left > 0 and tok.doc[left - 1].text in (",", "\"", "”", "''", "'", "’")
+    left = doc[i].left_edge.i
+    # (quotation marks and commas have no capitals: the lower-case form is the text)
+    return left > 0 and t.lower[left - 1] in (",", "\"", "”", "''", "'", "’")
 
 
-def _expletive_passive(tok) -> bool:
-    return _passive(tok) and any(c.dep_ in ("nsubjpass", "expl") and c.lower_ in _set("reporting", "expletives")
-                                 for c in tok.children)
+def _expletive_passive(t, i: int) -> bool:
+    return _passive_at(t, i) and any(t.dep[c] in ("nsubjpass", "expl") and t.lower[c] in _set("reporting", "expletives")
+                                     for c in t.kids[i])
 
 
-def _source_of(tok, kind: str):
-    kids = list(tok.children)
+def _source_of(t, i: int, kind: str) -> Optional[int]:
+    kids, dep = t.kids[i], t.dep
     if kind == "object":
-        if _passive(tok):  # "he was quoted as saying"
-            return next((c for c in kids if c.dep_ == "nsubjpass"), None)
-        return next((c for c in kids if c.dep_ in ("dobj", "pobj")), None)
-    if _passive(tok):
-        agents = [g for c in kids if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        if _passive_at(t, i):  # "he was quoted as saying"
+            return next((c for c in kids if dep[c] == "nsubjpass"), None)
+        return next((c for c in kids if dep[c] in ("dobj", "pobj")), None)
+    if _passive_at(t, i):
+        agents = [g for c in kids if dep[c] == "agent" for g in t.kids[c] if dep[g] == "pobj"]
         return agents[0] if agents else None
-    subject = next((c for c in kids if c.dep_ == "nsubj"), None)
+    subject = next((c for c in kids if dep[c] == "nsubj"), None)
     if subject is None:
-        subject = _borrowed_subject(tok)
-    if subject is not None and subject.lower_ in ("who", "that") and tok.dep_ == "relcl":
-        subject = tok.head  # "a staffer who told his subordinates ..."
-    if subject is not None and subject.lower_ == "there":
+        subject = _borrowed_subject(t, i)
+    if subject is not None and t.lower[subject] in ("who", "that") and dep[i] == "relcl":
+        subject = t.head[i]  # "a staffer who told his subordinates ..."
+    if subject is not None and t.lower[subject] == "there":
         return None
     return subject
 
 
-def _borrowed_subject(tok):
+def _borrowed_subject(t, i: int) -> Optional[int]:
     """The subject of the verb a participle or conjunct hangs on: "..., adding that ...", "began by saying"."""
-    head = tok.head
-    if tok.dep_ == "pcomp" and head.dep_ == "prep":
-        if head.lower_ == "as":  # "quoted X as saying": part of the quoting verb's cue
+    head = t.head[i]
+    if t.dep[i] == "pcomp" and t.dep[head] == "prep":
+        if t.lower[head] == "as":  # "quoted X as saying": part of the quoting verb's cue
             return None
-        head = head.head
-    elif tok.dep_ not in _set("reporting", "borrow_subject_deps"):
+        head = t.head[head]
+    elif t.dep[i] not in _set("reporting", "borrow_subject_deps"):
         return None
-    if head is tok:
-        return None
-    return next((c for c in head.children if c.dep_ == "nsubj"), None)
+    return next((c for c in t.kids[head] if t.dep[c] == "nsubj"), None)
 
 
 def _label_frame(tok) -> Optional[Frame]:
@@ -622,18 +630,18 @@ def _label(cue, source_toks: list, covered: set) -> Frame:
 def _prep_frame(tok) -> Optional[Frame]:
     if tok.lower_ not in _first_words():
         return None
-    lowers = doc_words(tok.doc).lower
+    doc, t = tok.doc, tree(tok.doc)
     for phrase in _set("reporting", "prepositions"):
         words = phrase.split()
-        if tok.i + len(words) > len(tok.doc):
+        if tok.i + len(words) > len(doc):
             continue
-        if lowers[tok.i:tok.i + len(words)] != words:
+        if t.lower[tok.i:tok.i + len(words)] != words:
             continue
-        last = tok.doc[tok.i + len(words) - 1]
-        objs = [c for c in last.children if c.dep_ in ("pobj", "dobj")]
+        last = tok.i + len(words) - 1
+        objs = [c for c in t.kids[last] if t.dep[c] in ("pobj", "dobj")]
         if not objs:
             return None
-        return _make_frame(tok, list(tok.doc[tok.i:tok.i + len(words)]), objs[0], "preposition")
+        return _make_frame(doc, t, tok.i, list(range(tok.i, tok.i + len(words))), objs[0], "preposition")
     return None
 
 
@@ -642,42 +650,44 @@ def _first_words() -> frozenset:
     return frozenset(p.split()[0] for p in _set("reporting", "prepositions"))
 
 
-def _make_frame(cue_tok, cue_toks: list, source, kind: str) -> Frame:
-    src = _source_tokens(source, cue_tok) if source is not None else []
-    cue_set = {t.i for t in cue_toks}
-    if kind == "preposition":
-        anchor = cue_tok.head if cue_tok.head is not cue_tok else cue_tok
-        covered = _subtree_ids(sentence_of(anchor).root if anchor is cue_tok else anchor)
-        covered -= _subtree_ids(cue_tok)
+def _make_frame(doc, t, cue: int, cue_ids: list, source: Optional[int], kind: str) -> Frame:
+    src = _source_tokens(doc[source], doc[cue]) if source is not None else []
+    cue_set = set(cue_ids)
+    if kind == "preposition":  # the account is what the cue's head governs ("..., according to X")
+        covered = _subtree(t, t.head[cue]) - _subtree(t, cue)
     else:
-        covered = _subtree_ids(cue_tok) - _outside(cue_tok)
-        if _follows_content(cue_tok) or (kind == "object" and cue_tok.dep_ == "advcl"):
-            covered |= _subtree_ids(cue_tok.head) - _subtree_ids(cue_tok)
-    covered |= _quote_before(cue_tok)
-    covered -= {t.i for t in src} | cue_set
+        covered = _subtree(t, cue) - _outside(t, cue)
+        if _follows_content(doc, t, cue) or (kind == "object" and t.dep[cue] == "advcl"):
+            covered |= _subtree(t, t.head[cue]) - _subtree(t, cue)
+    covered |= _quote_before(doc, t, cue)
+    covered -= {tok.i for tok in src} | cue_set
     return Frame(cue_start=min(cue_set), cue_end=max(cue_set) + 1,
                  source_start=src[0].i if src else None, source_end=src[-1].i + 1 if src else None,
                  scope=frozenset(covered), kind=kind)
 
 
-def _quote_before(tok) -> set:
+def _quote_before(doc, t, i: int) -> set:
     """'"We will strike back." KCNA said.': a reporting clause that opens its sentence right after a closing
     quotation mark reports the quoted sentence before it."""
-    sent = sentence_of(tok)
+    sent = sentence_at(doc, i)
     if sent.start == 0:
         return set()
-    first = next((t for t in sent if not t.is_space), None)
-    if first is None or tok.left_edge.i > first.i or _is_quote(first):
+    lower = t.lower  # (a space token's lower-case form is itself; quotation marks have no capitals)
+    first = next((k for k in range(sent.start, sent.end) if not lower[k].isspace()), None)
+    if first is None or doc[i].left_edge.i > first or lower[first] in _QUOTES:
         return set()
-    prev = sentence_of(tok.doc[sent.start - 1])
-    last = next((t for t in (tok.doc[i] for i in range(prev.end - 1, prev.start - 1, -1)) if not t.is_space), None)
-    if last is None or not _is_quote(last) or _new_paragraph(tok.doc, prev, sent):
+    prev = sentence_at(doc, sent.start - 1)
+    last = next((k for k in range(prev.end - 1, prev.start - 1, -1) if not lower[k].isspace()), None)
+    if last is None or lower[last] not in _QUOTES or _new_paragraph(doc, prev, sent):
         return set()
-    return {t.i for t in prev if not t.is_space}
+    return {k for k in range(prev.start, prev.end) if not lower[k].isspace()}
+
+
+_QUOTES = ('"', "”", "''", "’", "'")
 
 
 def _is_quote(tok) -> bool:
-    return tok.text in ('"', "”", "''", "’", "'")
+    return tok.text in _QUOTES
 
 
 def _source_tokens(head, cue=None) -> list:
@@ -724,15 +734,27 @@ def _subtree_ids(tok) -> set:
     return {t.i for t in tok.subtree}
 
 
-def _outside(tok) -> set:
+def _subtree(t, i: int) -> set:
+    """Indices of the token at `i` and all its descendants."""
+    out = {i}
+    stack = [i]
+    while stack:
+        for c in t.kids[stack.pop()]:
+            out.add(c)
+            stack.append(c)
+    return out
+
+
+def _outside(t, i: int) -> set:
     """Subordinate clauses of a reporting verb that lie outside the account ("said it AFTER ...")."""
     out = set()
-    for child in tok.children:
-        if child.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in _set("reporting", "outside_markers")
-                                         for g in child.children):
-            out |= _subtree_ids(child)
-        if child.dep_ in ("nsubj", "nsubjpass", "npadvmod", "punct"):
-            out |= _subtree_ids(child)
+    dep = t.dep
+    for child in t.kids[i]:
+        if dep[child] == "advcl" and any(dep[g] == "mark" and t.lower[g] in _set("reporting", "outside_markers")
+                                         for g in t.kids[child]):
+            out |= _subtree(t, child)
+        if dep[child] in ("nsubj", "nsubjpass", "npadvmod", "punct"):
+            out |= _subtree(t, child)
     return out
 
 
