@@ -226,10 +226,6 @@ def tree(doc) -> Tree:
 # ---------------------------------------------------------------- which tokens report events
 
 
-def _passive(tok) -> bool:
-    return _passive_at(tree(tok.doc), tok.i)
-
-
 def _passive_at(t, i: int) -> bool:
     dep = t.dep
     return any(dep[c] in ("auxpass", "nsubjpass") for c in t.kids[i]) or (
@@ -327,6 +323,11 @@ def noun_phrase(tok):
     return memoised(tok.doc, ("noun_phrase", tok.i), lambda: _noun_phrase(tok))
 
 
+def _phrase(doc, i: int):
+    """`noun_phrase` of the token at index `i` (its Token is made only when the phrase is first read)."""
+    return memoised(doc, ("noun_phrase", i), lambda: _noun_phrase(doc[i]))
+
+
 def _noun_phrase(tok):
     doc = tok.doc
     end = tok.i
@@ -355,133 +356,161 @@ def _clause_free_end(node) -> int:
 
 
 def _subject(tok, depth: int = 0):
-    subjects = [c for c in tok.children if c.dep_ in ("nsubj", "csubj", "expl")]
+    found = _subject_at(tree(tok.doc), tok.i, depth)
+    return tok.doc[found] if found is not None else None
+
+
+# Roles are read from the document's parse lists by token index (`Tree`); the functions that take a Token
+# wrap them for the rules that still walk Tokens.
+
+
+def _subject_at(t, i: int, depth: int = 0) -> Optional[int]:
+    dep = t.dep
+    subjects = [c for c in t.kids[i] if dep[c] in ("nsubj", "csubj", "expl")]
     if subjects:
         # "Pyongyang, October 9 (KCNA) -- The Academy conducted": the subject nearest the verb.
-        before = [c for c in subjects if c.i < tok.i]
+        before = [c for c in subjects if c < i]
         subj = before[-1] if before else subjects[0]
-        return subj if subj.dep_ != "expl" else None
+        return subj if dep[subj] != "expl" else None
     # The parser sometimes hangs the subject on an auxiliary ("It was later became ...").
-    for child in tok.children:
-        if child.dep_ in ("aux", "auxpass") and depth == 0:
-            found = _subject(child, 1)
+    for child in t.kids[i]:
+        if dep[child] in ("aux", "auxpass") and depth == 0:
+            found = _subject_at(t, child, 1)
             if found is not None:
                 return found
     return None
 
 
-def _relative_head(tok):
+def _relative_head(doc, t, i: int) -> int:
     """For a relative pronoun, the noun its clause describes."""
-    clause = tok.head
-    if tok.lower_ in RELATIVE_PRONOUNS and clause.dep_ == "relcl":
-        return _person_head(clause.head) if tok.lower_ in ("who", "whom") else clause.head
-    return tok
+    clause = t.head[i]
+    if t.lower[i] in RELATIVE_PRONOUNS and t.dep[clause] == "relcl":
+        return _person_head(doc, t, t.head[clause]) if t.lower[i] in ("who", "whom") else t.head[clause]
+    return i
 
 
-def _person_head(noun):
+def _person_head(doc, t, noun: int) -> int:
     """"one official with Room 39 who defected": "who" is the official, though the parser hangs the
     clause on the organisation."""
-    if noun.dep_ != "pobj" or noun.head.head.pos_ not in ("NOUN", "PRON"):
+    above = t.head[t.head[noun]]
+    if t.dep[noun] != "pobj" or t.pos[above] not in ("NOUN", "PRON"):
         return noun
-    ent = _entity_at(noun.doc, noun.idx, noun.idx + len(noun.text))
-    named = noun.ent_type_ in ("ORG", "GPE", "FAC", "LOC") or (noun.pos_ == "PROPN" and noun.ent_type_ != "PERSON") or (
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    ent = _entity_at(doc, idx[noun], idx[noun] + length[noun])
+    label = t.ent[noun]
+    named = label in ("ORG", "GPE", "FAC", "LOC") or (t.pos[noun] == "PROPN" and label != "PERSON") or (
         ent is not None and (ent.label in ORG_LABELS | PLACE_LABELS or ent.place is not None or
                              (ent.actor is not None and _is_org(ent))))
-    return noun.head.head if named else noun
+    return above if named else noun
 
 
-def _passive_subject(tok):
-    for child in tok.children:
-        if child.dep_ == "nsubjpass":
-            return child
-    return None
+def _passive_subject_at(t, i: int) -> Optional[int]:
+    return next((c for c in t.kids[i] if t.dep[c] == "nsubjpass"), None)
 
 
-def acting_subject(tok, lex):
-    """Who does what the verb `tok` says: its subject, or the subject it inherits up the tree."""
-    node = tok
+def _acting_subject(doc, t, node: int, lex) -> Optional[int]:
+    """Who does what the verb at `node` says: its subject, or the subject it inherits up the tree."""
+    dep, head = t.dep, t.head
     for _ in range(5):
-        subj = _subject(node)
+        subj = _subject_at(t, node)
         if subj is not None:
-            return _relative_head(subj)
-        if node.dep_ == "relcl" and not _passive(node):
-            return _person_head(node.head)
-        if node.dep_ == "xcomp" or (node.dep_ == "advcl" and node.head.lemma_.lower() in CONTROL_VERBS):
+            return _relative_head(doc, t, subj)
+        if dep[node] == "relcl" and not _passive_at(t, node):
+            return _person_head(doc, t, head[node])
+        if dep[node] == "xcomp" or (dep[node] == "advcl" and t.lemma[head[node]] in CONTROL_VERBS):
             # Object control: "forcing the police to open fire" - the police open fire (the parser may
             # call the infinitive an adverbial clause: "prompting the personnel to open fire").
-            obj = next((c for c in node.head.children if c.dep_ == "dobj"), None)
+            obj = next((c for c in t.kids[head[node]] if dep[c] == "dobj"), None)
             if obj is not None:
-                return _relative_head(obj)
-        if node.dep_ in SUBJECT_LINKS and node.head.pos_ in ("VERB", "AUX"):
-            node = node.head
-            if _passive(node):
+                return _relative_head(doc, t, obj)
+        if dep[node] in SUBJECT_LINKS and t.pos[head[node]] in ("VERB", "AUX"):
+            node = head[node]
+            if _passive_at(t, node):
                 # "X has been blamed for blowing up": the one blamed is the one who blew up.
-                subj = _passive_subject(node) or _subject(node)
-                if subj is None and node.dep_ == "conj":
-                    subj = _subject(node.head) or _passive_subject(node.head)
-                return _relative_head(subj) if subj is not None else None
+                return _inherited_subject(doc, t, node)
             continue
-        if node.dep_ == "pcomp" and node.head.dep_ == "prep" and node.head.head.pos_ == "VERB":
-            node = node.head.head
-            if _passive(node) and node.lemma_.lower() in lex.hedge_passives:
-                subj = _passive_subject(node)
-                if subj is None and node.dep_ == "conj":
-                    subj = _subject(node.head) or _passive_subject(node.head)
-                return _relative_head(subj) if subj is not None else None
+        if dep[node] == "pcomp" and dep[head[node]] == "prep" and t.pos[head[head[node]]] == "VERB":
+            node = head[head[node]]
+            if _passive_at(t, node) and t.lemma[node] in lex.hedge_passives:
+                return _inherited_subject(doc, t, node)
             continue
         return None
     return None
 
 
-def _pobj(prep):
-    for child in prep.children:
-        if child.dep_ in ("pobj", "pcomp"):
-            return child
-    return None
+def _inherited_subject(doc, t, node: int) -> Optional[int]:
+    """The subject of a passive verb that a clause below it takes over, or the first conjunct's."""
+    subj = _passive_subject_at(t, node)
+    if subj is None:
+        subj = _subject_at(t, node)
+    if subj is None and t.dep[node] == "conj":
+        subj = _subject_at(t, t.head[node])
+        if subj is None:
+            subj = _passive_subject_at(t, t.head[node])
+    return _relative_head(doc, t, subj) if subj is not None else None
+
+
+def _pobj_at(t, prep: int) -> Optional[int]:
+    return next((c for c in t.kids[prep] if t.dep[c] in ("pobj", "pcomp")), None)
 
 
 def _prep_objects(tok, words: set) -> list:
+    doc = tok.doc
+    return [doc[i] for i in _prep_objects_at(tree(doc), tok.i, words)]
+
+
+def _prep_objects_at(t, i: int, words) -> list:
+    from .events import _temporal_at
+
     out = []
-    for child in tok.children:
-        if child.dep_ in ("prep", "agent", "dative") and child.lower_ in words and not _temporal(child):
-            obj = _pobj(child)
+    dep = t.dep
+    for child in t.kids[i]:
+        if dep[child] in ("prep", "agent", "dative") and t.lower[child] in words and not _temporal_at(t, child):
+            obj = _pobj_at(t, child)
             if obj is not None:
                 out.append(obj)
     return out
 
 
-def _agent(tok):
-    for child in tok.children:
-        if child.dep_ == "agent":
-            return _pobj(child)
+def _agent_at(t, i: int) -> Optional[int]:
+    for child in t.kids[i]:
+        if t.dep[child] == "agent":
+            return _pobj_at(t, child)
     return None
 
 
-def _object(tok, entry):
+def _object_at(t, i: int, entry) -> Optional[int]:
     near = set().union(*entry.extras) if entry.extras else set()
-    for child in tok.children:
-        if child.dep_ in ("dobj", "dative") and child.lemma_.lower() not in near and child.lower_ not in near:
+    for child in t.kids[i]:
+        if t.dep[child] in ("dobj", "dative") and t.lemma[child] not in near and t.lower[child] not in near:
             return child
     return None
 
 
 def verb_roles(tok, entry, lex):
     """(actor token, target token) of a verb trigger."""
-    if _passive(tok):
-        target = _passive_subject(tok)
-        if target is None and tok.dep_ == "acl":
-            target = tok.head
-        elif target is None and tok.dep_ == "relcl":
-            target = tok.head
-        return _agent(tok), (_relative_head(target) if target is not None else None)
-    actor = acting_subject(tok, lex)
-    target = _object(tok, entry)
+    doc = tok.doc
+    return _tokens(doc, _verb_roles(doc, tree(doc), tok.i, entry, lex))
+
+
+def _tokens(doc, ids: tuple) -> tuple:
+    return tuple(doc[i] if i is not None else None for i in ids)
+
+
+def _verb_roles(doc, t, i: int, entry, lex) -> tuple:
+    if _passive_at(t, i):
+        target = _passive_subject_at(t, i)
+        if target is None and t.dep[i] in ("acl", "relcl"):
+            target = t.head[i]
+        return _agent_at(t, i), (_relative_head(doc, t, target) if target is not None else None)
+    actor = _acting_subject(doc, t, i, lex)
+    target = _object_at(t, i, entry)
     if target is None:
-        target = _first(_prep_objects(tok, _target_preps(entry.type)))
+        target = _first(_prep_objects_at(t, i, _target_preps(entry.type)))
     if target is None:  # "imposed sanctions on Belarus": the pattern's own noun carries the target
-        for child in tok.children:
-            if child.dep_ == "dobj" and target is None:
-                target = _first(_prep_objects(child, _target_preps(entry.type)))
+        for child in t.kids[i]:
+            if t.dep[child] == "dobj" and target is None:
+                target = _first(_prep_objects_at(t, child, _target_preps(entry.type)))
     return actor, target
 
 
@@ -502,25 +531,32 @@ def _first(items):
 
 def noun_roles(tok, entry, lex):
     """(actor token, target token) of a noun trigger ("Russia's attack on X", "the sinking of Y")."""
+    doc = tok.doc
+    return _tokens(doc, _noun_roles(doc, tree(doc), tok.i, entry, lex))
+
+
+def _noun_roles(doc, t, i: int, entry, lex) -> tuple:
     actor = None
-    for child in tok.children:
-        if child.dep_ == "poss":
+    dep = t.dep
+    for child in t.kids[i]:
+        if dep[child] == "poss":
             actor = child
-        elif child.dep_ == "compound" and (child.ent_type_ in ORG_LABELS | {"GPE"} | {"PERSON"} or
-                                           child.lemma_.lower() in lex.agent_nouns):
+        elif dep[child] == "compound" and (t.ent[child] in ORG_LABELS | {"GPE"} | {"PERSON"} or
+                                           t.lemma[child] in lex.agent_nouns):
             actor = child
-    actor = actor or _first(_prep_objects(tok, {"by"}))
-    verb = governing_verb(tok)
+    if actor is None:
+        actor = _first(_prep_objects_at(t, i, {"by"}))
+    verb = _governing_at(t, i)
     # "conducted a test-fire": the light verb's subject acts; "condemned the attack": it does not.
-    if actor is None and verb is not None and tok.dep_ in ("dobj", "attr") and \
-            verb.lemma_.lower() in lex.light_verbs:
-        actor = acting_subject(verb, lex)
+    if actor is None and verb is not None and dep[i] in ("dobj", "attr") and t.lemma[verb] in lex.light_verbs:
+        actor = _acting_subject(doc, t, verb, lex)
     target = None
     if entry.type in OF_TARGET_TYPES:
-        target = _first(_prep_objects(tok, {"of"}))
-    target = target or _first(_prep_objects(tok, _target_preps(entry.type) - {"to"}))
+        target = _first(_prep_objects_at(t, i, {"of"}))
+    if target is None:
+        target = _first(_prep_objects_at(t, i, _target_preps(entry.type) - {"to"}))
     if verb is not None and target is None and entry.type in TO_TARGET_TYPES:
-        target = _first(_prep_objects(verb, {"to"}))
+        target = _first(_prep_objects_at(t, verb, {"to"}))
     return actor, target
 
 
@@ -685,15 +721,16 @@ def _country_in(doc, span) -> Optional[str]:
 # ---------------------------------------------------------------- places
 
 
-def _place_record(doc, obj, lex) -> Optional[model.EventPlace]:
-    phrase = noun_phrase(obj)
+def _place_record(doc, t, obj: int, lex) -> Optional[model.EventPlace]:
+    phrase = _phrase(doc, obj)
     ents = _entities_in(doc, phrase.start_char, phrase.end_char)
-    head = _entity_at(doc, obj.idx, obj.idx + len(obj.text))
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    head = _entity_at(doc, idx[obj], idx[obj] + length[obj])
     placed = [e for e in ents if e.place is not None]
     if head is not None and (head.place is not None or head.label in PLACE_LABELS):
         rec = head.place or (placed[0].place if placed else None)
         return _event_place(head.text, head.start, head.end, rec, head.place is None)
-    if obj.lemma_.lower() in lex.place_nouns or obj.lower_ in lex.place_nouns:
+    if t.lemma[obj] in lex.place_nouns or t.lower[obj] in lex.place_nouns:
         return model.EventPlace(text=phrase.text, start=phrase.start_char, end=phrase.end_char)
     return None
 
@@ -710,51 +747,54 @@ def _event_place(text, start, end, rec, borrowed: bool) -> model.EventPlace:
 
 def places(doc, tok, entry, lex) -> dict:
     """origin / destination / location of the event, from the prepositions on the trigger's clause."""
-    heads = [tok]
-    verb = governing_verb(tok) if entry.pos == "noun" else None
+    t = tree(doc)
+    dep, lower = t.dep, t.lower
+    heads = [tok.i]
+    verb = _governing_at(t, tok.i) if entry.pos == "noun" else None
     if verb is not None:
         heads.append(verb)
     if entry.pos == "verb" and entry.extras:  # "held talks in Geneva": the pattern's noun carries the place
         words = set().union(*entry.extras)
-        heads += [c for c in tok.children if c.dep_ == "dobj" and c.lemma_.lower() in words]
+        heads += [c for c in t.kids[tok.i] if dep[c] == "dobj" and t.lemma[c] in words]
     out: dict = {}
     for head in heads:
-        for child in head.children:
-            if child.dep_ not in ("prep", "advmod") or child.dep_ == "advmod" and child.lower_ != "out":
+        for child in t.kids[head]:
+            if dep[child] not in ("prep", "advmod") or dep[child] == "advmod" and lower[child] != "out":
                 continue
-            obj = _pobj(child)
+            obj = _pobj_at(t, child)
             if obj is None:
                 continue
-            role = _place_role(child.lower_, entry.type)
+            role = _place_role(lower[child], entry.type)
             if role is None or role in out:
                 continue
-            rec = _place_record(doc, obj, lex)
+            rec = _place_record(doc, t, obj, lex)
             if rec is not None:
                 out[role] = rec
     if "location" not in out:
-        found = _nested_location(doc, heads, lex)
+        found = _nested_location(doc, t, heads, lex)
         if found is not None:
             out["location"] = found
     if entry.type == "CONSULT" and "location" not in out:
-        obj = _object(tok, entry)
-        if obj is not None and obj.ent_type_ in PLACE_LABELS:
-            rec = _place_record(doc, obj, lex)
+        obj = _object_at(t, tok.i, entry)
+        if obj is not None and t.ent[obj] in PLACE_LABELS:
+            rec = _place_record(doc, t, obj, lex)
             if rec is not None:
                 out["location"] = rec
     return out
 
 
-def _nested_location(doc, heads, lex) -> Optional[model.EventPlace]:
+def _nested_location(doc, t, heads, lex) -> Optional[model.EventPlace]:
     """"launched ... aboard the rocket at the Sohae ground": a place phrase one step down the
     trigger's own prepositional phrases (not inside its subject or object)."""
+    dep, lower = t.dep, t.lower
     for head in heads:
-        for child in head.children:
-            if child.dep_ != "prep" or child.lower_ in LOCATION_PREPS | ORIGIN_PREPS | DESTINATION_PREPS:
+        for child in t.kids[head]:
+            if dep[child] != "prep" or lower[child] in LOCATION_PREPS | ORIGIN_PREPS | DESTINATION_PREPS:
                 continue
-            obj = _pobj(child)
-            for inner in (obj.children if obj is not None else ()):
-                if inner.dep_ == "prep" and inner.lower_ in LOCATION_PREPS and _pobj(inner) is not None:
-                    rec = _place_record(doc, _pobj(inner), lex)
+            obj = _pobj_at(t, child)
+            for inner in (t.kids[obj] if obj is not None else ()):
+                if dep[inner] == "prep" and lower[inner] in LOCATION_PREPS and _pobj_at(t, inner) is not None:
+                    rec = _place_record(doc, t, _pobj_at(t, inner), lex)
                     if rec is not None:
                         return rec
     return None
@@ -776,27 +816,30 @@ def _place_role(prep: str, event_type: str) -> Optional[str]:
 def scope(tok, entry, others: set) -> set:
     """Token indices of the event's own clause: the trigger's subtree (or its verb's, for a noun), less
     the clauses and other triggers nested in it."""
-    root = tok
+    doc, i = tok.doc, tok.i
+    t = tree(doc)
+    dep = t.dep
+    root = i
     if entry.pos == "noun":
-        verb = governing_verb(tok)
-        if verb is not None and tok.dep_ in ("dobj", "attr", "nsubjpass"):
+        verb = _governing_at(t, i)
+        if verb is not None and dep[i] in ("dobj", "attr", "nsubjpass"):
             root = verb
     keep = set()
     sent = sentence_of(tok)
-    skip = memoised(tok.doc, ("dateline", sent.start), lambda: dateline_tokens(sent))
+    skip = memoised(doc, ("dateline", sent.start), lambda: dateline_tokens(sent))
     stack = [root]
     while stack:
         node = stack.pop()
-        if node.i in skip:
+        if node in skip:
             continue
-        keep.add(node.i)
-        for child in node.children:
-            if child.i in others and child.i != tok.i:
+        keep.add(node)
+        for child in t.kids[node]:
+            if child in others and child != i:
                 continue
-            if child.dep_ in OTHER_CLAUSE and child.i != tok.i and not _contains(child, tok) and \
-                    not _same_subject_adjunct(child):
+            if dep[child] in OTHER_CLAUSE and child != i and not _contains(t, child, i) and \
+                    not _same_subject_adjunct(t, child):
                 continue
-            if root.i != tok.i and child.dep_ in ("nsubj", "nsubjpass") and not _contains(child, tok):
+            if root != i and dep[child] in ("nsubj", "nsubjpass") and not _contains(t, child, i):
                 continue
             stack.append(child)
     return keep
@@ -805,25 +848,32 @@ def scope(tok, entry, others: set) -> set:
 def dateline_tokens(sent) -> set:
     """Token indices of a wire dateline opening the sentence ("Pyongyang, October 9 (KCNA) --"): its
     place and date are where and when the story was filed, not where or when the event happened."""
-    # (a dash has no capitals: its lower-case form is its text)
-    if not any(w in DASHES for w in words(sent.doc).lower[sent.start:min(sent.start + 16, sent.end)]):
+    # (dashes, commas and brackets have no capitals: their lower-case form is their text)
+    lower = words(sent.doc).lower
+    head = range(sent.start, min(sent.start + 16, sent.end))
+    if not any(lower[i] in DASHES for i in head):
         return set()
-    head = list(sent[:16])
-    for k, tok in enumerate(head):
-        if tok.text in DASHES and k >= 2 and head[0].pos_ == "PROPN":
-            if any(t.text in (",", "(") for t in head[:k]):
-                return {t.i for t in head[:k + 1]}
+    pos = tree(sent.doc).pos
+    for k, i in enumerate(head):
+        if lower[i] in DASHES and k >= 2 and pos[head[0]] == "PROPN":
+            if any(lower[j] in (",", "(") for j in head[:k]):
+                return set(head[:k + 1])
     return set()
 
 
-def _same_subject_adjunct(child) -> bool:
+def _same_subject_adjunct(t, i: int) -> bool:
     """"absconded ... taking the assets with him": a participle with no subject of its own."""
-    return child.dep_ in ("advcl", "acl") and child.tag_ == "VBG" and _subject(child) is None and \
-        not any(c.dep_ == "mark" for c in child.children)
+    return t.dep[i] in ("advcl", "acl") and t.tag[i] == "VBG" and _subject_at(t, i) is None and \
+        not any(t.dep[c] == "mark" for c in t.kids[i])
 
 
-def _contains(node, tok) -> bool:
-    return node.left_edge.i <= tok.i <= node.right_edge.i and tok in node.subtree
+def _contains(t, node: int, i: int) -> bool:
+    """Whether the token at `i` is in the subtree of `node` (is it or lies below it)."""
+    while i != node:
+        if t.head[i] == i:
+            return False
+        i = t.head[i]
+    return True
 
 
 def _token_ranges(doc, items) -> list:
