@@ -454,11 +454,6 @@ def _pobj_at(t, prep: int) -> Optional[int]:
     return next((c for c in t.kids[prep] if t.dep[c] in ("pobj", "pcomp")), None)
 
 
-def _prep_objects(tok, words: set) -> list:
-    doc = tok.doc
-    return [doc[i] for i in _prep_objects_at(tree(doc), tok.i, words)]
-
-
 def _prep_objects_at(t, i: int, words) -> list:
     from .events import _temporal_at
 
@@ -579,44 +574,61 @@ def _is_org(ent) -> bool:
     return ent.label == "ORG"
 
 
-def _orgs_of(doc, span, head) -> list:
+def _orgs_of(doc, span, head_tok) -> list:
+    t = tree(doc)
+    head = head_tok.i
     orgs = [e for e in _entities_in(doc, span.start_char, span.end_char) if _is_org(e)]
-    verb = head.head if head.dep_ in ("nsubj", "nsubjpass") else None
-    if verb is not None and verb.lemma_.lower() in WORK_VERBS:
-        for obj in _prep_objects(verb, {"for", "in", "at", "with", "under"}):
-            phrase = noun_phrase(obj)
+    verb = t.head[head] if t.dep[head] in ("nsubj", "nsubjpass") else None
+    if verb is not None and t.lemma[verb] in WORK_VERBS:
+        for obj in _prep_objects_at(t, verb, {"for", "in", "at", "with", "under"}):
+            phrase = _phrase(doc, obj)
             orgs += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
     # "Among dozens of officials ... are senior staff of Room 39": the copula's subject names them.
     top = head
-    while top.dep_ == "pobj" and top.head.lower_ == "of" and top.head.head.pos_ in ("NOUN", "NUM", "PRON"):
-        top = top.head.head
-    if top.dep_ == "pobj" and top.head.lower_ == "among" and top.head.head.lemma_ == "be":
-        for child in top.head.head.children:
-            if child.dep_ in ("nsubj", "attr") and child.i != top.head.i:
-                phrase = doc[child.left_edge.i:child.right_edge.i + 1]
+    while t.dep[top] == "pobj" and t.lower[t.head[top]] == "of" and t.pos[t.head[t.head[top]]] in ("NOUN", "NUM", "PRON"):
+        top = t.head[t.head[top]]
+    prep = t.head[top]
+    if t.dep[top] == "pobj" and t.lower[prep] == "among" and t.lemma[t.head[prep]] == "be" and \
+            doc[t.head[prep]].lemma_ == "be":  # (the lemma as written)
+        for child in t.kids[t.head[prep]]:
+            if t.dep[child] in ("nsubj", "attr") and child != prep:
+                phrase = doc[doc[child].left_edge.i:doc[child].right_edge.i + 1]
                 orgs += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
     # The participant itself is not one of its own organisations.
-    orgs = [e for e in orgs if not (e.start <= head.idx < e.end)]
+    idx = head_tok.idx
+    orgs = [e for e in orgs if not (e.start <= idx < e.end)]
     names = list(dict.fromkeys(e.actor.name if e.actor is not None and e.actor.name else e.text for e in orgs))
-    names += [n for n in _unresolved_orgs(doc, head, orgs) if n not in names]
+    names += [n for n in _unresolved_orgs(doc, t, head, orgs) if n not in names]
     return names, orgs
 
 
-def _unresolved_orgs(doc, head, known, preps=MEMBER_PREPS) -> list:
+def _unresolved_orgs(doc, t, head: int, known, preps=MEMBER_PREPS) -> list:
     """Proper names the phrase places its head in that no stage resolved ("an official with Room 39"):
     kept by their words, so a membership is not lost when the actor lexicon lacks the body."""
     out = []
-    for obj in _prep_objects(head, preps):
-        words = [t for t in obj.subtree if t.pos_ in ("PROPN", "NUM") and t.dep_ != "poss" and
-                 not any(c.dep_ == "case" for c in t.children)]
-        if obj.pos_ != "PROPN" or obj.ent_type_ in NOT_ORG_TYPES or not words:
+    pos, dep = t.pos, t.dep
+    for obj in _prep_objects_at(t, head, preps):
+        if pos[obj] != "PROPN" or t.ent[obj] in NOT_ORG_TYPES:
             continue
-        if any(e.start <= obj.idx < e.end for e in known) or _entity_at(doc, obj.idx, obj.idx + 1) is not None \
-                and _entity_at(doc, obj.idx, obj.idx + 1).place is not None:
+        words = [i for i in _subtree(t, obj) if pos[i] in ("PROPN", "NUM") and dep[i] != "poss" and
+                 not any(dep[c] == "case" for c in t.kids[i])]
+        if not words:
             continue
-        start, end = min(t.i for t in words), max(t.i for t in words)
+        idx = arrays(doc, ("IDX", "LENGTH"))[0][obj]
+        if any(e.start <= idx < e.end for e in known) or _entity_at(doc, idx, idx + 1) is not None \
+                and _entity_at(doc, idx, idx + 1).place is not None:
+            continue
+        start, end = min(words), max(words)
         if end - start + 1 == len(words):
-            out.append(doc[start:end + 1].text)
+            out.append(span_record(doc, start, end + 1).text)
+    return out
+
+
+def _subtree(t, i: int) -> list:
+    """Indices of the token at `i` and all its descendants (in no particular order)."""
+    out = [i]
+    for node in out:  # (grows while read)
+        out.extend(t.kids[node])
     return out
 
 
@@ -639,11 +651,11 @@ def _antecedent(doc, tok):
     return None
 
 
-def _is_anaphor(tok) -> bool:
-    if tok.lower_ in PRONOUNS:
+def _is_anaphor(t, i: int) -> bool:
+    if t.lower[i] in PRONOUNS:
         return True
-    return tok.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ANAPHORIC_DETS | {"another"}
-                                      for c in tok.children)
+    return t.pos[i] == "NOUN" and any(t.dep[c] == "det" and t.lower[c] in ANAPHORIC_DETS | {"another"}
+                                      for c in t.kids[i])
 
 
 def _describe(doc, span) -> dict:
@@ -681,16 +693,17 @@ def copied(record, **changes):
 
 
 def _participant(doc, tok, extra_orgs: tuple, extra_names: tuple) -> model.Participant:
+    t = tree(doc)
     span = noun_phrase(tok)
-    conjuncts = [c for c in tok.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")]
-    if conjuncts and tok.dep_ in ("nsubj", "nsubjpass"):  # "activists and the police clashed": both act
-        span = doc[span.start:max(noun_phrase(c).end for c in conjuncts)]
+    conjuncts = [c for c in t.kids[tok.i] if t.dep[c] == "conj" and t.pos[c] in ("NOUN", "PROPN")]
+    if conjuncts and t.dep[tok.i] in ("nsubj", "nsubjpass"):  # "activists and the police clashed": both act
+        span = doc[span.start:max(_phrase(doc, c).end for c in conjuncts)]
     info = dict(_describe(doc, span))
     names, orgs = _orgs_of(doc, span, tok)
     orgs += list(extra_orgs)
     names += [e.actor.name if e.actor is not None and e.actor.name else e.text for e in extra_orgs]
     names += [n for n in extra_names if n not in names]
-    if _is_anaphor(tok):
+    if _is_anaphor(t, tok.i):
         ante = _antecedent(doc, tok)
         if ante is not None:
             more = _describe(doc, ante)
@@ -1014,10 +1027,11 @@ def _clause_orgs(doc, tok, actor_tok) -> tuple:
     if actor_tok is None or actor_tok.pos_ not in ("NOUN", "PRON"):
         return (), ()
     found = []
-    for obj in _prep_objects(tok, {"under"}):
-        phrase = noun_phrase(obj)
+    t = tree(doc)
+    for obj in _prep_objects_at(t, tok.i, {"under"}):
+        phrase = _phrase(doc, obj)
         found += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
-    return tuple(found), tuple(_unresolved_orgs(doc, tok, found, {"under"}))
+    return tuple(found), tuple(_unresolved_orgs(doc, t, tok.i, found, {"under"}))
 
 
 def _trigger_span(doc, tok, entry) -> model.Span:
