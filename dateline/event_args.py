@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Optional
 
 from . import model
-from .events import _temporal, cameo_root, match
+from .events import _temporal_at, cameo_root, lexicon, match_at
 from .nlp import arrays, sentence_of, sentences, text as doc_text
 
 NOUN_PLACES = {"pobj", "dobj", "nsubj", "nsubjpass", "compound", "poss", "attr", "appos", "npadvmod", "amod"}
@@ -320,37 +320,40 @@ def _casualty_cause(t, i: int) -> bool:
 
 def noun_phrase(tok):
     """The words of the noun phrase headed by tok, without its relative clauses and appositions."""
-    return memoised(tok.doc, ("noun_phrase", tok.i), lambda: _noun_phrase(tok))
+    return _phrase(tok.doc, tok.i)
 
 
 def _phrase(doc, i: int):
     """`noun_phrase` of the token at index `i` (its Token is made only when the phrase is first read)."""
-    return memoised(doc, ("noun_phrase", i), lambda: _noun_phrase(doc[i]))
+    return memoised(doc, ("noun_phrase", i), lambda: _noun_phrase(doc, i))
 
 
-def _noun_phrase(tok):
-    doc = tok.doc
-    end = tok.i
-    for child in tok.rights:
-        if child.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj", "advcl"):
+def _noun_phrase(doc, i: int):
+    t = tree(doc)
+    dep = t.dep
+    end = i
+    for child in t.kids[i]:
+        if child < i:  # (the words after the head only)
+            continue
+        if dep[child] in ("relcl", "acl", "appos", "punct", "cc", "conj", "advcl"):
             break
-        end = _clause_free_end(child)
-        if end < child.right_edge.i:
+        end = _clause_free_end(doc, t, child)
+        if end < doc[child].right_edge.i:
             break
-    start = tok.left_edge.i
-    while start < tok.i and doc[start].dep_ in ("punct", "cc"):
+    start = doc[i].left_edge.i
+    while start < i and dep[start] in ("punct", "cc"):
         start += 1
     return doc[start:end + 1]
 
 
-def _clause_free_end(node) -> int:
+def _clause_free_end(doc, t, node: int) -> int:
     """The last token of node's subtree before any relative clause or apposition inside it."""
-    cut = [d.i for d in node.subtree if d.dep_ in ("relcl", "acl", "appos") and d.i != node.i]
+    dep = t.dep
+    cut = [d for d in _subtree(t, node) if dep[d] in ("relcl", "acl", "appos") and d != node]
     if not cut:
-        return node.right_edge.i
-    first = min(doc_tok.left_edge.i for doc_tok in node.subtree if doc_tok.i in cut)
-    end = first - 1
-    while end > node.i and node.doc[end].dep_ in ("punct", "cc"):
+        return doc[node].right_edge.i
+    end = min(doc[d].left_edge.i for d in cut) - 1
+    while end > node and dep[end] in ("punct", "cc"):
         end -= 1
     return end
 
@@ -455,8 +458,6 @@ def _pobj_at(t, prep: int) -> Optional[int]:
 
 
 def _prep_objects_at(t, i: int, words) -> list:
-    from .events import _temporal_at
-
     out = []
     dep = t.dep
     for child in t.kids[i]:
@@ -1048,30 +1049,30 @@ def _factuality(doc, tok, entry, event) -> None:
     attribution = _module("attribution")
     if attribution is None:
         return
-    anchor = governing_verb(tok) if entry.pos == "noun" and tok.dep_ in ("dobj", "attr") else None
-    anchor = anchor if anchor is not None and anchor.lemma_.lower() != "be" else tok
+    t = tree(doc)
+    i = tok.i
+    verb = _governing_at(t, i) if entry.pos == "noun" and t.dep[i] in ("dobj", "attr") else None
+    anchor = doc[verb] if verb is not None and t.lemma[verb] != "be" else tok
     event.attribution, event.certainty, event.hedge = attribution.attribute(doc, tok)
     event.polarity = attribution.polarity(doc, anchor)
     event.modality = attribution.modality(doc, anchor)
-    if entry.pos == "noun" and any(c.dep_ == "det" and c.lower_ in ("no", "zero") for c in tok.children):
+    if entry.pos == "noun" and any(t.dep[c] == "det" and t.lower[c] in ("no", "zero") for c in t.kids[i]):
         event.polarity = "negated"  # "no arrests have been made"
     if event.modality == "actual":
-        event.modality = _asked_for(tok) or "actual"
+        event.modality = _asked_for(t, i) or "actual"
 
 
-def _asked_for(tok) -> Optional[str]:
+def _asked_for(t, node: int) -> Optional[str]:
     """"demanded the arrest of", "ordered rounding up", "threatened to expel": what is asked for, promised or
     threatened has not happened."""
-    node = tok
     for _ in range(4):
-        if node.dep_ not in ASKED_LINKS or node.head.i == node.i:
+        if t.dep[node] not in ASKED_LINKS or t.head[node] == node:
             return None
-        node = node.head
-        entry = match(node) if node.pos_ == "VERB" and node.lemma_.lower() not in COMMANDS else None
+        node = t.head[node]
+        entry = match_at(t, node, lexicon()) if t.pos[node] == "VERB" and t.lemma[node] not in COMMANDS else None
         if entry is not None and entry.type in ASKING_TYPES:
             return ASKING_TYPES[entry.type]
     return None
-    event.modality = attribution.modality(doc, anchor)
 
 
 # ---------------------------------------------------------------- merging

@@ -251,12 +251,6 @@ def _preps(t, i: int) -> set:
     return {t.lower[c] for c in t.kids[i] if dep[c] in ("prep", "agent", "dative") and not _temporal_at(t, c)}
 
 
-def _temporal(prep) -> bool:
-    from .event_args import tree
-
-    return _temporal_at(tree(prep.doc), prep.i)
-
-
 def _temporal_at(t, i: int) -> bool:
     if t.lower[i] == "to":  # "sentenced to ten years" is a term, not a time
         return False
