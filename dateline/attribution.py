@@ -31,7 +31,8 @@ from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
-from .event_args import _passive_at, copied, memo, memoised, span_record, tree, words as doc_words
+from .event_args import (_entities_in, _passive_at, copied, entities, memo, memoised, span_record, text_of, tree,
+                         words as doc_words)
 from .nlp import sentence_at, sentence_of, sentences
 from .knowledge import merge, yaml_loader
 
@@ -200,13 +201,14 @@ def hedge(doc, trigger) -> Optional[model.Span]:
 
 def _hedge_on(t, node: int, is_trigger: bool) -> list:
     dep, lower = t.dep, t.lower
+    adverbs, modals, modifiers = _set("hedges", "adverbs"), _set("hedges", "modals"), _set("hedges", "modifiers")
     for child in t.kids[node]:
         low = lower[child]
-        if dep[child] in ("advmod", "npadvmod") and low in _set("hedges", "adverbs"):
+        if dep[child] in ("advmod", "npadvmod") and low in adverbs:
             return [child]
-        if dep[child] == "aux" and low in _set("hedges", "modals"):
+        if dep[child] == "aux" and low in modals:
             return [child] + [c for c in t.kids[node] if dep[c] == "aux" and c > child and lower[c] == "have"]
-        if is_trigger and dep[child] == "amod" and low in _set("hedges", "modifiers"):
+        if is_trigger and dep[child] == "amod" and low in modifiers:
             return [child]
     return []
 
@@ -238,8 +240,9 @@ def polarity(doc, trigger) -> str:
     i = trigger.i
     count = 0
     nodes = chain(trigger)
+    words = _set("negation", "words")
     for node in nodes:
-        count += sum(1 for c in t.kids[node] if _negates(t, c))
+        count += sum(1 for c in t.kids[node] if _negates(t, c, words))
         if dep[node] in ("pobj", "pcomp") and lower[head[node]] == "without":
             count += 1
     count += sum(1 for c in t.kids[i] if dep[c] == "amod" and lower[c] in _set("negation", "modifiers"))
@@ -253,14 +256,14 @@ def polarity(doc, trigger) -> str:
     return "negated" if count % 2 else "affirmed"
 
 
-def _negates(t, c: int) -> bool:
+def _negates(t, c: int, words: frozenset) -> bool:
     dep, low = t.dep[c], t.lower[c]
     if dep == "neg":
         # "not only ... but also" affirms.
         return not (c + 1 < len(t.dep) and t.lower[c + 1] in ("only", "just", "merely", "simply"))
     if dep in ("aux", "auxpass") and low.endswith(("n't", "n’t")):  # "hasn't" kept as one token
         return True
-    if dep in ("det", "advmod") and low in _set("negation", "words"):
+    if dep in ("det", "advmod") and low in words:
         return True
     if dep == "advmod" and low == "longer" and any(t.lower[g] == "no" for g in t.kids[c]):
         return True  # "no longer works"
@@ -930,15 +933,18 @@ def participant(doc, span) -> model.Participant:
     """A source phrase as a participant: actor fields from the entity at its head, place from a place inside,
     organisations from the organisations inside ("a spokesman for the Foreign Ministry")."""
     head = span.root
-    entities = list(doc._.entities or []) if doc.has_extension("entities") else []
-    at_head = next((e for e in entities if e.start <= head.idx < e.end), None)
-    inside = [e for e in entities if e is not at_head and span.start_char <= e.start and e.end <= span.end_char]
+    if doc.has_extension("entities"):
+        idx = head.idx
+        at_head = next((e for e in entities(doc) if e.start <= idx < e.end), None)
+        inside = [e for e in _entities_in(doc, span.start_char, span.end_char) if e is not at_head]
+    else:
+        at_head, inside = None, []
     # "a source in Beijing"; a nationality ("a North Korean official") is no place.
     places = [e.place or model.Place(text=e.text) for e in inside if e.label in ("GPE", "LOC", "FAC")]
     orgs = [e for e in inside if e.place is None and e.label == "ORG"]
     # "a North Korean official", "a spokesman for KCNA": an unnamed source takes its country from these
     affiliations = [e for e in inside if e.actor is not None and e.actor.country and e.label in ("ORG", "NORP")]
-    out = model.Participant(text=span.text, start=span.start_char, end=span.end_char,
+    out = model.Participant(text=text_of(span), start=span.start_char, end=span.end_char,
                             place=places[0] if places else None,
                             orgs=list(dict.fromkeys(e.actor.name if e.actor else e.text for e in orgs)))
     actor = at_head.actor if at_head is not None else None
