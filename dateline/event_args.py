@@ -191,15 +191,38 @@ class Tree:
         table = doc.to_array([HEAD, DEP, POS, TAG, ENT_TYPE])
         # HEAD is the offset to the head, negative ones wrapped round in the unsigned array
         self.head = (table[:, 0].astype("int64") + numpy.arange(n)).tolist()
-        _, deps, tags_pos, tags, ents = table.T.tolist()
-        self.dep = _decoded(doc, deps, "orth")  # labels are strings of the store like any word
-        self.pos = _decoded(doc, tags_pos, "orth")
-        self.tag = _decoded(doc, tags, "orth")
-        self.ent = _decoded(doc, ents, "orth")
-        self.kids = kids = [[] for _ in range(n)]
+        self.dep, self.pos, self.tag, self.ent = _labels(doc, table[:, 1:])
+        self.kids = kids = [()] * n  # a leaf shares the empty tuple: most words have no children
         for i, h in enumerate(self.head):
             if h != i:
-                kids[h].append(i)
+                if kids[h]:
+                    kids[h].append(i)
+                else:
+                    kids[h] = [i]
+
+
+# Labels (dependency labels, tags, entity types) by hash: a closed set, decoded with numpy from a sorted table
+# of the ones seen so far (grown when a new one turns up), with no Python int made for each token's hash.
+_LABELS: list = [None, None]  # [sorted label hashes (uint64 array), their strings (object array)]
+MAX_LABELS = 10_000
+
+
+def _labels(doc, columns) -> list:
+    """The strings of a (tokens x columns) array of label hashes: one list per column."""
+    import numpy
+
+    columns = numpy.ascontiguousarray(columns)
+    keys, names = _LABELS
+    if keys is not None:
+        at = numpy.searchsorted(keys, columns)
+        if (at < len(keys)).all() and (keys[numpy.minimum(at, len(keys) - 1)] == columns).all():
+            return names[at].T.tolist()
+    seen = numpy.unique(columns) if keys is None or len(keys) > MAX_LABELS else numpy.union1d(keys, columns)
+    strings = doc.vocab.strings
+    found = numpy.empty(len(seen), dtype=object)
+    found[:] = [strings[h] for h in seen.tolist()]
+    _LABELS[:] = seen, found
+    return found[numpy.searchsorted(seen, columns)].T.tolist()
 
 
 _WORDS = threading.local()

@@ -342,8 +342,12 @@ def triggers(doc, lex: Optional[Lexicon] = None) -> list[tuple]:
             found.append((i, entry))
     # A noun that only completes a verb pattern ("held talks", "imposed sanctions") is the verb's event.
     if any(e.pos == "noun" for _, e in found):
-        kids = t.kids
-        used = {c for i, e in found if e.pos == "verb" and e.extras for c in kids[i] + [g for ch in kids[i] for g in kids[ch]]}
+        used = set()  # the children and grandchildren of verbs with a pattern
+        for i, e in found:
+            if e.pos == "verb" and e.extras:
+                used.update(t.kids[i])
+                for child in t.kids[i]:
+                    used.update(t.kids[child])
         found = [(i, e) for i, e in found if not (e.pos == "noun" and i in used)]
     return [(doc[i], e) for i, e in found]
 
