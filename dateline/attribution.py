@@ -857,7 +857,10 @@ def announcements(doc) -> list[Frame]:
         return []
     cache = _doc_cache(doc)
     if "announcements" not in cache:
-        found = (_announcement(doc, sent) for sent in sentences(doc))
+        # only a sentence with an announcement noun ("statement", "commentary") can hold one
+        nouns = _set("reporting", "announcement_nouns")
+        held = {sentence_at(doc, i).start for i, lemma in enumerate(doc_words(doc).lemma) if lemma in nouns}
+        found = (_announcement(doc, sent) for sent in sentences(doc) if sent.start in held)
         cache["announcements"] = [f for f in found if f is not None]
     return cache["announcements"]
 
@@ -915,16 +918,18 @@ def _in_cue(doc, trigger) -> bool:
 def _source_hedge(doc, frame: Frame) -> Optional[model.Span]:
     if frame.source_start is None:
         return None
-    words = [t for t in doc[frame.source_start:frame.source_end] if t.lower_ in _set("hedges", "source_words")]
-    return _span(doc, words) if words else None
+    hedges, lower = _set("hedges", "source_words"), tree(doc).lower
+    words = [i for i in range(frame.source_start, frame.source_end) if lower[i] in hedges]
+    return _span_at(doc, words) if words else None
 
 
 def to_attribution(doc, frame: Frame) -> model.Attribution:
-    cue = _span(doc, doc[frame.cue_start:frame.cue_end])
+    cue = span_record(doc, frame.cue_start, frame.cue_end)
     source = None
     if frame.source_start is not None:
-        source = participant(doc, doc[frame.source_start:frame.source_end])
-        if doc[frame.source_start:frame.source_end].root.lower_ in _set("reporting", "pronouns"):
+        span = doc[frame.source_start:frame.source_end]
+        source = participant(doc, span)
+        if span.root.lower_ in _set("reporting", "pronouns"):
             _fill_from_antecedent(doc, frame, source)
     return model.Attribution(source=source, cue=cue)
 
