@@ -203,7 +203,7 @@ class Tree:
 
 # Labels (dependency labels, tags, entity types) by hash: a closed set, decoded with numpy from a sorted table
 # of the ones seen so far (grown when a new one turns up), with no Python int made for each token's hash.
-_LABELS: list = [None, None]  # [sorted label hashes (uint64 array), their strings (object array)]
+_LABELS: list = [(None, None)]  # [(sorted label hashes (uint64 array), their strings (object array))], swapped whole
 MAX_LABELS = 10_000
 
 
@@ -212,7 +212,7 @@ def _labels(doc, columns) -> list:
     import numpy
 
     columns = numpy.ascontiguousarray(columns)
-    keys, names = _LABELS
+    keys, names = _LABELS[0]
     if keys is not None:
         at = numpy.searchsorted(keys, columns)
         if (at < len(keys)).all() and (keys[numpy.minimum(at, len(keys) - 1)] == columns).all():
@@ -221,7 +221,7 @@ def _labels(doc, columns) -> list:
     strings = doc.vocab.strings
     found = numpy.empty(len(seen), dtype=object)
     found[:] = [strings[h] for h in seen.tolist()]
-    _LABELS[:] = seen, found
+    _LABELS[0] = seen, found
     return found[numpy.searchsorted(seen, columns)].T.tolist()
 
 
