@@ -581,8 +581,22 @@ def _noun_roles(doc, t, i: int, entry, lex) -> tuple:
 
 def _entities_in(doc, start: int, end: int) -> list:
     """The entities inside the character range (callers do not change the list they get)."""
-    return memoised(doc, ("entities_in", start, end),
-                    lambda: [e for e in entities(doc) if e.start >= start and e.end <= end])
+    return memoised(doc, ("entities_in", start, end), lambda: _inside(doc, start, end))
+
+
+def _inside(doc, start: int, end: int) -> list:
+    if memo(doc) is None:
+        return [e for e in entities(doc) if e.start >= start and e.end <= end]
+    # While the document is read, only the entities that start in the range are looked at, in their order.
+    starts, order, found = memoised(doc, "entities.by_start", lambda: _by_start(entities(doc)))
+    at = sorted(order[bisect_left(starts, start):bisect_right(starts, end)])
+    return [found[k] for k in at if found[k].end <= end]
+
+
+def _by_start(found: list) -> tuple:
+    """(entity starts in increasing order, the entities' positions in that order, the entities)."""
+    order = sorted(range(len(found)), key=lambda k: found[k].start)
+    return [found[k].start for k in order], order, found
 
 
 def _entity_at(doc, start: int, end: int):
