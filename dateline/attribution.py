@@ -31,8 +31,9 @@ from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
-from .event_args import copied, memo, memoised, words as doc_words
-from .nlp import sentence_of, sentences
+from .event_args import (_entities_in, _passive_at, copied, entities, memo, memoised, span_record, text_of, tree,
+                         words as doc_words)
+from .nlp import sentence_at, sentence_of, sentences
 from .knowledge import merge, yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution"
@@ -104,52 +105,58 @@ def _set(*path: str) -> frozenset:
 # ---------------------------------------------------------------- scope
 
 
+# The cue rules read the parse from the document's lists (`event_args.Tree`) by token index: they climb from
+# each trigger and look at the children of every word on the way, where a spaCy Token per step (and a
+# StringStore lookup per label) would cost more than the tests.
+
+
 def chain(trigger) -> list:
-    """The trigger and the words above it inside its clause, lowest first (hedges, polarity and modality
-    each climb it: read once per trigger while the events stage reads the document)."""
-    return memoised(trigger.doc, ("attribution.chain", trigger.i), lambda: _chain(trigger))
+    """Token indices of the trigger and the words above it inside its clause, lowest first (hedges, polarity
+    and modality each climb it: read once per trigger while the events stage reads the document)."""
+    return _climb(trigger)[1]
 
 
-def _chain(trigger) -> list:
-    out = [trigger]
-    tok = trigger
-    if _is_noun(trigger):
-        if not (trigger.dep_ in _NOUN_CLIMB and trigger.head.lemma_.lower() in _set("scope", "light_verbs")):
+def _climb(trigger) -> tuple:
+    """(the Token the chain was first read for, the chain). A cue that only a trigger's own modifiers carry
+    counts for the Token the chain was read for (kept as it was: a chain read for another event's anchor
+    first does not count them)."""
+    return memoised(trigger.doc, ("attribution.chain", trigger.i),
+                    lambda: (trigger, _chain(tree(trigger.doc), trigger.i)))
+
+
+def _chain(t, i: int) -> list:
+    out = [i]
+    if _is_noun(t, i):
+        if not (t.dep[i] in _NOUN_CLIMB and t.lemma[t.head[i]] in _set("scope", "light_verbs")):
             return out
-        tok = trigger.head
-        out.append(tok)
-    while tok.head is not tok:
-        if tok.dep_ in _CLIMB or (tok.dep_ == "conj" and _shares_clause(tok)):
-            tok = tok.head
-            out.append(tok)
-        else:
-            break
+        i = t.head[i]
+        out.append(i)
+    while t.head[i] != i and (t.dep[i] in _CLIMB or (t.dep[i] == "conj" and _shares_clause(t, i))):
+        i = t.head[i]
+        out.append(i)
     return out
 
 
-def _is_noun(tok) -> bool:
-    return tok.pos_ in ("NOUN", "PROPN") and tok.tag_ != "VBG"
+def _is_noun(t, i: int) -> bool:
+    return t.pos[i] in ("NOUN", "PROPN") and t.tag[i] != "VBG"
 
 
-def _shares_clause(tok) -> bool:
+def _shares_clause(t, i: int) -> bool:
     """A conjunct verb with no subject of its own and no "but" shares the first verb's cues."""
-    kids = list(tok.children)
-    if any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in kids):
+    dep = t.dep
+    if any(dep[c] in ("nsubj", "nsubjpass", "expl") for c in t.kids[i]):
         return False
-    return not any(c.dep_ == "cc" and c.lower_ in ("but", "yet") for c in tok.head.children)
+    return not any(dep[c] == "cc" and t.lower[c] in ("but", "yet") for c in t.kids[t.head[i]])
 
 
-def outer(trigger):
-    """The word that governs the trigger's clause ("denied -ccomp-> attacked"), or None."""
-    top = chain(trigger)[-1]
-    if top.dep_ in _CLAUSE and top.head is not top:
-        return top.head
-    return None
+def outer(trigger) -> Optional[int]:
+    """Index of the word that governs the trigger's clause ("denied -ccomp-> attacked"), or None."""
+    return _outer(tree(trigger.doc), chain(trigger))
 
 
-def _passive(tok) -> bool:
-    kids = {c.dep_ for c in tok.children}
-    return bool(kids & {"auxpass", "nsubjpass"}) or (tok.tag_ == "VBN" and tok.dep_ in ("acl", "amod"))
+def _outer(t, nodes: list) -> Optional[int]:
+    top = nodes[-1]
+    return t.head[top] if t.dep[top] in _CLAUSE else None
 
 
 def _span(doc, tokens: Iterable) -> model.Span:
@@ -158,9 +165,13 @@ def _span(doc, tokens: Iterable) -> model.Span:
     return model.Span(text=doc[toks[0].i:toks[-1].i + 1].text, start=start, end=end)
 
 
-def _pairs(trigger):
+def _span_at(doc, ids) -> model.Span:
+    """`_span` of the tokens at these indices."""
+    return span_record(doc, min(ids), max(ids) + 1)
+
+
+def _pairs(nodes: list) -> list:
     """(upper word, the chain word just below it) for each governor above the trigger."""
-    nodes = chain(trigger)
     return list(zip(nodes[1:], nodes[:-1]))
 
 
@@ -169,49 +180,54 @@ def _pairs(trigger):
 
 def hedge(doc, trigger) -> Optional[model.Span]:
     """The hedging words that scope over the trigger, or None."""
-    for node in chain(trigger):
-        found = _hedge_on(node, trigger)
+    t = tree(doc)
+    first, nodes = _climb(trigger)
+    for k, node in enumerate(nodes):
+        found = _hedge_on(t, node, k == 0 and first is trigger)
         if found:
-            return _span(doc, found)
-    for upper, lower in _pairs(trigger):
-        found = _hedge_governor(upper, lower, trigger)
+            return _span_at(doc, found)
+    for upper, lower in _pairs(nodes):
+        found = _hedge_governor(t, upper, lower, trigger.i)
         if found:
-            return _span(doc, found)
-    top = outer(trigger)
-    if top is not None and top.lemma_.lower() in _set("hedges", "passive_governors") and _passive(top):
-        return _span(doc, _with_aux(top))
-    if top is not None and _is_noun(top) and top.lemma_.lower() in _set("hedges", "nouns"):
+            return _span_at(doc, found)
+    top = _outer(t, nodes)
+    if top is not None and t.lemma[top] in _set("hedges", "passive_governors") and _passive_at(t, top):
+        return _span_at(doc, _with_aux(t, top))
+    if top is not None and _is_noun(t, top) and t.lemma[top] in _set("hedges", "nouns"):
         # "reports that the leader was injured", "allegations that he took bribes"
-        return _span(doc, [c for c in top.children if c.dep_ == "amod" and c.i < top.i] + [top])
+        return _span_at(doc, [c for c in t.kids[top] if t.dep[c] == "amod" and c < top] + [top])
     return None
 
 
-def _hedge_on(node, trigger) -> list:
-    for child in node.children:
-        low = child.lower_
-        if child.dep_ in ("advmod", "npadvmod") and low in _set("hedges", "adverbs"):
+def _hedge_on(t, node: int, is_trigger: bool) -> list:
+    dep, lower = t.dep, t.lower
+    adverbs, modals, modifiers = _set("hedges", "adverbs"), _set("hedges", "modals"), _set("hedges", "modifiers")
+    for child in t.kids[node]:
+        low = lower[child]
+        if dep[child] in ("advmod", "npadvmod") and low in adverbs:
             return [child]
-        if child.dep_ == "aux" and low in _set("hedges", "modals"):
-            return [child] + [c for c in node.children if c.dep_ == "aux" and c.i > child.i and c.lower_ == "have"]
-        if node is trigger and child.dep_ == "amod" and low in _set("hedges", "modifiers"):
+        if dep[child] == "aux" and low in modals:
+            return [child] + [c for c in t.kids[node] if dep[c] == "aux" and c > child and lower[c] == "have"]
+        if is_trigger and dep[child] == "amod" and low in modifiers:
             return [child]
     return []
 
 
-def _hedge_governor(upper, lower, trigger) -> list:
-    lemma = upper.lemma_.lower()
+def _hedge_governor(t, upper: int, lower: int, trigger: int) -> list:
+    lemma = t.lemma[upper]
     # "was charged with murder", "is linked to the attacks": the doubt is on who did it, not on the event
     # noun; a verb or gerund ("has been blamed for blowing up") takes the hedge.
-    verbal = trigger.pos_ in ("VERB", "AUX") or lower.dep_ != "prep"
-    passive = lemma in _set("hedges", "passive_governors") and _passive(upper) and verbal
+    verbal = t.pos[trigger] in ("VERB", "AUX") or t.dep[lower] != "prep"
+    passive = lemma in _set("hedges", "passive_governors") and _passive_at(t, upper) and verbal
     if passive or lemma in _set("hedges", "governors"):
-        link = [lower] if lower.dep_ == "prep" else [c for c in lower.children if c.dep_ == "aux" and c.lower_ == "to"]
-        return _with_aux(upper) + link
+        link = [lower] if t.dep[lower] == "prep" else [
+            c for c in t.kids[lower] if t.dep[c] == "aux" and t.lower[c] == "to"]
+        return _with_aux(t, upper) + link
     return []
 
 
-def _with_aux(tok) -> list:
-    return [c for c in tok.children if c.dep_ in ("aux", "auxpass") and c.i < tok.i] + [tok]
+def _with_aux(t, i: int) -> list:
+    return [c for c in t.kids[i] if t.dep[c] in ("aux", "auxpass") and c < i] + [i]
 
 
 # ---------------------------------------------------------------- polarity
@@ -219,37 +235,40 @@ def _with_aux(tok) -> list:
 
 def polarity(doc, trigger) -> str:
     """"negated" when an odd number of negation cues scope over the trigger, else "affirmed"."""
+    t = tree(doc)
+    dep, lower, head = t.dep, t.lower, t.head
+    i = trigger.i
     count = 0
     nodes = chain(trigger)
+    words = _set("negation", "words")
     for node in nodes:
-        count += sum(1 for c in node.children if _negates(c))
-        if node.dep_ in ("pobj", "pcomp") and node.head.lower_ == "without":
+        count += sum(1 for c in t.kids[node] if _negates(t, c, words))
+        if dep[node] in ("pobj", "pcomp") and lower[head[node]] == "without":
             count += 1
-    count += sum(1 for c in trigger.children if c.dep_ == "amod" and c.lower_ in _set("negation", "modifiers"))
-    if trigger.dep_ in ("pobj", "pcomp") and trigger.head.lower_ == "of" and \
-            trigger.head.head.lemma_.lower() in _set("negation", "noun_governors"):
+    count += sum(1 for c in t.kids[i] if dep[c] == "amod" and lower[c] in _set("negation", "modifiers"))
+    if dep[i] in ("pobj", "pcomp") and lower[head[i]] == "of" and \
+            t.lemma[head[head[i]]] in _set("negation", "noun_governors"):
         count += 1
-    count += sum(1 for upper, _ in _pairs(trigger) if upper.lemma_.lower() in _set("negation", "governors"))
-    top = outer(trigger)
-    if top is not None and top.lemma_.lower() in _set("negation", "governors") and nodes[-1].dep_ == "ccomp":
+    count += sum(1 for upper, _ in _pairs(nodes) if t.lemma[upper] in _set("negation", "governors"))
+    top = _outer(t, nodes)
+    if top is not None and t.lemma[top] in _set("negation", "governors") and dep[nodes[-1]] == "ccomp":
         count += 1
     return "negated" if count % 2 else "affirmed"
 
 
-def _negates(child) -> bool:
-    low = child.lower_
-    if child.dep_ == "neg":
+def _negates(t, c: int, words: frozenset) -> bool:
+    dep, low = t.dep[c], t.lower[c]
+    if dep == "neg":
         # "not only ... but also" affirms.
-        nxt = child.nbor(1) if child.i + 1 < len(child.doc) else None
-        return not (nxt is not None and nxt.lower_ in ("only", "just", "merely", "simply"))
-    if child.dep_ in ("aux", "auxpass") and low.endswith(("n't", "n’t")):  # "hasn't" kept as one token
+        return not (c + 1 < len(t.dep) and t.lower[c + 1] in ("only", "just", "merely", "simply"))
+    if dep in ("aux", "auxpass") and low.endswith(("n't", "n’t")):  # "hasn't" kept as one token
         return True
-    if child.dep_ in ("det", "advmod") and low in _set("negation", "words"):
+    if dep in ("det", "advmod") and low in words:
         return True
-    if child.dep_ == "advmod" and low == "longer" and any(g.lower_ == "no" for g in child.children):
+    if dep == "advmod" and low == "longer" and any(t.lower[g] == "no" for g in t.kids[c]):
         return True  # "no longer works"
-    if child.dep_ in ("nsubj", "nsubjpass") and (
-            low in ("nobody", "nothing", "none") or any(g.dep_ == "det" and g.lower_ == "no" for g in child.children)):
+    if dep in ("nsubj", "nsubjpass") and (
+            low in ("nobody", "nothing", "none") or any(t.dep[g] == "det" and t.lower[g] == "no" for g in t.kids[c])):
         return True
     return False
 
@@ -266,25 +285,27 @@ def modality(doc, trigger) -> str:
 def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
     """(modality, the words that set it, how: "governor" | "condition" | "modal" | "adverb" | "infinitive" | "").
     "will" and "plans to" are both planned; callers that weigh them apart (the factuality suite) read `how`."""
+    t = tree(doc)
+    dep, lower, lemma = t.dep, t.lower, t.lemma
     nodes = chain(trigger)
-    inner = [upper for upper, lower in _pairs(trigger) if lower.dep_ in _GOVERNED]
-    top = outer(trigger)
+    inner = [upper for upper, below in _pairs(nodes) if dep[below] in _GOVERNED]
+    top = _outer(t, nodes)
     governors = inner + ([top] if top is not None else [])
 
     def pick(words: frozenset, among=None):
-        return next((g for g in (governors if among is None else among) if g.lemma_.lower() in words), None)
+        return next((g for g in (governors if among is None else among) if lemma[g] in words), None)
 
     def out(value, toks, how):
-        return value, (_span(doc, toks) if toks else None), how
+        return value, (_span_at(doc, toks) if toks else None), how
 
-    conditional = _condition_marker(nodes)
-    modals = [c for n in nodes for c in n.children if c.dep_ == "aux"]
+    conditional = _condition_marker(t, nodes)
+    modals = [c for n in nodes for c in t.kids[n] if dep[c] == "aux"]
     found = pick(_set("modality", "threatened", "governors"))
     if found is None and conditional is not None:
         found = pick(_set("modality", "threatened", "conditional_governors"))
-    if found is None and any(c.lower_ in _set("modality", "planned", "modals") | {"would"} for c in modals):
+    if found is None and any(lower[c] in _set("modality", "planned", "modals") | {"would"} for c in modals):
         warner = pick(_set("modality", "threatened", "warnings"), [top] if top is not None else [])
-        found = warner if warner is not None and _same_subject(nodes[-1], warner) else None
+        found = warner if warner is not None and _same_subject(doc, t, nodes[-1], warner) else None
     if found is not None:
         return out("threatened", [found], "governor")
     if conditional is not None:
@@ -292,35 +313,36 @@ def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
     found = pick(_set("modality", "hypothetical", "governors"))
     if found is not None:
         return out("hypothetical", [found], "governor")
-    hypothetical = [c for c in modals if c.lower_ in _set("modality", "hypothetical", "modals")]
-    if hypothetical and not (all(c.lower_ == "would" for c in hypothetical) and _reported_would(doc, trigger)):
+    hypothetical = [c for c in modals if lower[c] in _set("modality", "hypothetical", "modals")]
+    if hypothetical and not (all(lower[c] == "would" for c in hypothetical) and _reported_would(doc, trigger)):
         return out("hypothetical", hypothetical[:1], "modal")
-    planned = hypothetical or [c for c in modals if c.lower_ in _set("modality", "planned", "modals")]
+    planned = hypothetical or [c for c in modals if lower[c] in _set("modality", "planned", "modals")]
     if planned:
         return out("planned", planned[:1], "modal")
-    found = next((g for g in inner if _plans(g.lemma_.lower(), g)), None)
+    found = next((g for g in inner if _plans(t, lemma[g], g)), None)
     if found is not None:
         return out("planned", [found], "governor")
-    adverbs = [c for n in nodes for c in n.children
-               if c.dep_ in ("advmod", "npadvmod") and c.lower_ in _set("modality", "habitual", "adverbs")]
+    adverbs = [c for n in nodes for c in t.kids[n]
+               if dep[c] in ("advmod", "npadvmod") and lower[c] in _set("modality", "habitual", "adverbs")]
     if adverbs:
         return out("habitual", adverbs[:1], "adverb")
     found = pick(_set("modality", "habitual", "governors"), inner)
     if found is not None:
         return out("habitual", [found], "governor")
-    if _unrealized(trigger):
-        return out("hypothetical", [trigger.head], "infinitive")
+    if _unrealized(t, trigger.i):
+        return out("hypothetical", [t.head[trigger.i]], "infinitive")
     return "actual", None, ""
 
 
-def _same_subject(clause, governor) -> bool:
+def _same_subject(doc, t, clause: int, governor: int) -> bool:
     """ "Pyongyang warned (that) it would retaliate": the clause's subject is the governor's own, by pronoun
     or by the same head word; "experts warned prices would rise" is no threat."""
-    inner = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-    outer_subject = next((c for c in governor.children if c.dep_ == "nsubj"), None)
+    inner = next((c for c in t.kids[clause] if t.dep[c] in ("nsubj", "nsubjpass")), None)
+    outer_subject = next((c for c in t.kids[governor] if t.dep[c] == "nsubj"), None)
     if inner is None or outer_subject is None:
         return False
-    return inner.lower_ in ("it", "they", "we", "he", "she", "i") or inner.lemma_ == outer_subject.lemma_
+    # (the lemmas as the parser wrote them, capitals and all)
+    return t.lower[inner] in ("it", "they", "we", "he", "she", "i") or doc[inner].lemma_ == doc[outer_subject].lemma_
 
 
 # The links by which a governor takes the trigger as its complement ("plans -xcomp-> launch").
@@ -332,50 +354,56 @@ def _reported_would(doc, trigger) -> bool:
     return bool(cues()["modality"]["planned"].get("reported_would")) and _in_account(doc, trigger)
 
 
-def _unrealized(trigger) -> bool:
+def _unrealized(t, i: int) -> bool:
     """A to-infinitive of purpose or intent ("fought to keep", "offered to help") under a governor that does
     not say it came about ("managed to", "began to")."""
-    if trigger.tag_ == "VBG" and trigger.dep_ == "pcomp" and trigger.head.head.pos_ in ("NOUN", "ADJ"):
+    dep, head = t.dep, t.head
+    if t.tag[i] == "VBG" and dep[i] == "pcomp" and t.pos[head[head[i]]] in ("NOUN", "ADJ"):
         # a gerund under a noun or adjective: "interest in resuming talks", "capable of competing"
-        return trigger.head.head.lemma_.lower() not in _set("modality", "habitual", "governors")
-    if not any(c.dep_ == "aux" and c.lower_ == "to" for c in trigger.children):
+        return t.lemma[head[head[i]]] not in _set("modality", "habitual", "governors")
+    if not any(dep[c] == "aux" and t.lower[c] == "to" for c in t.kids[i]):
         return False
-    if trigger.dep_ not in ("xcomp", "advcl", "acl", "relcl", "ccomp") or trigger.head is trigger:
+    if dep[i] not in ("xcomp", "advcl", "acl", "relcl", "ccomp"):
         return False
-    lemma = trigger.head.lemma_.lower()
+    lemma = t.lemma[head[i]]
     hedging = _set("hedges", "passive_governors") | _set("hedges", "governors")
     return lemma not in _set("modality", "realized_governors") and lemma not in hedging
 
 
-def _plans(lemma: str, tok) -> bool:
+def _plans(t, lemma: str, i: int) -> bool:
     if lemma not in _set("modality", "planned", "governors"):
         return False
     if lemma == "go":  # "is going to", not "went to fight"
-        return tok.tag_ == "VBG"
+        return t.tag[i] == "VBG"
     if lemma in ("set", "expect", "schedule", "slate", "poise"):  # "is set to", "is expected to"
-        return _passive(tok) or tok.tag_ == "VBN"
+        return _passive_at(t, i) or t.tag[i] == "VBN"
     return True
 
 
-def _condition_marker(nodes):
+def _condition_marker(t, nodes: list) -> Optional[int]:
     """The "if" (or "unless", "whether") of a condition or an indirect question the trigger is in, at any
     depth, or of a condition on the trigger's own clause; else None."""
     markers = _set("modality", "hypothetical", "markers")
+    dep = t.dep
 
     def marker(clause):
-        if clause.dep_ not in ("advcl", "ccomp"):
+        if dep[clause] not in ("advcl", "ccomp"):
             return None
-        found = next((c for c in clause.children if c.dep_ == "mark" and c.lower_ in markers), None)
+        found = next((c for c in t.kids[clause] if dep[c] == "mark" and t.lower[c] in markers), None)
         # "if"/"whether" on a complement clause is an indirect question ("asked whether he fled").
-        return found if clause.dep_ == "advcl" or (found is not None and found.lower_ in ("if", "whether")) else None
+        return found if dep[clause] == "advcl" or (found is not None and t.lower[found] in ("if", "whether")) else None
 
-    for clause in [nodes[0]] + list(nodes[0].ancestors):
+    clause = nodes[0]
+    while True:  # the trigger, then each word above it up to the root
         found = marker(clause)
         if found is not None:
             return found
+        if t.head[clause] == clause:
+            break
+        clause = t.head[clause]
     for node in nodes:
-        for child in node.children:
-            if child.dep_ == "advcl":
+        for child in t.kids[node]:
+            if dep[child] == "advcl":
                 found = marker(child)
                 if found is not None:
                     return found
@@ -419,11 +447,18 @@ def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
         # Only a reporting verb, the first word of "according to" or a label mark can open a frame: a set
         # test on each word's strings rules out the rest before any parse is read.
         verbs, cue = _set("reporting", "verbs"), _cue_words()
-        words = doc_words(doc)
-        found = (_verb_frame(tok) or _prep_frame(tok) or _label_frame(tok)
-                 for tok in (doc[i] for i in range(start, end)
-                             if words.lower[i] in cue or words.lemma[i] in verbs))
-        by_sentence[(start, end)] = _outermost_beliefs(doc, [f for f in found if f is not None])
+        t = tree(doc)
+        found = []
+        for i in range(start, end):
+            if t.lower[i] in cue:
+                frame = _verb_frame(doc, t, i) or _prep_frame(doc[i]) or _label_frame(doc[i])
+            elif t.lemma[i] in verbs:
+                frame = _verb_frame(doc, t, i)  # (no cue word: neither a prepositional cue nor a label)
+            else:
+                continue
+            if frame is not None:
+                found.append(frame)
+        by_sentence[(start, end)] = _outermost_beliefs(doc, found)
     return by_sentence[(start, end)]
 
 
@@ -436,100 +471,106 @@ def _cue_words() -> frozenset:
 def _outermost_beliefs(doc, found: list[Frame]) -> list[Frame]:
     """ "Clinton said she thinks ...": a belief inside another account is part of that account."""
     beliefs = _set("reporting", "beliefs")
-    return [f for f in found if not (doc[f.cue_start].lemma_.lower() in beliefs
+    lemmas = tree(doc).lemma
+    return [f for f in found if not (lemmas[f.cue_start] in beliefs
                                      and any(f.cue_start in g.scope for g in found if g is not f))]
 
 
-def _verb_frame(tok) -> Optional[Frame]:
-    lemma = tok.lemma_.lower()
-    if tok.pos_ not in ("VERB", "AUX") or lemma not in _set("reporting", "verbs") or not _reports(tok, lemma):
+# The reporting-verb rules take the document's parse lists (`event_args.Tree`) and a token index.
+
+
+def _verb_frame(doc, t, i: int) -> Optional[Frame]:
+    lemma = t.lemma[i]
+    if t.pos[i] not in ("VERB", "AUX") or lemma not in _set("reporting", "verbs") or not _reports(doc, t, i, lemma):
         return None
     kind = "object" if lemma in _set("reporting", "object_source_verbs") else "verb"
-    source = _source_of(tok, kind)
-    if source is None and (kind == "object" or not _expletive_passive(tok)):
+    source = _source_of(t, i, kind)
+    if source is None and (kind == "object" or not _expletive_passive(t, i)):
         return None
-    if source is not None and source.lower_ in _set("reporting", "speakers"):
+    if source is not None and t.lower[source] in _set("reporting", "speakers"):
         return None
-    frame = _make_frame(tok, [tok], source, kind)
-    frame.scope = frame.scope - {t.i for t in _as_saying(tok)}
+    frame = _make_frame(doc, t, i, [i], source, kind)
+    frame.scope = frame.scope - set(_as_saying(doc, t, i))
     return frame
 
 
-def _reports(tok, lemma: str) -> bool:
+def _reports(doc, t, i: int, lemma: str) -> bool:
     """Whether this use of a reporting verb gives an account: it takes a clause ("said THAT ...", "told X TO
     ...", "X, officials said"), a charge ("accused X OF firing"), or is a "say"-like verb with a noun object
     or none ('"...?" Clinton said.'); "did not say", "daring him to say" and "Let's say" give none."""
-    kids = list(tok.children)
-    if any(c.dep_ == "neg" or (c.dep_ == "aux" and c.lower_ == "to") for c in kids) or tok.head.lemma_ == "let":
+    dep, lower, kids, head = t.dep, t.lower, t.kids[i], t.head[i]
+    if any(dep[c] == "neg" or (dep[c] == "aux" and lower[c] == "to") for c in kids) or (
+            t.lemma[head] == "let" and doc[head].lemma_ == "let"):  # (the lemma as written)
         return False
-    if any(c.dep_ in ("ccomp", "parataxis") for c in kids) or _follows_content(tok) or _as_saying(tok):
+    if any(dep[c] in ("ccomp", "parataxis") for c in kids) or _follows_content(doc, t, i) or _as_saying(doc, t, i):
         return True
-    if any(c.dep_ == "xcomp" for c in kids) and any(c.dep_ in ("dobj", "dative") for c in kids):
+    if any(dep[c] == "xcomp" for c in kids) and any(dep[c] in ("dobj", "dative") for c in kids):
         return True
-    if lemma in _set("reporting", "charge_verbs") and not _passive(tok):
-        if any(c.dep_ == "prep" and c.lower_ in ("of", "for") for c in kids):
+    if lemma in _set("reporting", "charge_verbs") and not _passive_at(t, i):
+        if any(dep[c] == "prep" and lower[c] in ("of", "for") for c in kids):
             return True
     return lemma in _set("reporting", "noun_object") and not any(
-        c.dep_ == "prep" and c.lower_ in ("about", "on", "for") for c in kids)
+        dep[c] == "prep" and lower[c] in ("about", "on", "for") for c in kids)
 
 
-def _as_saying(tok) -> list:
+def _as_saying(doc, t, i: int) -> list:
     """The "as saying" of "quoted X as saying": part of the cue, not of the account."""
-    for prep in tok.children:
-        if prep.dep_ == "prep" and prep.lower_ == "as":
-            return [prep] + [c for c in prep.children if c.dep_ == "pcomp" and c.lemma_ in ("say", "tell")]
+    for prep in t.kids[i]:
+        if t.dep[prep] == "prep" and t.lower[prep] == "as":
+            return [prep] + [c for c in t.kids[prep] if t.dep[c] == "pcomp" and t.lemma[c] in ("say", "tell")
+                             and doc[c].lemma_ in ("say", "tell")]  # (the lemma as written)
     return []
 
 
-def _follows_content(tok) -> bool:
+def _follows_content(doc, t, i: int) -> bool:
     """ "X happened, officials said": the reporting clause hangs after the content it reports, set off by
     a comma or a closing quote, with no subordinator of its own ("... if the drills continue")."""
-    if tok.head is tok or tok.head.pos_ not in ("VERB", "AUX"):
+    head, dep = t.head[i], t.dep
+    if t.pos[head] not in ("VERB", "AUX"):
         return False
-    if tok.dep_ == "parataxis":  # also mid-sentence: "Acts of protest, Mr. Obama said, are acts of patriotism"
+    if dep[i] == "parataxis":  # also mid-sentence: "Acts of protest, Mr. Obama said, are acts of patriotism"
         return True
-    if tok.i < tok.head.i or tok.dep_ not in ("ccomp", "advcl") or any(c.dep_ == "mark" for c in tok.children):
+    if i < head or dep[i] not in ("ccomp", "advcl") or any(dep[c] == "mark" for c in t.kids[i]):
         return False
-    left = tok.left_edge.i
-    return left > 0 and tok.doc[left - 1].text in (",", "\"", "”", "''", "'", "’")
+    left = doc[i].left_edge.i
+    # (quotation marks and commas have no capitals: the lower-case form is the text)
+    return left > 0 and t.lower[left - 1] in (",", "\"", "”", "''", "'", "’")
 
 
-def _expletive_passive(tok) -> bool:
-    return _passive(tok) and any(c.dep_ in ("nsubjpass", "expl") and c.lower_ in _set("reporting", "expletives")
-                                 for c in tok.children)
+def _expletive_passive(t, i: int) -> bool:
+    return _passive_at(t, i) and any(t.dep[c] in ("nsubjpass", "expl") and t.lower[c] in _set("reporting", "expletives")
+                                     for c in t.kids[i])
 
 
-def _source_of(tok, kind: str):
-    kids = list(tok.children)
+def _source_of(t, i: int, kind: str) -> Optional[int]:
+    kids, dep = t.kids[i], t.dep
     if kind == "object":
-        if _passive(tok):  # "he was quoted as saying"
-            return next((c for c in kids if c.dep_ == "nsubjpass"), None)
-        return next((c for c in kids if c.dep_ in ("dobj", "pobj")), None)
-    if _passive(tok):
-        agents = [g for c in kids if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        if _passive_at(t, i):  # "he was quoted as saying"
+            return next((c for c in kids if dep[c] == "nsubjpass"), None)
+        return next((c for c in kids if dep[c] in ("dobj", "pobj")), None)
+    if _passive_at(t, i):
+        agents = [g for c in kids if dep[c] == "agent" for g in t.kids[c] if dep[g] == "pobj"]
         return agents[0] if agents else None
-    subject = next((c for c in kids if c.dep_ == "nsubj"), None)
+    subject = next((c for c in kids if dep[c] == "nsubj"), None)
     if subject is None:
-        subject = _borrowed_subject(tok)
-    if subject is not None and subject.lower_ in ("who", "that") and tok.dep_ == "relcl":
-        subject = tok.head  # "a staffer who told his subordinates ..."
-    if subject is not None and subject.lower_ == "there":
+        subject = _borrowed_subject(t, i)
+    if subject is not None and t.lower[subject] in ("who", "that") and dep[i] == "relcl":
+        subject = t.head[i]  # "a staffer who told his subordinates ..."
+    if subject is not None and t.lower[subject] == "there":
         return None
     return subject
 
 
-def _borrowed_subject(tok):
+def _borrowed_subject(t, i: int) -> Optional[int]:
     """The subject of the verb a participle or conjunct hangs on: "..., adding that ...", "began by saying"."""
-    head = tok.head
-    if tok.dep_ == "pcomp" and head.dep_ == "prep":
-        if head.lower_ == "as":  # "quoted X as saying": part of the quoting verb's cue
+    head = t.head[i]
+    if t.dep[i] == "pcomp" and t.dep[head] == "prep":
+        if t.lower[head] == "as":  # "quoted X as saying": part of the quoting verb's cue
             return None
-        head = head.head
-    elif tok.dep_ not in _set("reporting", "borrow_subject_deps"):
+        head = t.head[head]
+    elif t.dep[i] not in _set("reporting", "borrow_subject_deps"):
         return None
-    if head is tok:
-        return None
-    return next((c for c in head.children if c.dep_ == "nsubj"), None)
+    return next((c for c in t.kids[head] if t.dep[c] == "nsubj"), None)
 
 
 def _label_frame(tok) -> Optional[Frame]:
@@ -592,18 +633,18 @@ def _label(cue, source_toks: list, covered: set) -> Frame:
 def _prep_frame(tok) -> Optional[Frame]:
     if tok.lower_ not in _first_words():
         return None
-    lowers = doc_words(tok.doc).lower
+    doc, t = tok.doc, tree(tok.doc)
     for phrase in _set("reporting", "prepositions"):
         words = phrase.split()
-        if tok.i + len(words) > len(tok.doc):
+        if tok.i + len(words) > len(doc):
             continue
-        if lowers[tok.i:tok.i + len(words)] != words:
+        if t.lower[tok.i:tok.i + len(words)] != words:
             continue
-        last = tok.doc[tok.i + len(words) - 1]
-        objs = [c for c in last.children if c.dep_ in ("pobj", "dobj")]
+        last = tok.i + len(words) - 1
+        objs = [c for c in t.kids[last] if t.dep[c] in ("pobj", "dobj")]
         if not objs:
             return None
-        return _make_frame(tok, list(tok.doc[tok.i:tok.i + len(words)]), objs[0], "preposition")
+        return _make_frame(doc, t, tok.i, list(range(tok.i, tok.i + len(words))), objs[0], "preposition")
     return None
 
 
@@ -612,42 +653,44 @@ def _first_words() -> frozenset:
     return frozenset(p.split()[0] for p in _set("reporting", "prepositions"))
 
 
-def _make_frame(cue_tok, cue_toks: list, source, kind: str) -> Frame:
-    src = _source_tokens(source, cue_tok) if source is not None else []
-    cue_set = {t.i for t in cue_toks}
-    if kind == "preposition":
-        anchor = cue_tok.head if cue_tok.head is not cue_tok else cue_tok
-        covered = _subtree_ids(sentence_of(anchor).root if anchor is cue_tok else anchor)
-        covered -= _subtree_ids(cue_tok)
+def _make_frame(doc, t, cue: int, cue_ids: list, source: Optional[int], kind: str) -> Frame:
+    src = _source_tokens(doc[source], doc[cue]) if source is not None else []
+    cue_set = set(cue_ids)
+    if kind == "preposition":  # the account is what the cue's head governs ("..., according to X")
+        covered = _subtree(t, t.head[cue]) - _subtree(t, cue)
     else:
-        covered = _subtree_ids(cue_tok) - _outside(cue_tok)
-        if _follows_content(cue_tok) or (kind == "object" and cue_tok.dep_ == "advcl"):
-            covered |= _subtree_ids(cue_tok.head) - _subtree_ids(cue_tok)
-    covered |= _quote_before(cue_tok)
-    covered -= {t.i for t in src} | cue_set
+        covered = _subtree(t, cue) - _outside(t, cue)
+        if _follows_content(doc, t, cue) or (kind == "object" and t.dep[cue] == "advcl"):
+            covered |= _subtree(t, t.head[cue]) - _subtree(t, cue)
+    covered |= _quote_before(doc, t, cue)
+    covered -= {tok.i for tok in src} | cue_set
     return Frame(cue_start=min(cue_set), cue_end=max(cue_set) + 1,
                  source_start=src[0].i if src else None, source_end=src[-1].i + 1 if src else None,
                  scope=frozenset(covered), kind=kind)
 
 
-def _quote_before(tok) -> set:
+def _quote_before(doc, t, i: int) -> set:
     """'"We will strike back." KCNA said.': a reporting clause that opens its sentence right after a closing
     quotation mark reports the quoted sentence before it."""
-    sent = sentence_of(tok)
+    sent = sentence_at(doc, i)
     if sent.start == 0:
         return set()
-    first = next((t for t in sent if not t.is_space), None)
-    if first is None or tok.left_edge.i > first.i or _is_quote(first):
+    lower = t.lower  # (a space token's lower-case form is itself; quotation marks have no capitals)
+    first = next((k for k in range(sent.start, sent.end) if not lower[k].isspace()), None)
+    if first is None or doc[i].left_edge.i > first or lower[first] in _QUOTES:
         return set()
-    prev = sentence_of(tok.doc[sent.start - 1])
-    last = next((t for t in (tok.doc[i] for i in range(prev.end - 1, prev.start - 1, -1)) if not t.is_space), None)
-    if last is None or not _is_quote(last) or _new_paragraph(tok.doc, prev, sent):
+    prev = sentence_at(doc, sent.start - 1)
+    last = next((k for k in range(prev.end - 1, prev.start - 1, -1) if not lower[k].isspace()), None)
+    if last is None or lower[last] not in _QUOTES or _new_paragraph(doc, prev, sent):
         return set()
-    return {t.i for t in prev if not t.is_space}
+    return {k for k in range(prev.start, prev.end) if not lower[k].isspace()}
+
+
+_QUOTES = ('"', "”", "''", "’", "'")
 
 
 def _is_quote(tok) -> bool:
-    return tok.text in ('"', "”", "''", "’", "'")
+    return tok.text in _QUOTES
 
 
 def _source_tokens(head, cue=None) -> list:
@@ -694,15 +737,27 @@ def _subtree_ids(tok) -> set:
     return {t.i for t in tok.subtree}
 
 
-def _outside(tok) -> set:
+def _subtree(t, i: int) -> set:
+    """Indices of the token at `i` and all its descendants."""
+    out = {i}
+    stack = [i]
+    while stack:
+        for c in t.kids[stack.pop()]:
+            out.add(c)
+            stack.append(c)
+    return out
+
+
+def _outside(t, i: int) -> set:
     """Subordinate clauses of a reporting verb that lie outside the account ("said it AFTER ...")."""
     out = set()
-    for child in tok.children:
-        if child.dep_ == "advcl" and any(g.dep_ == "mark" and g.lower_ in _set("reporting", "outside_markers")
-                                         for g in child.children):
-            out |= _subtree_ids(child)
-        if child.dep_ in ("nsubj", "nsubjpass", "npadvmod", "punct"):
-            out |= _subtree_ids(child)
+    dep = t.dep
+    for child in t.kids[i]:
+        if dep[child] == "advcl" and any(dep[g] == "mark" and t.lower[g] in _set("reporting", "outside_markers")
+                                         for g in t.kids[child]):
+            out |= _subtree(t, child)
+        if dep[child] in ("nsubj", "nsubjpass", "npadvmod", "punct"):
+            out |= _subtree(t, child)
     return out
 
 
@@ -802,7 +857,10 @@ def announcements(doc) -> list[Frame]:
         return []
     cache = _doc_cache(doc)
     if "announcements" not in cache:
-        found = (_announcement(doc, sent) for sent in sentences(doc))
+        # only a sentence with an announcement noun ("statement", "commentary") can hold one
+        nouns = _set("reporting", "announcement_nouns")
+        held = {sentence_at(doc, i).start for i, lemma in enumerate(doc_words(doc).lemma) if lemma in nouns}
+        found = (_announcement(doc, sent) for sent in sentences(doc) if sent.start in held)
         cache["announcements"] = [f for f in found if f is not None]
     return cache["announcements"]
 
@@ -860,16 +918,18 @@ def _in_cue(doc, trigger) -> bool:
 def _source_hedge(doc, frame: Frame) -> Optional[model.Span]:
     if frame.source_start is None:
         return None
-    words = [t for t in doc[frame.source_start:frame.source_end] if t.lower_ in _set("hedges", "source_words")]
-    return _span(doc, words) if words else None
+    hedges, lower = _set("hedges", "source_words"), tree(doc).lower
+    words = [i for i in range(frame.source_start, frame.source_end) if lower[i] in hedges]
+    return _span_at(doc, words) if words else None
 
 
 def to_attribution(doc, frame: Frame) -> model.Attribution:
-    cue = _span(doc, doc[frame.cue_start:frame.cue_end])
+    cue = span_record(doc, frame.cue_start, frame.cue_end)
     source = None
     if frame.source_start is not None:
-        source = participant(doc, doc[frame.source_start:frame.source_end])
-        if doc[frame.source_start:frame.source_end].root.lower_ in _set("reporting", "pronouns"):
+        span = doc[frame.source_start:frame.source_end]
+        source = participant(doc, span)
+        if span.root.lower_ in _set("reporting", "pronouns"):
             _fill_from_antecedent(doc, frame, source)
     return model.Attribution(source=source, cue=cue)
 
@@ -878,15 +938,18 @@ def participant(doc, span) -> model.Participant:
     """A source phrase as a participant: actor fields from the entity at its head, place from a place inside,
     organisations from the organisations inside ("a spokesman for the Foreign Ministry")."""
     head = span.root
-    entities = list(doc._.entities or []) if doc.has_extension("entities") else []
-    at_head = next((e for e in entities if e.start <= head.idx < e.end), None)
-    inside = [e for e in entities if e is not at_head and span.start_char <= e.start and e.end <= span.end_char]
+    if doc.has_extension("entities"):
+        idx = head.idx
+        at_head = next((e for e in entities(doc) if e.start <= idx < e.end), None)
+        inside = [e for e in _entities_in(doc, span.start_char, span.end_char) if e is not at_head]
+    else:
+        at_head, inside = None, []
     # "a source in Beijing"; a nationality ("a North Korean official") is no place.
     places = [e.place or model.Place(text=e.text) for e in inside if e.label in ("GPE", "LOC", "FAC")]
     orgs = [e for e in inside if e.place is None and e.label == "ORG"]
     # "a North Korean official", "a spokesman for KCNA": an unnamed source takes its country from these
     affiliations = [e for e in inside if e.actor is not None and e.actor.country and e.label in ("ORG", "NORP")]
-    out = model.Participant(text=span.text, start=span.start_char, end=span.end_char,
+    out = model.Participant(text=text_of(span), start=span.start_char, end=span.end_char,
                             place=places[0] if places else None,
                             orgs=list(dict.fromkeys(e.actor.name if e.actor else e.text for e in orgs)))
     actor = at_head.actor if at_head is not None else None

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import importlib
 import threading
+from bisect import bisect_left, bisect_right
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Optional
 
 from . import model
-from .events import _temporal, cameo_root, match
-from .nlp import sentence_of, sentences
+from .events import _temporal_at, cameo_root, lexicon, match_at
+from .nlp import arrays, sentence_of, sentences, text as doc_text
 
 NOUN_PLACES = {"pobj", "dobj", "nsubj", "nsubjpass", "compound", "poss", "attr", "appos", "npadvmod", "amod"}
 DASHES = {"--", "\u2014", "\u2013", "-"}
@@ -115,7 +116,15 @@ def text_of(span) -> str:
     doc = span.doc
     if memo(doc) is None or not len(span):
         return span.text
-    return memoised(doc, "text", lambda: doc_text(doc))[span.start_char:span.end_char]
+    return doc_text(doc)[span.start_char:span.end_char]
+
+
+def span_record(doc, start: int, end: int) -> model.Span:
+    """The span of tokens [start, end) (not empty) as a record, its offsets and text read from the document's
+    arrays and text: no spaCy Span is made."""
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    first, last = idx[start], idx[end - 1] + length[end - 1]
+    return model.Span(text=doc_text(doc)[first:last], start=first, end=last)
 
 
 # Strings by hash, shared by every Doc (a hash always names the same string): the StringStore decodes a
@@ -128,6 +137,10 @@ MAX_NAMES = 200_000
 def _decoded(doc, hashes: list, kind: str) -> list:
     """The strings of `hashes` (lower-cased for lemmas), in order."""
     table = _NAMES[kind]
+    try:
+        return list(map(table.__getitem__, hashes))  # mostly every string is known
+    except KeyError:
+        pass
     missing = set(hashes).difference(table)
     if missing:
         if len(table) + len(missing) > MAX_NAMES:
@@ -141,21 +154,11 @@ def _decoded(doc, hashes: list, kind: str) -> list:
     return list(map(table.__getitem__, hashes))
 
 
-def doc_text(doc) -> str:
-    """`doc.text`, joined from the token array (spaCy makes a Token object for every word to join it; a
-    Doc's text is each token's text followed by its space, if any)."""
-    from spacy.attrs import ORTH, SPACY
-
-    if not len(doc):
-        return doc.text
-    orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist()
-    texts = _decoded(doc, orths, "orth")
-    return "".join([text + " " if space else text for text, space in zip(texts, spaces)])
-
-
 class Words:
     """The lower-case form and lower-case lemma of every token of a Doc, as plain lists (a word's string is
     decoded once, however often it occurs)."""
+
+    tree = None  # the parse as lists (a `Tree`), read on the first `tree(doc)`
 
     def __init__(self, doc):
         from spacy.attrs import LEMMA, LOWER
@@ -166,6 +169,60 @@ class Words:
         lowers, lemmas = doc.to_array([LOWER, LEMMA]).T.tolist()
         self.lower = _decoded(doc, lowers, "orth")  # a lower-case form is an orth string of its own
         self.lemma = _decoded(doc, lemmas, "lemma")
+
+
+class Tree:
+    """A Doc's dependency parse as plain lists by token index: head index, dependency label, coarse and fine
+    tag, entity label, children (in text order, as `Token.children` gives them), with the words' lower-case
+    forms and lemmas. The rules walk the parse through these: a spaCy Token made for each step, and each
+    label decoded by the StringStore on each `.dep_`, cost more than the rule's own test."""
+
+    __slots__ = ("head", "dep", "pos", "tag", "ent", "kids", "lower", "lemma")
+
+    def __init__(self, doc, found: Words):
+        import numpy
+        from spacy.attrs import DEP, ENT_TYPE, HEAD, POS, TAG
+
+        self.lower, self.lemma = found.lower, found.lemma
+        n = len(doc)
+        if not n:
+            self.head, self.dep, self.pos, self.tag, self.ent, self.kids = [], [], [], [], [], []
+            return
+        table = doc.to_array([HEAD, DEP, POS, TAG, ENT_TYPE])
+        # HEAD is the offset to the head, negative ones wrapped round in the unsigned array
+        self.head = (table[:, 0].astype("int64") + numpy.arange(n)).tolist()
+        self.dep, self.pos, self.tag, self.ent = _labels(doc, table[:, 1:])
+        self.kids = kids = [()] * n  # a leaf shares the empty tuple: most words have no children
+        for i, h in enumerate(self.head):
+            if h != i:
+                if kids[h]:
+                    kids[h].append(i)
+                else:
+                    kids[h] = [i]
+
+
+# Labels (dependency labels, tags, entity types) by hash: a closed set, decoded with numpy from a sorted table
+# of the ones seen so far (grown when a new one turns up), with no Python int made for each token's hash.
+_LABELS: list = [(None, None)]  # [(sorted label hashes (uint64 array), their strings (object array))], swapped whole
+MAX_LABELS = 10_000
+
+
+def _labels(doc, columns) -> list:
+    """The strings of a (tokens x columns) array of label hashes: one list per column."""
+    import numpy
+
+    columns = numpy.ascontiguousarray(columns)
+    keys, names = _LABELS[0]
+    if keys is not None:
+        at = numpy.searchsorted(keys, columns)
+        if (at < len(keys)).all() and (keys[numpy.minimum(at, len(keys) - 1)] == columns).all():
+            return names[at].T.tolist()
+    seen = numpy.unique(columns) if keys is None or len(keys) > MAX_LABELS else numpy.union1d(keys, columns)
+    strings = doc.vocab.strings
+    found = numpy.empty(len(seen), dtype=object)
+    found[:] = [strings[h] for h in seen.tolist()]
+    _LABELS[0] = seen, found
+    return found[numpy.searchsorted(seen, columns)].T.tolist()
 
 
 _WORDS = threading.local()
@@ -181,86 +238,104 @@ def words(doc) -> Words:
     return entry[2]
 
 
+def tree(doc) -> Tree:
+    """The Doc's parse as lists (see `Tree`), read once for the Doc `words` keeps."""
+    found = words(doc)
+    if found.tree is None:
+        found.tree = Tree(doc, found)
+    return found.tree
+
+
 # ---------------------------------------------------------------- which tokens report events
 
 
-def _passive(tok) -> bool:
-    kids = {c.dep_ for c in tok.children}
-    return bool(kids & {"auxpass", "nsubjpass"}) or (tok.tag_ == "VBN" and tok.dep_ in ("acl", "amod"))
-
-
-def _has_agent(tok) -> bool:
-    return any(c.dep_ == "agent" for c in tok.children)
+def _passive_at(t, i: int) -> bool:
+    dep = t.dep
+    return any(dep[c] in ("auxpass", "nsubjpass") for c in t.kids[i]) or (
+        t.tag[i] == "VBN" and dep[i] in ("acl", "amod"))
 
 
 def governing_verb(tok):
     """The verb a noun trigger hangs on, through prepositions ("supervised the sinking")."""
-    head = tok.head
-    if tok.dep_ in ("dobj", "attr", "nsubjpass", "oprd", "nsubj") and head.pos_ in ("VERB", "AUX"):
+    found = _governing_at(tree(tok.doc), tok.i)
+    return tok.doc[found] if found is not None else None
+
+
+def _governing_at(t, i: int) -> Optional[int]:
+    head, dep, pos = t.head[i], t.dep[i], t.pos
+    if dep in ("dobj", "attr", "nsubjpass", "oprd", "nsubj") and pos[head] in ("VERB", "AUX"):
         return head
-    if tok.dep_ == "pobj" and head.dep_ in ("prep", "agent") and head.head.pos_ == "VERB":
-        return head.head
+    if dep == "pobj" and t.dep[head] in ("prep", "agent") and pos[t.head[head]] == "VERB":
+        return t.head[head]
     return None
 
 
 def reports_event(tok, entry, lex) -> bool:
     """Whether a token that matched a lexicon entry reports an event here (not a mention of a kind)."""
+    return reports_event_at(tree(tok.doc), tok.i, entry, lex)
+
+
+def reports_event_at(t, i: int, entry, lex) -> bool:
+    """`reports_event` for the token at index `i` of the parse `t` (a `Tree`)."""
     if entry.pos == "verb":
-        return _verb_reports(tok, lex)
-    return _noun_reports(tok, entry, lex)
+        return _verb_reports(t, i, lex)
+    return _noun_reports(t, i, entry, lex)
 
 
-def _verb_reports(tok, lex) -> bool:
+def _verb_reports(t, i: int, lex) -> bool:
+    dep, kids = t.dep, t.kids[i]
     # "has been blamed for X" with nobody blaming: the article hedges X, nobody accuses anyone.
-    if tok.lemma_.lower() in lex.hedge_passives and _passive(tok) and not _has_agent(tok):
+    if t.lemma[i] in lex.hedge_passives and _passive_at(t, i) and not any(dep[c] == "agent" for c in kids):
         return False
     # "the opportunity to defect", "a plan to withdraw": a noun's infinitive is a possibility, not an event.
-    if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN") and any(
-            c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
+    if dep[i] == "acl" and t.pos[t.head[i]] in ("NOUN", "PROPN") and any(
+            dep[c] == "aux" and t.lower[c] == "to" for c in kids):
         return False
     # A word tagged as a verb in a noun's place ("rocket launcher shells") is a tagging slip.
-    if tok.dep_ in NOUN_PLACES and tok.tag_ != "VBG":
+    if dep[i] in NOUN_PLACES and t.tag[i] != "VBG":
         return False
-    return tok.dep_ not in ("amod", "compound")
+    return dep[i] not in ("amod", "compound")
 
 
-def _noun_reports(tok, entry, lex) -> bool:
-    if tok.dep_ in ("compound", "amod", "nmod") and tok.head.pos_ in ("NOUN", "PROPN"):
+def _noun_reports(t, i: int, entry, lex) -> bool:
+    dep, head = t.dep, t.head
+    if dep[i] in ("compound", "amod", "nmod") and t.pos[head[i]] in ("NOUN", "PROPN"):
         return False
-    if _casualty_cause(tok):
+    if _casualty_cause(t, i):
         return True
-    if tok.dep_ == "conj" and tok.head.pos_ in ("NOUN", "PROPN"):
-        tok = _first_conjunct(tok)  # "rioting and police firing left two dead": the pair stands where the first does
-    verb = governing_verb(tok)
-    if verb is not None and verb.lemma_.lower() in lex.light_verbs and tok.dep_ in ("dobj", "attr", "nsubjpass"):
+    if dep[i] == "conj" and t.pos[head[i]] in ("NOUN", "PROPN"):
+        i = _first_conjunct(t, i)  # "rioting and police firing left two dead": the pair stands where the first does
+    verb = _governing_at(t, i)
+    if verb is not None and t.lemma[verb] in lex.light_verbs and dep[i] in ("dobj", "attr", "nsubjpass"):
         return True
-    if verb is not None and verb.lemma_.lower() == "be":
+    if verb is not None and t.lemma[verb] == "be":
         return False
-    kids = {c.dep_ for c in tok.children} | {c.lower_ for c in tok.children if c.dep_ == "prep"}
-    if tok.tag_ in ("NNS", "NNPS") and tok.lemma_.lower() not in ("talk", "negotiation", "sanction", "consultation"):
+    kids = {dep[c] for c in t.kids[i]} | {t.lower[c] for c in t.kids[i] if dep[c] == "prep"}
+    if t.tag[i] in ("NNS", "NNPS") and t.lemma[i] not in ("talk", "negotiation", "sanction", "consultation"):
         # A bare plural names a kind ("such defections"); with its own argument or verb it reports events
         # ("the arrests made by the police").
-        return bool(kids & {"poss", "of"}) or _made_by_someone(tok)
+        return bool(kids & {"poss", "of"}) or _made_by_someone(t, i)
     if entry.extras or kids & {"poss", "of", "by", "on", "against", "with", "between"}:
         return True
-    return tok.dep_ in ("nsubj", "nsubjpass") and verb is not None
+    return dep[i] in ("nsubj", "nsubjpass") and verb is not None
 
 
-def _made_by_someone(tok) -> bool:
-    return any(c.dep_ == "acl" and c.tag_ == "VBN" and c.lemma_.lower() in ("make", "carry", "conduct")
-               and any(g.dep_ == "agent" for g in c.children) for c in tok.children)
+def _made_by_someone(t, i: int) -> bool:
+    dep = t.dep
+    return any(dep[c] == "acl" and t.tag[c] == "VBN" and t.lemma[c] in ("make", "carry", "conduct")
+               and any(dep[g] == "agent" for g in t.kids[c]) for c in t.kids[i])
 
 
-def _first_conjunct(tok):
-    while tok.dep_ == "conj" and tok.head.i != tok.i:
-        tok = tok.head
-    return tok
+def _first_conjunct(t, i: int) -> int:
+    while t.dep[i] == "conj" and t.head[i] != i:
+        i = t.head[i]
+    return i
 
 
-def _casualty_cause(tok) -> bool:
+def _casualty_cause(t, i: int) -> bool:
     """"died in the clash", "injured in police firing": what people die or are hurt in is an event."""
-    prep = tok.head
-    return tok.dep_ == "pobj" and prep.lower_ in ("in", "during") and prep.head.lemma_.lower() in CASUALTY_VERBS
+    prep = t.head[i]
+    return t.dep[i] == "pobj" and t.lower[prep] in ("in", "during") and t.lemma[t.head[prep]] in CASUALTY_VERBS
 
 
 # ---------------------------------------------------------------- participants
@@ -268,164 +343,193 @@ def _casualty_cause(tok) -> bool:
 
 def noun_phrase(tok):
     """The words of the noun phrase headed by tok, without its relative clauses and appositions."""
-    return memoised(tok.doc, ("noun_phrase", tok.i), lambda: _noun_phrase(tok))
+    return _phrase(tok.doc, tok.i)
 
 
-def _noun_phrase(tok):
-    doc = tok.doc
-    end = tok.i
-    for child in tok.rights:
-        if child.dep_ in ("relcl", "acl", "appos", "punct", "cc", "conj", "advcl"):
+def _phrase(doc, i: int):
+    """`noun_phrase` of the token at index `i` (its Token is made only when the phrase is first read)."""
+    return memoised(doc, ("noun_phrase", i), lambda: _noun_phrase(doc, i))
+
+
+def _noun_phrase(doc, i: int):
+    t = tree(doc)
+    dep = t.dep
+    end = i
+    for child in t.kids[i]:
+        if child < i:  # (the words after the head only)
+            continue
+        if dep[child] in ("relcl", "acl", "appos", "punct", "cc", "conj", "advcl"):
             break
-        end = _clause_free_end(child)
-        if end < child.right_edge.i:
+        end = _clause_free_end(doc, t, child)
+        if end < doc[child].right_edge.i:
             break
-    start = tok.left_edge.i
-    while start < tok.i and doc[start].dep_ in ("punct", "cc"):
+    start = doc[i].left_edge.i
+    while start < i and dep[start] in ("punct", "cc"):
         start += 1
     return doc[start:end + 1]
 
 
-def _clause_free_end(node) -> int:
+def _clause_free_end(doc, t, node: int) -> int:
     """The last token of node's subtree before any relative clause or apposition inside it."""
-    cut = [d.i for d in node.subtree if d.dep_ in ("relcl", "acl", "appos") and d.i != node.i]
+    dep = t.dep
+    cut = [d for d in _subtree(t, node) if dep[d] in ("relcl", "acl", "appos") and d != node]
     if not cut:
-        return node.right_edge.i
-    first = min(doc_tok.left_edge.i for doc_tok in node.subtree if doc_tok.i in cut)
-    end = first - 1
-    while end > node.i and node.doc[end].dep_ in ("punct", "cc"):
+        return doc[node].right_edge.i
+    end = min(doc[d].left_edge.i for d in cut) - 1
+    while end > node and dep[end] in ("punct", "cc"):
         end -= 1
     return end
 
 
 def _subject(tok, depth: int = 0):
-    subjects = [c for c in tok.children if c.dep_ in ("nsubj", "csubj", "expl")]
+    found = _subject_at(tree(tok.doc), tok.i, depth)
+    return tok.doc[found] if found is not None else None
+
+
+# Roles are read from the document's parse lists by token index (`Tree`); the functions that take a Token
+# wrap them for the rules that still walk Tokens.
+
+
+def _subject_at(t, i: int, depth: int = 0) -> Optional[int]:
+    dep = t.dep
+    subjects = [c for c in t.kids[i] if dep[c] in ("nsubj", "csubj", "expl")]
     if subjects:
         # "Pyongyang, October 9 (KCNA) -- The Academy conducted": the subject nearest the verb.
-        before = [c for c in subjects if c.i < tok.i]
+        before = [c for c in subjects if c < i]
         subj = before[-1] if before else subjects[0]
-        return subj if subj.dep_ != "expl" else None
+        return subj if dep[subj] != "expl" else None
     # The parser sometimes hangs the subject on an auxiliary ("It was later became ...").
-    for child in tok.children:
-        if child.dep_ in ("aux", "auxpass") and depth == 0:
-            found = _subject(child, 1)
+    for child in t.kids[i]:
+        if dep[child] in ("aux", "auxpass") and depth == 0:
+            found = _subject_at(t, child, 1)
             if found is not None:
                 return found
     return None
 
 
-def _relative_head(tok):
+def _relative_head(doc, t, i: int) -> int:
     """For a relative pronoun, the noun its clause describes."""
-    clause = tok.head
-    if tok.lower_ in RELATIVE_PRONOUNS and clause.dep_ == "relcl":
-        return _person_head(clause.head) if tok.lower_ in ("who", "whom") else clause.head
-    return tok
+    clause = t.head[i]
+    if t.lower[i] in RELATIVE_PRONOUNS and t.dep[clause] == "relcl":
+        return _person_head(doc, t, t.head[clause]) if t.lower[i] in ("who", "whom") else t.head[clause]
+    return i
 
 
-def _person_head(noun):
+def _person_head(doc, t, noun: int) -> int:
     """"one official with Room 39 who defected": "who" is the official, though the parser hangs the
     clause on the organisation."""
-    if noun.dep_ != "pobj" or noun.head.head.pos_ not in ("NOUN", "PRON"):
+    above = t.head[t.head[noun]]
+    if t.dep[noun] != "pobj" or t.pos[above] not in ("NOUN", "PRON"):
         return noun
-    ent = _entity_at(noun.doc, noun.idx, noun.idx + len(noun.text))
-    named = noun.ent_type_ in ("ORG", "GPE", "FAC", "LOC") or (noun.pos_ == "PROPN" and noun.ent_type_ != "PERSON") or (
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    ent = _entity_at(doc, idx[noun], idx[noun] + length[noun])
+    label = t.ent[noun]
+    named = label in ("ORG", "GPE", "FAC", "LOC") or (t.pos[noun] == "PROPN" and label != "PERSON") or (
         ent is not None and (ent.label in ORG_LABELS | PLACE_LABELS or ent.place is not None or
                              (ent.actor is not None and _is_org(ent))))
-    return noun.head.head if named else noun
+    return above if named else noun
 
 
-def _passive_subject(tok):
-    for child in tok.children:
-        if child.dep_ == "nsubjpass":
-            return child
-    return None
+def _passive_subject_at(t, i: int) -> Optional[int]:
+    return next((c for c in t.kids[i] if t.dep[c] == "nsubjpass"), None)
 
 
-def acting_subject(tok, lex):
-    """Who does what the verb `tok` says: its subject, or the subject it inherits up the tree."""
-    node = tok
+def _acting_subject(doc, t, node: int, lex) -> Optional[int]:
+    """Who does what the verb at `node` says: its subject, or the subject it inherits up the tree."""
+    dep, head = t.dep, t.head
     for _ in range(5):
-        subj = _subject(node)
+        subj = _subject_at(t, node)
         if subj is not None:
-            return _relative_head(subj)
-        if node.dep_ == "relcl" and not _passive(node):
-            return _person_head(node.head)
-        if node.dep_ == "xcomp" or (node.dep_ == "advcl" and node.head.lemma_.lower() in CONTROL_VERBS):
+            return _relative_head(doc, t, subj)
+        if dep[node] == "relcl" and not _passive_at(t, node):
+            return _person_head(doc, t, head[node])
+        if dep[node] == "xcomp" or (dep[node] == "advcl" and t.lemma[head[node]] in CONTROL_VERBS):
             # Object control: "forcing the police to open fire" - the police open fire (the parser may
             # call the infinitive an adverbial clause: "prompting the personnel to open fire").
-            obj = next((c for c in node.head.children if c.dep_ == "dobj"), None)
+            obj = next((c for c in t.kids[head[node]] if dep[c] == "dobj"), None)
             if obj is not None:
-                return _relative_head(obj)
-        if node.dep_ in SUBJECT_LINKS and node.head.pos_ in ("VERB", "AUX"):
-            node = node.head
-            if _passive(node):
+                return _relative_head(doc, t, obj)
+        if dep[node] in SUBJECT_LINKS and t.pos[head[node]] in ("VERB", "AUX"):
+            node = head[node]
+            if _passive_at(t, node):
                 # "X has been blamed for blowing up": the one blamed is the one who blew up.
-                subj = _passive_subject(node) or _subject(node)
-                if subj is None and node.dep_ == "conj":
-                    subj = _subject(node.head) or _passive_subject(node.head)
-                return _relative_head(subj) if subj is not None else None
+                return _inherited_subject(doc, t, node)
             continue
-        if node.dep_ == "pcomp" and node.head.dep_ == "prep" and node.head.head.pos_ == "VERB":
-            node = node.head.head
-            if _passive(node) and node.lemma_.lower() in lex.hedge_passives:
-                subj = _passive_subject(node)
-                if subj is None and node.dep_ == "conj":
-                    subj = _subject(node.head) or _passive_subject(node.head)
-                return _relative_head(subj) if subj is not None else None
+        if dep[node] == "pcomp" and dep[head[node]] == "prep" and t.pos[head[head[node]]] == "VERB":
+            node = head[head[node]]
+            if _passive_at(t, node) and t.lemma[node] in lex.hedge_passives:
+                return _inherited_subject(doc, t, node)
             continue
         return None
     return None
 
 
-def _pobj(prep):
-    for child in prep.children:
-        if child.dep_ in ("pobj", "pcomp"):
-            return child
-    return None
+def _inherited_subject(doc, t, node: int) -> Optional[int]:
+    """The subject of a passive verb that a clause below it takes over, or the first conjunct's."""
+    subj = _passive_subject_at(t, node)
+    if subj is None:
+        subj = _subject_at(t, node)
+    if subj is None and t.dep[node] == "conj":
+        subj = _subject_at(t, t.head[node])
+        if subj is None:
+            subj = _passive_subject_at(t, t.head[node])
+    return _relative_head(doc, t, subj) if subj is not None else None
 
 
-def _prep_objects(tok, words: set) -> list:
+def _pobj_at(t, prep: int) -> Optional[int]:
+    return next((c for c in t.kids[prep] if t.dep[c] in ("pobj", "pcomp")), None)
+
+
+def _prep_objects_at(t, i: int, words) -> list:
     out = []
-    for child in tok.children:
-        if child.dep_ in ("prep", "agent", "dative") and child.lower_ in words and not _temporal(child):
-            obj = _pobj(child)
+    dep = t.dep
+    for child in t.kids[i]:
+        if dep[child] in ("prep", "agent", "dative") and t.lower[child] in words and not _temporal_at(t, child):
+            obj = _pobj_at(t, child)
             if obj is not None:
                 out.append(obj)
     return out
 
 
-def _agent(tok):
-    for child in tok.children:
-        if child.dep_ == "agent":
-            return _pobj(child)
+def _agent_at(t, i: int) -> Optional[int]:
+    for child in t.kids[i]:
+        if t.dep[child] == "agent":
+            return _pobj_at(t, child)
     return None
 
 
-def _object(tok, entry):
+def _object_at(t, i: int, entry) -> Optional[int]:
     near = set().union(*entry.extras) if entry.extras else set()
-    for child in tok.children:
-        if child.dep_ in ("dobj", "dative") and child.lemma_.lower() not in near and child.lower_ not in near:
+    for child in t.kids[i]:
+        if t.dep[child] in ("dobj", "dative") and t.lemma[child] not in near and t.lower[child] not in near:
             return child
     return None
 
 
 def verb_roles(tok, entry, lex):
     """(actor token, target token) of a verb trigger."""
-    if _passive(tok):
-        target = _passive_subject(tok)
-        if target is None and tok.dep_ == "acl":
-            target = tok.head
-        elif target is None and tok.dep_ == "relcl":
-            target = tok.head
-        return _agent(tok), (_relative_head(target) if target is not None else None)
-    actor = acting_subject(tok, lex)
-    target = _object(tok, entry)
+    doc = tok.doc
+    return _tokens(doc, _verb_roles(doc, tree(doc), tok.i, entry, lex))
+
+
+def _tokens(doc, ids: tuple) -> tuple:
+    return tuple(doc[i] if i is not None else None for i in ids)
+
+
+def _verb_roles(doc, t, i: int, entry, lex) -> tuple:
+    if _passive_at(t, i):
+        target = _passive_subject_at(t, i)
+        if target is None and t.dep[i] in ("acl", "relcl"):
+            target = t.head[i]
+        return _agent_at(t, i), (_relative_head(doc, t, target) if target is not None else None)
+    actor = _acting_subject(doc, t, i, lex)
+    target = _object_at(t, i, entry)
     if target is None:
-        target = _first(_prep_objects(tok, _target_preps(entry.type)))
+        target = _first(_prep_objects_at(t, i, _target_preps(entry.type)))
     if target is None:  # "imposed sanctions on Belarus": the pattern's own noun carries the target
-        for child in tok.children:
-            if child.dep_ == "dobj" and target is None:
-                target = _first(_prep_objects(child, _target_preps(entry.type)))
+        for child in t.kids[i]:
+            if t.dep[child] == "dobj" and target is None:
+                target = _first(_prep_objects_at(t, child, _target_preps(entry.type)))
     return actor, target
 
 
@@ -446,32 +550,53 @@ def _first(items):
 
 def noun_roles(tok, entry, lex):
     """(actor token, target token) of a noun trigger ("Russia's attack on X", "the sinking of Y")."""
+    doc = tok.doc
+    return _tokens(doc, _noun_roles(doc, tree(doc), tok.i, entry, lex))
+
+
+def _noun_roles(doc, t, i: int, entry, lex) -> tuple:
     actor = None
-    for child in tok.children:
-        if child.dep_ == "poss":
+    dep = t.dep
+    for child in t.kids[i]:
+        if dep[child] == "poss":
             actor = child
-        elif child.dep_ == "compound" and (child.ent_type_ in ORG_LABELS | {"GPE"} | {"PERSON"} or
-                                           child.lemma_.lower() in lex.agent_nouns):
+        elif dep[child] == "compound" and (t.ent[child] in ORG_LABELS | {"GPE"} | {"PERSON"} or
+                                           t.lemma[child] in lex.agent_nouns):
             actor = child
-    actor = actor or _first(_prep_objects(tok, {"by"}))
-    verb = governing_verb(tok)
+    if actor is None:
+        actor = _first(_prep_objects_at(t, i, {"by"}))
+    verb = _governing_at(t, i)
     # "conducted a test-fire": the light verb's subject acts; "condemned the attack": it does not.
-    if actor is None and verb is not None and tok.dep_ in ("dobj", "attr") and \
-            verb.lemma_.lower() in lex.light_verbs:
-        actor = acting_subject(verb, lex)
+    if actor is None and verb is not None and dep[i] in ("dobj", "attr") and t.lemma[verb] in lex.light_verbs:
+        actor = _acting_subject(doc, t, verb, lex)
     target = None
     if entry.type in OF_TARGET_TYPES:
-        target = _first(_prep_objects(tok, {"of"}))
-    target = target or _first(_prep_objects(tok, _target_preps(entry.type) - {"to"}))
+        target = _first(_prep_objects_at(t, i, {"of"}))
+    if target is None:
+        target = _first(_prep_objects_at(t, i, _target_preps(entry.type) - {"to"}))
     if verb is not None and target is None and entry.type in TO_TARGET_TYPES:
-        target = _first(_prep_objects(verb, {"to"}))
+        target = _first(_prep_objects_at(t, verb, {"to"}))
     return actor, target
 
 
 def _entities_in(doc, start: int, end: int) -> list:
     """The entities inside the character range (callers do not change the list they get)."""
-    return memoised(doc, ("entities_in", start, end),
-                    lambda: [e for e in entities(doc) if e.start >= start and e.end <= end])
+    return memoised(doc, ("entities_in", start, end), lambda: _inside(doc, start, end))
+
+
+def _inside(doc, start: int, end: int) -> list:
+    if memo(doc) is None:
+        return [e for e in entities(doc) if e.start >= start and e.end <= end]
+    # While the document is read, only the entities that start in the range are looked at, in their order.
+    starts, order, found = memoised(doc, "entities.by_start", lambda: _by_start(entities(doc)))
+    at = sorted(order[bisect_left(starts, start):bisect_right(starts, end)])
+    return [found[k] for k in at if found[k].end <= end]
+
+
+def _by_start(found: list) -> tuple:
+    """(entity starts in increasing order, the entities' positions in that order, the entities)."""
+    order = sorted(range(len(found)), key=lambda k: found[k].start)
+    return [found[k].start for k in order], order, found
 
 
 def _entity_at(doc, start: int, end: int):
@@ -487,44 +612,61 @@ def _is_org(ent) -> bool:
     return ent.label == "ORG"
 
 
-def _orgs_of(doc, span, head) -> list:
+def _orgs_of(doc, span, head_tok) -> list:
+    t = tree(doc)
+    head = head_tok.i
     orgs = [e for e in _entities_in(doc, span.start_char, span.end_char) if _is_org(e)]
-    verb = head.head if head.dep_ in ("nsubj", "nsubjpass") else None
-    if verb is not None and verb.lemma_.lower() in WORK_VERBS:
-        for obj in _prep_objects(verb, {"for", "in", "at", "with", "under"}):
-            phrase = noun_phrase(obj)
+    verb = t.head[head] if t.dep[head] in ("nsubj", "nsubjpass") else None
+    if verb is not None and t.lemma[verb] in WORK_VERBS:
+        for obj in _prep_objects_at(t, verb, {"for", "in", "at", "with", "under"}):
+            phrase = _phrase(doc, obj)
             orgs += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
     # "Among dozens of officials ... are senior staff of Room 39": the copula's subject names them.
     top = head
-    while top.dep_ == "pobj" and top.head.lower_ == "of" and top.head.head.pos_ in ("NOUN", "NUM", "PRON"):
-        top = top.head.head
-    if top.dep_ == "pobj" and top.head.lower_ == "among" and top.head.head.lemma_ == "be":
-        for child in top.head.head.children:
-            if child.dep_ in ("nsubj", "attr") and child.i != top.head.i:
-                phrase = doc[child.left_edge.i:child.right_edge.i + 1]
+    while t.dep[top] == "pobj" and t.lower[t.head[top]] == "of" and t.pos[t.head[t.head[top]]] in ("NOUN", "NUM", "PRON"):
+        top = t.head[t.head[top]]
+    prep = t.head[top]
+    if t.dep[top] == "pobj" and t.lower[prep] == "among" and t.lemma[t.head[prep]] == "be" and \
+            doc[t.head[prep]].lemma_ == "be":  # (the lemma as written)
+        for child in t.kids[t.head[prep]]:
+            if t.dep[child] in ("nsubj", "attr") and child != prep:
+                phrase = doc[doc[child].left_edge.i:doc[child].right_edge.i + 1]
                 orgs += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
     # The participant itself is not one of its own organisations.
-    orgs = [e for e in orgs if not (e.start <= head.idx < e.end)]
+    idx = head_tok.idx
+    orgs = [e for e in orgs if not (e.start <= idx < e.end)]
     names = list(dict.fromkeys(e.actor.name if e.actor is not None and e.actor.name else e.text for e in orgs))
-    names += [n for n in _unresolved_orgs(doc, head, orgs) if n not in names]
+    names += [n for n in _unresolved_orgs(doc, t, head, orgs) if n not in names]
     return names, orgs
 
 
-def _unresolved_orgs(doc, head, known, preps=MEMBER_PREPS) -> list:
+def _unresolved_orgs(doc, t, head: int, known, preps=MEMBER_PREPS) -> list:
     """Proper names the phrase places its head in that no stage resolved ("an official with Room 39"):
     kept by their words, so a membership is not lost when the actor lexicon lacks the body."""
     out = []
-    for obj in _prep_objects(head, preps):
-        words = [t for t in obj.subtree if t.pos_ in ("PROPN", "NUM") and t.dep_ != "poss" and
-                 not any(c.dep_ == "case" for c in t.children)]
-        if obj.pos_ != "PROPN" or obj.ent_type_ in NOT_ORG_TYPES or not words:
+    pos, dep = t.pos, t.dep
+    for obj in _prep_objects_at(t, head, preps):
+        if pos[obj] != "PROPN" or t.ent[obj] in NOT_ORG_TYPES:
             continue
-        if any(e.start <= obj.idx < e.end for e in known) or _entity_at(doc, obj.idx, obj.idx + 1) is not None \
-                and _entity_at(doc, obj.idx, obj.idx + 1).place is not None:
+        words = [i for i in _subtree(t, obj) if pos[i] in ("PROPN", "NUM") and dep[i] != "poss" and
+                 not any(dep[c] == "case" for c in t.kids[i])]
+        if not words:
             continue
-        start, end = min(t.i for t in words), max(t.i for t in words)
+        idx = arrays(doc, ("IDX", "LENGTH"))[0][obj]
+        if any(e.start <= idx < e.end for e in known) or _entity_at(doc, idx, idx + 1) is not None \
+                and _entity_at(doc, idx, idx + 1).place is not None:
+            continue
+        start, end = min(words), max(words)
         if end - start + 1 == len(words):
-            out.append(doc[start:end + 1].text)
+            out.append(span_record(doc, start, end + 1).text)
+    return out
+
+
+def _subtree(t, i: int) -> list:
+    """Indices of the token at `i` and all its descendants (in no particular order)."""
+    out = [i]
+    for node in out:  # (grows while read)
+        out.extend(t.kids[node])
     return out
 
 
@@ -547,11 +689,11 @@ def _antecedent(doc, tok):
     return None
 
 
-def _is_anaphor(tok) -> bool:
-    if tok.lower_ in PRONOUNS:
+def _is_anaphor(t, i: int) -> bool:
+    if t.lower[i] in PRONOUNS:
         return True
-    return tok.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ in ANAPHORIC_DETS | {"another"}
-                                      for c in tok.children)
+    return t.pos[i] == "NOUN" and any(t.dep[c] == "det" and t.lower[c] in ANAPHORIC_DETS | {"another"}
+                                      for c in t.kids[i])
 
 
 def _describe(doc, span) -> dict:
@@ -589,16 +731,17 @@ def copied(record, **changes):
 
 
 def _participant(doc, tok, extra_orgs: tuple, extra_names: tuple) -> model.Participant:
+    t = tree(doc)
     span = noun_phrase(tok)
-    conjuncts = [c for c in tok.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN")]
-    if conjuncts and tok.dep_ in ("nsubj", "nsubjpass"):  # "activists and the police clashed": both act
-        span = doc[span.start:max(noun_phrase(c).end for c in conjuncts)]
+    conjuncts = [c for c in t.kids[tok.i] if t.dep[c] == "conj" and t.pos[c] in ("NOUN", "PROPN")]
+    if conjuncts and t.dep[tok.i] in ("nsubj", "nsubjpass"):  # "activists and the police clashed": both act
+        span = doc[span.start:max(_phrase(doc, c).end for c in conjuncts)]
     info = dict(_describe(doc, span))
     names, orgs = _orgs_of(doc, span, tok)
     orgs += list(extra_orgs)
     names += [e.actor.name if e.actor is not None and e.actor.name else e.text for e in extra_orgs]
     names += [n for n in extra_names if n not in names]
-    if _is_anaphor(tok):
+    if _is_anaphor(t, tok.i):
         ante = _antecedent(doc, tok)
         if ante is not None:
             more = _describe(doc, ante)
@@ -629,15 +772,16 @@ def _country_in(doc, span) -> Optional[str]:
 # ---------------------------------------------------------------- places
 
 
-def _place_record(doc, obj, lex) -> Optional[model.EventPlace]:
-    phrase = noun_phrase(obj)
+def _place_record(doc, t, obj: int, lex) -> Optional[model.EventPlace]:
+    phrase = _phrase(doc, obj)
     ents = _entities_in(doc, phrase.start_char, phrase.end_char)
-    head = _entity_at(doc, obj.idx, obj.idx + len(obj.text))
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    head = _entity_at(doc, idx[obj], idx[obj] + length[obj])
     placed = [e for e in ents if e.place is not None]
     if head is not None and (head.place is not None or head.label in PLACE_LABELS):
         rec = head.place or (placed[0].place if placed else None)
         return _event_place(head.text, head.start, head.end, rec, head.place is None)
-    if obj.lemma_.lower() in lex.place_nouns or obj.lower_ in lex.place_nouns:
+    if t.lemma[obj] in lex.place_nouns or t.lower[obj] in lex.place_nouns:
         return model.EventPlace(text=phrase.text, start=phrase.start_char, end=phrase.end_char)
     return None
 
@@ -654,51 +798,54 @@ def _event_place(text, start, end, rec, borrowed: bool) -> model.EventPlace:
 
 def places(doc, tok, entry, lex) -> dict:
     """origin / destination / location of the event, from the prepositions on the trigger's clause."""
-    heads = [tok]
-    verb = governing_verb(tok) if entry.pos == "noun" else None
+    t = tree(doc)
+    dep, lower = t.dep, t.lower
+    heads = [tok.i]
+    verb = _governing_at(t, tok.i) if entry.pos == "noun" else None
     if verb is not None:
         heads.append(verb)
     if entry.pos == "verb" and entry.extras:  # "held talks in Geneva": the pattern's noun carries the place
         words = set().union(*entry.extras)
-        heads += [c for c in tok.children if c.dep_ == "dobj" and c.lemma_.lower() in words]
+        heads += [c for c in t.kids[tok.i] if dep[c] == "dobj" and t.lemma[c] in words]
     out: dict = {}
     for head in heads:
-        for child in head.children:
-            if child.dep_ not in ("prep", "advmod") or child.dep_ == "advmod" and child.lower_ != "out":
+        for child in t.kids[head]:
+            if dep[child] not in ("prep", "advmod") or dep[child] == "advmod" and lower[child] != "out":
                 continue
-            obj = _pobj(child)
+            obj = _pobj_at(t, child)
             if obj is None:
                 continue
-            role = _place_role(child.lower_, entry.type)
+            role = _place_role(lower[child], entry.type)
             if role is None or role in out:
                 continue
-            rec = _place_record(doc, obj, lex)
+            rec = _place_record(doc, t, obj, lex)
             if rec is not None:
                 out[role] = rec
     if "location" not in out:
-        found = _nested_location(doc, heads, lex)
+        found = _nested_location(doc, t, heads, lex)
         if found is not None:
             out["location"] = found
     if entry.type == "CONSULT" and "location" not in out:
-        obj = _object(tok, entry)
-        if obj is not None and obj.ent_type_ in PLACE_LABELS:
-            rec = _place_record(doc, obj, lex)
+        obj = _object_at(t, tok.i, entry)
+        if obj is not None and t.ent[obj] in PLACE_LABELS:
+            rec = _place_record(doc, t, obj, lex)
             if rec is not None:
                 out["location"] = rec
     return out
 
 
-def _nested_location(doc, heads, lex) -> Optional[model.EventPlace]:
+def _nested_location(doc, t, heads, lex) -> Optional[model.EventPlace]:
     """"launched ... aboard the rocket at the Sohae ground": a place phrase one step down the
     trigger's own prepositional phrases (not inside its subject or object)."""
+    dep, lower = t.dep, t.lower
     for head in heads:
-        for child in head.children:
-            if child.dep_ != "prep" or child.lower_ in LOCATION_PREPS | ORIGIN_PREPS | DESTINATION_PREPS:
+        for child in t.kids[head]:
+            if dep[child] != "prep" or lower[child] in LOCATION_PREPS | ORIGIN_PREPS | DESTINATION_PREPS:
                 continue
-            obj = _pobj(child)
-            for inner in (obj.children if obj is not None else ()):
-                if inner.dep_ == "prep" and inner.lower_ in LOCATION_PREPS and _pobj(inner) is not None:
-                    rec = _place_record(doc, _pobj(inner), lex)
+            obj = _pobj_at(t, child)
+            for inner in (t.kids[obj] if obj is not None else ()):
+                if dep[inner] == "prep" and lower[inner] in LOCATION_PREPS and _pobj_at(t, inner) is not None:
+                    rec = _place_record(doc, t, _pobj_at(t, inner), lex)
                     if rec is not None:
                         return rec
     return None
@@ -720,27 +867,30 @@ def _place_role(prep: str, event_type: str) -> Optional[str]:
 def scope(tok, entry, others: set) -> set:
     """Token indices of the event's own clause: the trigger's subtree (or its verb's, for a noun), less
     the clauses and other triggers nested in it."""
-    root = tok
+    doc, i = tok.doc, tok.i
+    t = tree(doc)
+    dep = t.dep
+    root = i
     if entry.pos == "noun":
-        verb = governing_verb(tok)
-        if verb is not None and tok.dep_ in ("dobj", "attr", "nsubjpass"):
+        verb = _governing_at(t, i)
+        if verb is not None and dep[i] in ("dobj", "attr", "nsubjpass"):
             root = verb
     keep = set()
     sent = sentence_of(tok)
-    skip = memoised(tok.doc, ("dateline", sent.start), lambda: dateline_tokens(sent))
+    skip = memoised(doc, ("dateline", sent.start), lambda: dateline_tokens(sent))
     stack = [root]
     while stack:
         node = stack.pop()
-        if node.i in skip:
+        if node in skip:
             continue
-        keep.add(node.i)
-        for child in node.children:
-            if child.i in others and child.i != tok.i:
+        keep.add(node)
+        for child in t.kids[node]:
+            if child in others and child != i:
                 continue
-            if child.dep_ in OTHER_CLAUSE and child.i != tok.i and not _contains(child, tok) and \
-                    not _same_subject_adjunct(child):
+            if dep[child] in OTHER_CLAUSE and child != i and not _contains(t, child, i) and \
+                    not _same_subject_adjunct(t, child):
                 continue
-            if root.i != tok.i and child.dep_ in ("nsubj", "nsubjpass") and not _contains(child, tok):
+            if root != i and dep[child] in ("nsubj", "nsubjpass") and not _contains(t, child, i):
                 continue
             stack.append(child)
     return keep
@@ -749,25 +899,32 @@ def scope(tok, entry, others: set) -> set:
 def dateline_tokens(sent) -> set:
     """Token indices of a wire dateline opening the sentence ("Pyongyang, October 9 (KCNA) --"): its
     place and date are where and when the story was filed, not where or when the event happened."""
-    # (a dash has no capitals: its lower-case form is its text)
-    if not any(w in DASHES for w in words(sent.doc).lower[sent.start:min(sent.start + 16, sent.end)]):
+    # (dashes, commas and brackets have no capitals: their lower-case form is their text)
+    lower = words(sent.doc).lower
+    head = range(sent.start, min(sent.start + 16, sent.end))
+    if not any(lower[i] in DASHES for i in head):
         return set()
-    head = list(sent[:16])
-    for k, tok in enumerate(head):
-        if tok.text in DASHES and k >= 2 and head[0].pos_ == "PROPN":
-            if any(t.text in (",", "(") for t in head[:k]):
-                return {t.i for t in head[:k + 1]}
+    pos = tree(sent.doc).pos
+    for k, i in enumerate(head):
+        if lower[i] in DASHES and k >= 2 and pos[head[0]] == "PROPN":
+            if any(lower[j] in (",", "(") for j in head[:k]):
+                return set(head[:k + 1])
     return set()
 
 
-def _same_subject_adjunct(child) -> bool:
+def _same_subject_adjunct(t, i: int) -> bool:
     """"absconded ... taking the assets with him": a participle with no subject of its own."""
-    return child.dep_ in ("advcl", "acl") and child.tag_ == "VBG" and _subject(child) is None and \
-        not any(c.dep_ == "mark" for c in child.children)
+    return t.dep[i] in ("advcl", "acl") and t.tag[i] == "VBG" and _subject_at(t, i) is None and \
+        not any(t.dep[c] == "mark" for c in t.kids[i])
 
 
-def _contains(node, tok) -> bool:
-    return node.left_edge.i <= tok.i <= node.right_edge.i and tok in node.subtree
+def _contains(t, node: int, i: int) -> bool:
+    """Whether the token at `i` is in the subtree of `node` (is it or lies below it)."""
+    while i != node:
+        if t.head[i] == i:
+            return False
+        i = t.head[i]
+    return True
 
 
 def _token_ranges(doc, items) -> list:
@@ -893,8 +1050,7 @@ def build(doc, tok, entry, lex, others: frozenset = frozenset()) -> Optional[mod
     trig = _trigger_span(doc, tok, entry)
     sent = sentence_of(tok)
     event = model.Event(
-        id="", type=entry.type, mode=entry.mode, trigger=trig,
-        sentence=model.Span(text=text_of(sent), start=sent.start_char, end=sent.end_char),
+        id="", type=entry.type, mode=entry.mode, trigger=trig, sentence=span_record(doc, sent.start, sent.end),
         actor=participant(doc, actor_tok, *_clause_orgs(doc, tok, actor_tok)), target=participant(doc, target_tok),
         origin=where.get("origin"), destination=where.get("destination"), location=where.get("location"),
         date=date, quantities=quantities(doc, tok, entry, keep, lex), historical=historical(doc, date),
@@ -909,50 +1065,51 @@ def _clause_orgs(doc, tok, actor_tok) -> tuple:
     if actor_tok is None or actor_tok.pos_ not in ("NOUN", "PRON"):
         return (), ()
     found = []
-    for obj in _prep_objects(tok, {"under"}):
-        phrase = noun_phrase(obj)
+    t = tree(doc)
+    for obj in _prep_objects_at(t, tok.i, {"under"}):
+        phrase = _phrase(doc, obj)
         found += [e for e in _entities_in(doc, phrase.start_char, phrase.end_char) if _is_org(e)]
-    return tuple(found), tuple(_unresolved_orgs(doc, tok, found, {"under"}))
+    return tuple(found), tuple(_unresolved_orgs(doc, t, tok.i, found, {"under"}))
 
 
 def _trigger_span(doc, tok, entry) -> model.Span:
+    t = tree(doc)
     start = tok.i - 2 * len(entry.prefix)
     end = tok.i + 1
-    for child in tok.children:
-        if child.dep_ == "prt" and child.i == end:
+    for child in t.kids[tok.i]:
+        if t.dep[child] == "prt" and child == end:
             end += 1
-    span = doc[start:end]
-    return model.Span(text=text_of(span), start=span.start_char, end=span.end_char)
+    return span_record(doc, start, end)
 
 
 def _factuality(doc, tok, entry, event) -> None:
     attribution = _module("attribution")
     if attribution is None:
         return
-    anchor = governing_verb(tok) if entry.pos == "noun" and tok.dep_ in ("dobj", "attr") else None
-    anchor = anchor if anchor is not None and anchor.lemma_.lower() != "be" else tok
+    t = tree(doc)
+    i = tok.i
+    verb = _governing_at(t, i) if entry.pos == "noun" and t.dep[i] in ("dobj", "attr") else None
+    anchor = doc[verb] if verb is not None and t.lemma[verb] != "be" else tok
     event.attribution, event.certainty, event.hedge = attribution.attribute(doc, tok)
     event.polarity = attribution.polarity(doc, anchor)
     event.modality = attribution.modality(doc, anchor)
-    if entry.pos == "noun" and any(c.dep_ == "det" and c.lower_ in ("no", "zero") for c in tok.children):
+    if entry.pos == "noun" and any(t.dep[c] == "det" and t.lower[c] in ("no", "zero") for c in t.kids[i]):
         event.polarity = "negated"  # "no arrests have been made"
     if event.modality == "actual":
-        event.modality = _asked_for(tok) or "actual"
+        event.modality = _asked_for(t, i) or "actual"
 
 
-def _asked_for(tok) -> Optional[str]:
+def _asked_for(t, node: int) -> Optional[str]:
     """"demanded the arrest of", "ordered rounding up", "threatened to expel": what is asked for, promised or
     threatened has not happened."""
-    node = tok
     for _ in range(4):
-        if node.dep_ not in ASKED_LINKS or node.head.i == node.i:
+        if t.dep[node] not in ASKED_LINKS or t.head[node] == node:
             return None
-        node = node.head
-        entry = match(node) if node.pos_ == "VERB" and node.lemma_.lower() not in COMMANDS else None
+        node = t.head[node]
+        entry = match_at(t, node, lexicon()) if t.pos[node] == "VERB" and t.lemma[node] not in COMMANDS else None
         if entry is not None and entry.type in ASKING_TYPES:
             return ASKING_TYPES[entry.type]
     return None
-    event.modality = attribution.modality(doc, anchor)
 
 
 # ---------------------------------------------------------------- merging
@@ -963,10 +1120,13 @@ def merge(doc, events: list, lex) -> list:
     with no trigger that only adds what was taken ("Some ... by taking millions of dollars") folds
     into the event before it."""
     out: list = []
+    kin: dict = {}  # (type, sentence) -> the events kept so far: only these can be twins (see `_same`)
     for ev in sorted(events, key=lambda e: e.trigger.start):
-        twin = next((o for o in out if _same(o, ev)), None)
+        group = kin.setdefault((ev.type, ev.sentence.start), [])
+        twin = next((o for o in group if _same(o, ev)), None)
         if twin is None:
             out.append(ev)
+            group.append(ev)
         else:
             _absorb(twin, ev)
     _fold_continuations(doc, out)
@@ -999,25 +1159,20 @@ def _fold_continuations(doc, events: list) -> None:
         return
     by_sent = {e.sentence.start for e in events}
     qs = doc._.quantities or []
-    for sent in sentences(doc):
+    sents = sentences(doc)
+    starts = [sent.start_char for sent in sents]
+    ends = [e.sentence.end for e in events]  # in text order, as `merge` leaves them
+    for n, sent in enumerate(sents):
         if sent.start_char in by_sent:
             continue
-        before = [e for e in events if e.sentence.end <= sent.start_char]
-        if not before or not _refers_back(sent):
+        before = bisect_right(ends, sent.start_char)  # the events of earlier sentences
+        # only the sentence right after the last of them (the first to start after its sentence ends)
+        if not before or bisect_left(starts, events[before - 1].sentence.end) != n or not _refers_back(sent):
             continue
-        last = before[-1]
-        if _next_sentence(doc, last) != sent.start:
-            continue
+        last = events[before - 1]
         taken = [q for q in qs if sent.start_char <= q.start < sent.end_char and _is_money(q)
                  and _under_take(doc, q)]
         last.quantities += [_with_role(q, None) for q in taken if q not in last.quantities]
-
-
-def _next_sentence(doc, event) -> Optional[int]:
-    for sent in sentences(doc):
-        if sent.start_char >= event.sentence.end:
-            return sent.start
-    return None
 
 
 def _refers_back(sent) -> bool:

@@ -188,95 +188,111 @@ def lexicon() -> Lexicon:
 def near_lemmas(tok) -> set:
     """Lemmas and lower-case forms of a token's children and grandchildren (and the objects of their
     prepositions)."""
-    from .event_args import words
+    from .event_args import tree
 
-    found = words(tok.doc)  # each word's strings from the document's lists, not from a new Token
-    lemma, lower = found.lemma, found.lower
+    return _near(tree(tok.doc), tok.i)
+
+
+# The rules below read the parse from the document's lists (`event_args.Tree`) by token index: a trigger
+# candidate is tested without a spaCy Token for it or its children.
+_DATES = ("DATE", "TIME")
+
+
+def _near(t, i: int) -> set:
+    dep, ent, lemma, lower, kids = t.dep, t.ent, t.lemma, t.lower, t.kids
     out = set()
-    if tok.tag_ == "VBG" and tok.dep_ == "acl":  # "police firing on the mob": the noun is who fires
-        out.add(lemma[tok.head.i])
-    for child in tok.children:
+    if t.tag[i] == "VBG" and dep[i] == "acl":  # "police firing on the mob": the noun is who fires
+        out.add(lemma[t.head[i]])
+    for c in kids[i]:
         # Another clause's words, the subject's and dates are not the pattern's ("... after they fired
         # rockets", "Kim, general secretary, received", "held in March").
-        if child.dep_ in ("nsubj", "csubj") or child.ent_type_ in ("DATE", "TIME"):
+        if dep[c] in ("nsubj", "csubj") or ent[c] in _DATES:
             continue
-        i = child.i
-        if lower[i] == "according":  # an attribution ("according to"), and its lemma is "accord"
+        if lower[c] == "according":  # an attribution ("according to"), and its lemma is "accord"
             continue
-        if child.dep_ in CLAUSE_LINKS:  # the head word of a clause ("found him guilty"), not its contents
-            out.add(lemma[i])
+        if dep[c] in CLAUSE_LINKS:  # the head word of a clause ("found him guilty"), not its contents
+            out.add(lemma[c])
             continue
-        out.add(lemma[i])
-        out.add(lower[i])
-        for grand in child.children:
-            if grand.ent_type_ in ("DATE", "TIME"):
+        out.add(lemma[c])
+        out.add(lower[c])
+        for g in kids[c]:
+            if ent[g] in _DATES:
                 continue
-            out.add(lemma[grand.i])
-            out.add(lower[grand.i])
-            if grand.dep_ == "prep":  # "lifted a state of emergency"
-                out.update(lemma[g.i] for g in grand.children if g.dep_ == "pobj")
+            out.add(lemma[g])
+            out.add(lower[g])
+            if dep[g] == "prep":  # "lifted a state of emergency"
+                out.update(lemma[o] for o in kids[g] if dep[o] == "pobj")
     return out
 
 
 def subject_lemmas(tok) -> set:
     """Lemmas of the verb's subject, shared along coordinated verbs, with the noun after its "of"
     ("thousands of protesters gathered")."""
+    from .event_args import tree
+
+    return _subject_lemmas(tree(tok.doc), tok.i)
+
+
+def _subject_lemmas(t, i: int) -> set:
+    dep, kids = t.dep, t.kids
     steps = 0
-    while tok.dep_ == "conj" and steps < 10 and not any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children):
-        tok, steps = tok.head, steps + 1
+    while dep[i] == "conj" and steps < 10 and not any(dep[c] in ("nsubj", "nsubjpass") for c in kids[i]):
+        i, steps = t.head[i], steps + 1
     out = set()
-    for subj in (c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")):
-        out.add(subj.lemma_.lower())
-        out.update(g.lemma_.lower() for prep in subj.children if prep.lower_ == "of"
-                   for g in prep.children if g.dep_ == "pobj")
+    for subj in (c for c in kids[i] if dep[c] in ("nsubj", "nsubjpass")):
+        out.add(t.lemma[subj])
+        out.update(t.lemma[g] for prep in kids[subj] if t.lower[prep] == "of" for g in kids[prep] if dep[g] == "pobj")
     return out
 
 
-def _preps(tok) -> set:
+def _preps(t, i: int) -> set:
     """Prepositions on the token, less those that only say when ("fired missiles on Sunday")."""
-    return {c.lower_ for c in tok.children if c.dep_ in ("prep", "agent", "dative") and not _temporal(c)}
+    dep = t.dep
+    return {t.lower[c] for c in t.kids[i] if dep[c] in ("prep", "agent", "dative") and not _temporal_at(t, c)}
 
 
-def _temporal(prep) -> bool:
-    if prep.lower_ == "to":  # "sentenced to ten years" is a term, not a time
+def _temporal_at(t, i: int) -> bool:
+    if t.lower[i] == "to":  # "sentenced to ten years" is a term, not a time
         return False
-    objs = [c for c in prep.children if c.dep_ == "pobj"]
-    return bool(objs) and all(o.ent_type_ in ("DATE", "TIME") for o in objs)
+    objs = [c for c in t.kids[i] if t.dep[c] == "pobj"]
+    return bool(objs) and all(t.ent[o] in _DATES for o in objs)
 
 
-def _is_transitive(tok) -> bool:
-    deps = {c.dep_ for c in tok.children}
-    return bool(deps & {"dobj", "ccomp", "xcomp", "nsubjpass", "auxpass", "dative", "oprd"}) or \
-        (tok.tag_ == "VBN" and tok.dep_ in ("acl", "amod"))
+_TRANSITIVE = frozenset({"dobj", "ccomp", "xcomp", "nsubjpass", "auxpass", "dative", "oprd"})
 
 
-def _fits(entry: Entry, tok, near: Optional[set]) -> bool:
+def _is_transitive(t, i: int) -> bool:
+    dep = t.dep
+    return any(dep[c] in _TRANSITIVE for c in t.kids[i]) or (t.tag[i] == "VBN" and dep[i] in ("acl", "amod"))
+
+
+def _fits(entry: Entry, t, i: int, near: Optional[set]) -> bool:
     """`near` is None when the entry names no nearby words (then nobody read them)."""
-    doc = tok.doc
     if entry.prefix:
         n = len(entry.prefix)
-        start = tok.i - 2 * n
-        if start < 0 or [doc[start + 2 * k].lower_ for k in range(n)] != list(entry.prefix):
+        start = i - 2 * n
+        if start < 0 or [t.lower[start + 2 * k] for k in range(n)] != list(entry.prefix):
             return False
-        if any(doc[start + 2 * k + 1].text != "-" for k in range(n)):
+        if any(t.lower[start + 2 * k + 1] != "-" for k in range(n)):  # (only "-" has "-" as lower-case form)
             return False
     if any(not (alts & near) for alts in entry.extras):
         return False
     if entry.not_with and entry.not_with & near:
         return False
-    if entry.transitive and not _is_transitive(tok):
+    if entry.transitive and not _is_transitive(t, i):
         return False
-    if entry.intransitive and any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in tok.children):
+    dep, kids = t.dep, t.kids[i]
+    if entry.intransitive and any(dep[c] in ("dobj", "ccomp", "xcomp") for c in kids):
         return False
-    if entry.clause_none and any(c.dep_ == "ccomp" for c in tok.children):
+    if entry.clause_none and any(dep[c] == "ccomp" for c in kids):
         return False
-    if entry.needs_dep and not (entry.needs_dep & {c.dep_ for c in tok.children}):
+    if entry.needs_dep and not (entry.needs_dep & {dep[c] for c in kids}):
         return False
-    if entry.subject_any and not (entry.subject_any & subject_lemmas(tok)):
+    if entry.subject_any and not (entry.subject_any & _subject_lemmas(t, i)):
         return False
     if not (entry.prep_any or entry.prep_none):
         return True
-    preps = _preps(tok) | {c.lower_ for c in tok.children if c.dep_ == "prt"}
+    preps = _preps(t, i) | {t.lower[c] for c in kids if dep[c] == "prt"}
     if entry.prep_any and not (entry.prep_any & preps):
         return False
     return not (entry.prep_none & preps)
@@ -284,21 +300,28 @@ def _fits(entry: Entry, tok, near: Optional[set]) -> bool:
 
 def match(tok, lex: Optional[Lexicon] = None) -> Optional[Entry]:
     """The most specific lexicon entry that this token fulfils as a trigger, or None."""
-    lex = lex or lexicon()
-    if tok.pos_ == "VERB":
+    from .event_args import tree
+
+    return match_at(tree(tok.doc), tok.i, lex or lexicon())
+
+
+def match_at(t, i: int, lex: Lexicon) -> Optional[Entry]:
+    """`match` for the token at index `i` of the parse `t` (an `event_args.Tree`)."""
+    pos = t.pos[i]
+    if pos == "VERB":
         table = lex.verbs
-    elif tok.pos_ in ("NOUN", "PROPN"):
+    elif pos in ("NOUN", "PROPN"):
         table = lex.nouns
     else:
         return None
-    entries = table.get(tok.lemma_.lower()) or table.get(tok.lower_)
+    entries = table.get(t.lemma[i]) or table.get(t.lower[i])
     if not entries:
         return None
     near = None  # the words around the token, read only for an entry that names some
     for entry in entries:
         if near is None and (entry.extras or entry.not_with):
-            near = near_lemmas(tok)
-        if _fits(entry, tok, near):
+            near = _near(t, i)
+        if _fits(entry, t, i, near):
             return None if entry.type == NONE_TYPE else entry
     return None
 
@@ -310,20 +333,23 @@ def triggers(doc, lex: Optional[Lexicon] = None) -> list[tuple]:
     lex = lex or lexicon()
     found = []
     heads = lex.heads
-    words = event_args.words(doc)
-    for i, (lower, lemma) in enumerate(zip(words.lower, words.lemma)):
+    t = event_args.tree(doc)
+    for i, (lower, lemma) in enumerate(zip(t.lower, t.lemma)):
         if lower not in heads and lemma not in heads:
             continue
-        tok = doc[i]
-        entry = match(tok, lex)
-        if entry is not None and event_args.reports_event(tok, entry, lex):
-            found.append((tok, entry))
+        entry = match_at(t, i, lex)
+        if entry is not None and event_args.reports_event_at(t, i, entry, lex):
+            found.append((i, entry))
     # A noun that only completes a verb pattern ("held talks", "imposed sanctions") is the verb's event.
-    if not any(e.pos == "noun" for _, e in found):
-        return found  # (no noun to drop: the verbs' words need not be gathered)
-    used = {c.i for tok, e in found if e.pos == "verb" and e.extras
-            for c in list(tok.children) + [g for ch in tok.children for g in ch.children]}
-    return [(t, e) for t, e in found if not (e.pos == "noun" and t.i in used)]
+    if any(e.pos == "noun" for _, e in found):
+        used = set()  # the children and grandchildren of verbs with a pattern
+        for i, e in found:
+            if e.pos == "verb" and e.extras:
+                used.update(t.kids[i])
+                for child in t.kids[i]:
+                    used.update(t.kids[child])
+        found = [(i, e) for i, e in found if not (e.pos == "noun" and i in used)]
+    return [(doc[i], e) for i, e in found]
 
 
 def extract(doc) -> list:

@@ -459,3 +459,14 @@ def test_words_are_the_tokens_lower_case_forms_and_lemmas(nlp):
     words = event_args.words(doc)
     assert words.lower == [t.lower_ for t in doc]
     assert words.lemma == [t.lemma_.lower() for t in doc]
+
+
+def test_the_parse_lists_are_the_tokens_heads_labels_and_children(nlp):
+    doc = read(nlp, "North Korean troops fired artillery at a South Korean island on Tuesday, officials said. "
+                    "Seoul condemned the attack, which killed two marines.")
+    tree = event_args.tree(doc)
+    assert tree.head == [t.head.i for t in doc]
+    assert tree.dep == [t.dep_ for t in doc] and tree.pos == [t.pos_ for t in doc]
+    assert tree.tag == [t.tag_ for t in doc] and tree.ent == [t.ent_type_ for t in doc]
+    assert [list(k) for k in tree.kids] == [[c.i for c in t.children] for t in doc]
+    assert tree.lower == [t.lower_ for t in doc] and tree.lemma == [t.lemma_.lower() for t in doc]
