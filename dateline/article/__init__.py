@@ -75,8 +75,9 @@ def reload() -> None:
     """Forgets the loaded knowledge files, so edits to them (or a new `data_dir`) take effect."""
     from . import boilerplate, datelines, outlets
 
-    for cached in (_data.load, outlets.table, outlets._alias_pattern, boilerplate._pattern, bylines._layouts,
-                   stamps._patterns, datelines._pattern, language._tables):
+    for cached in (_data.load, outlets.table, outlets._alias_pattern, boilerplate._pattern, boilerplate._remembered,
+                   bylines._layouts,
+                   stamps._patterns, stamps._remembered_date, datelines._pattern, language._tables):
         cached.cache_clear()
 
 

@@ -23,8 +23,17 @@ def _pattern(key: str) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in entries) or r"(?!)", re.I | re.S)
 
 
+MEMO_CHARS = 2000  # paragraphs up to this long have their answers remembered: the reader asks again
+
+
 def _full(key: str, paragraph: str) -> bool:
-    return _pattern(key).fullmatch(bare(paragraph)) is not None
+    text = bare(paragraph)
+    return _remembered(key, text) if len(text) <= MEMO_CHARS else _pattern(key).fullmatch(text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _remembered(key: str, text: str) -> bool:
+    return _pattern(key).fullmatch(text) is not None
 
 
 def is_drop(paragraph: str) -> bool:
