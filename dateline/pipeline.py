@@ -28,7 +28,7 @@ _SPACE = re.compile(r"\s+")
 
 def document_id(text: str) -> str:
     """Content hash of the body text, so the same article read twice gets the same id."""
-    normal = _SPACE.sub(" ", text).strip().lower()
+    normal = " ".join(text.split()).lower()  # runs of white space as one space, as _SPACE.sub(" ", text).strip()
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:16]
 
 

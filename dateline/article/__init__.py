@@ -76,8 +76,8 @@ def reload() -> None:
     from . import boilerplate, datelines, outlets
 
     for cached in (_data.load, outlets.table, outlets._alias_pattern, boilerplate._pattern, boilerplate._remembered,
-                   bylines._layouts,
-                   stamps._patterns, stamps._remembered_date, datelines._pattern, language._tables):
+                   boilerplate._copyright, bylines._layouts, stamps._patterns, stamps._remembered_date,
+                   datelines._pattern, language._tables):
         cached.cache_clear()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Optional
 
 from . import _data
 
@@ -49,10 +50,16 @@ def is_footer_start(paragraph: str) -> bool:
 
 
 def is_copyright(paragraph: str) -> bool:
-    data = _data.load("boilerplate.yaml")
+    pattern, max_words = _copyright()
     text = bare(paragraph)
-    return (bool(data.get("copyright") and re.search(data["copyright"], text, re.I))
-            and len(text.split()) <= int(data.get("copyright_max_words", 30)))
+    return bool(pattern and pattern.search(text)) and len(text.split()) <= int(max_words)
+
+
+@lru_cache(maxsize=1)
+def _copyright() -> tuple[Optional[re.Pattern], object]:
+    data = _data.load("boilerplate.yaml")
+    pattern = re.compile(data["copyright"], re.I) if data.get("copyright") else None
+    return pattern, data.get("copyright_max_words", 30)
 
 
 def clean_copyright(line: str) -> str:

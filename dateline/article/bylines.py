@@ -61,7 +61,7 @@ def _trailing_agency(part: str) -> tuple[str, Optional[str]]:
 
 def parse(segment: str) -> Optional[Byline]:
     """A byline read from one header or footer segment, or None when it is not one."""
-    text = EMAIL.sub(" ", segment).strip()
+    text = EMAIL.sub(" ", segment).strip() if "@" in segment else segment.strip()  # an address holds an @
     signed = text != segment.strip()  # a name with an e-mail address is a signature
     layouts = _layouts()
     prefixed = bool(layouts["prefix"].match(text))
@@ -99,7 +99,7 @@ def split_names(value: Optional[str]) -> list[str]:
     """Authors from a metadata string such as 'Ahn Yong-hyun; Kim Min-ji' or 'By A and B'."""
     if not value:
         return []
-    text = _layouts()["prefix"].sub("", EMAIL.sub(" ", value).strip())
+    text = _layouts()["prefix"].sub("", (EMAIL.sub(" ", value) if "@" in value else value).strip())
     parts = re.split(r";|\|\s*|,(?!\s*(?:Jr|Sr)\b)|\s+and\s+|\s*&\s*", text)
     names = []
     for part in parts:

@@ -19,6 +19,8 @@ def unglue(text: str) -> str:
     if not names or not any(n in text for n in names):
         return text
     for name in names:
+        if name not in text:  # nothing to change (asked of the text as changed so far)
+            continue
         text = re.sub(rf"(?<=[A-Za-z]){re.escape(name)}", f" {name}", text)
         text = re.sub(rf"{re.escape(name)}(?=[A-Za-z])", f"{name} ", text)
     return text
