@@ -103,9 +103,32 @@ def test_boilerplate_lines(line):
     "This photo, released by the Korean Central News Agency, shows a launch. (KCNA-Yonhap)",
     "[Photo: Yonhap]",
     "Soldiers patrol the border village. REUTERS/Kim Hong-ji",
+    "Kim Jong-un (center) inspects a launch in this photo released by KCNA.",
+    "The rally in Pyongyang, in a handout picture released by KCNA on Tuesday",
+    "Missiles on parade. Photo by Kim (AFP-Yonhap)",
 ])
 def test_captions(line):
     assert boilerplate.is_caption(line)
+
+
+def test_boilerplate_needs_are_in_every_match():
+    """A pattern written with `needs` is not tried on ASCII text that holds none of them: every ASCII string
+    the pattern matches (generated from it) must hold one, else a caption would be missed."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    ascii_text = st.characters(max_codepoint=127)
+    checked = [(needs, pattern, True) for key in ("drop", "captions", "footer_start")
+               for needs, pattern in boilerplate._hinted(key)]
+    copyright_pattern, copyright_needs, _ = boilerplate._copyright()
+    checked.append((copyright_needs, copyright_pattern, False))
+    assert len(checked) >= 5
+    for needs, pattern, whole in checked:
+        @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.from_regex(pattern, fullmatch=whole, alphabet=ascii_text))
+        def holds(text):
+            assert boilerplate.may_match(needs, text), (pattern.pattern, text)
+
+        holds()
 
 
 @pytest.mark.parametrize("line", [ENGLISH, "Related to this, officials said the talks had stalled.",

@@ -13,6 +13,8 @@ from . import _data
 SAMPLE = 6000  # characters looked at
 MIN_WORDS = 8  # below this a text is too short to judge
 MIN_SHARE = 0.08  # function-word share the best language needs
+LETTERS = re.compile(r"[^\W\d_]+")
+ASCII_LETTERS = re.compile(r"[a-z]+")  # the same runs in lower-cased ASCII text, found faster
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +47,8 @@ def detect(text: str) -> Optional[str]:
         code, count = max(by_script.items(), key=lambda kv: kv[1], default=(None, 0))
         if count > 0.3 * letters:
             return code
-    tokens = re.findall(r"[^\W\d_]+", sample.lower())
+    lowered = sample.lower()
+    tokens = (ASCII_LETTERS if lowered.isascii() else LETTERS).findall(lowered)
     if len(tokens) < MIN_WORDS:
         return None
     hits = dict.fromkeys(words, 0)  # in the table's order, which breaks ties as before
