@@ -52,9 +52,10 @@ def detect(text: str) -> Optional[str]:
     if len(tokens) < MIN_WORDS:
         return None
     hits = dict.fromkeys(words, 0)  # in the table's order, which breaks ties as before
-    for token, n in Counter(tokens).items():
-        for code in languages_of.get(token, ()):
-            hits[code] += n
+    counts = Counter(tokens)
+    for token in counts.keys() & languages_of.keys():  # the function words present, found by set intersection
+        for code in languages_of[token]:
+            hits[code] += counts[token]
     shares = {code: n / len(tokens) for code, n in hits.items()}
     best = max(shares, key=shares.get)
     return best if shares[best] >= MIN_SHARE else None
