@@ -23,10 +23,14 @@ def _needs(words) -> tuple[str, ...]:
 def may_match(needs: tuple[str, ...], text: str) -> bool:
     """False when a pattern whose every match holds one of `needs` (lower-cased words, case aside) cannot
     match `text`. Asked of ASCII text only: there lower-casing compares as the patterns' IGNORECASE does."""
-    if not needs or not text.isascii():
-        return True
-    lowered = text.lower()
-    return any(w in lowered for w in needs)
+    return not needs or not text.isascii() or _holds(text.lower(), needs)
+
+
+def _holds(lowered: str, needs: tuple[str, ...]) -> bool:
+    for word in needs:
+        if word in lowered:
+            return True
+    return False
 
 
 @lru_cache(maxsize=None)
@@ -60,8 +64,13 @@ def _remembered(key: str, text: str) -> bool:
 
 
 def _matches(key: str, text: str) -> bool:
-    return (_pattern(key).fullmatch(text) is not None
-            or any(may_match(needs, text) and p.fullmatch(text) is not None for needs, p in _hinted(key)))
+    if _pattern(key).fullmatch(text) is not None:
+        return True
+    lowered = text.lower() if text.isascii() else None  # see may_match
+    for needs, pattern in _hinted(key):
+        if (not needs or lowered is None or _holds(lowered, needs)) and pattern.fullmatch(text) is not None:
+            return True
+    return False
 
 
 def is_drop(paragraph: str) -> bool:
