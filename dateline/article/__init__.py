@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Optional
 
 from .. import settings
@@ -84,7 +85,7 @@ def reload() -> None:
 
     for cached in (_data.load, outlets.table, outlets._alias_pattern, boilerplate._pattern, boilerplate._hinted,
                    boilerplate._remembered,                    boilerplate._copyright, bylines._layouts, stamps._patterns, stamps._remembered_date,
-                   datelines._pattern, language._tables):
+                   datelines._pattern, language._tables, _published_text):
         cached.cache_clear()
 
 
@@ -92,6 +93,16 @@ def published_value(value) -> Optional[str]:
     """A record's publication time as ISO 8601: epoch seconds or milliseconds (UTC), date-time strings in
     the layouts the reader knows, then anything dateparser can read ("23 octobre 2015", RFC 2822). A value
     nothing can read is dropped (None) rather than kept: it would anchor relative dates wrongly."""
+    return _published_text(value) if isinstance(value, str) else _published(value)
+
+
+@lru_cache(maxsize=256)
+def _published_text(value: str) -> Optional[str]:
+    """`_published` of a string, remembered: the articles of a feed share their dates."""
+    return _published(value)
+
+
+def _published(value) -> Optional[str]:
     text = str(value).strip()
     if isinstance(value, (int, float)) and not isinstance(value, bool) or re.fullmatch(r"\d{9,13}(\.\d+)?", text):
         number = float(value)
