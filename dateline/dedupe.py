@@ -74,8 +74,9 @@ def signature(text: str):
 
 def _signature(coded: set[bytes]):
     """The MinHash of encoded shingles, as datasketch's `update_batch` computes it with its default hash
-    (the first 4 bytes of SHA-1, little-endian), the MurmurHash3 finalizer and the affine permutations,
-    but hashing all shingles into one buffer and reading it with numpy instead of a call per shingle."""
+    (the first 4 bytes of SHA-1, little-endian), the MurmurHash3 finalizer and the affine permutations; the
+    digests go into one buffer that numpy reads, instead of through a Python hash function, `struct` and a
+    list per shingle (a test compares the two)."""
     from datasketch import MinHash
 
     m = MinHash(num_perm=PERMS, seed=SEED, scheme=SCHEME, permutations=_permutations())

@@ -46,6 +46,14 @@ def test_stamp_without_offset_takes_the_given_one():
     assert stamps.find("Oct 23, 2015 10:49 UTC").iso("+09:00") == "2015-10-23T10:49:00+00:00"
 
 
+def test_a_remembered_date_gives_a_new_stamp_each_time():
+    first = stamps.find("Oct 23, 2015 10:49")
+    first.hour = 3  # a caller's change must not reach the next reader of the same line
+    again = stamps.find("Oct 23, 2015 10:49")
+    assert again is not first and (again.hour, again.minute) == (10, 49)
+    assert stamps.find("Oct 23, 2015").hour is None
+
+
 @pytest.mark.parametrize("line, authors, agency", [
     ("By Ahn Yong-hyun", ["Ahn Yong-hyun"], None),
     ("• By Kim Min-ji and Lee Jae-won", ["Kim Min-ji", "Lee Jae-won"], None),
@@ -454,3 +462,6 @@ def test_names_glued_by_a_scrape_get_their_spaces_back():
     assert art.title == "Comrade Kim Jong Un visits a school"
     assert read(RawInput("y", "record", meta={"text": "McDonald opened an iPhone store in YouTube town today."})).text \
         == "McDonald opened an iPhone store in YouTube town today."
+    from dateline.article.unglue import unglue
+
+    assert unglue("xKim Il SungKim Il Sung and Kim Jong Il.") == "x Kim Il Sung Kim Il Sung and Kim Jong Il."

@@ -84,8 +84,8 @@ def reload() -> None:
     from . import boilerplate, datelines, outlets
 
     for cached in (_data.load, outlets.table, outlets._alias_pattern, boilerplate._pattern, boilerplate._hinted,
-                   boilerplate._remembered,                    boilerplate._copyright, bylines._layouts, stamps._patterns, stamps._remembered_date,
-                   datelines._pattern, language._tables, _published_text):
+                   boilerplate._remembered, boilerplate._copyright, bylines._layouts, stamps._patterns,
+                   stamps._remembered_date, datelines._pattern, language._tables, _published_text):
         cached.cache_clear()
 
 

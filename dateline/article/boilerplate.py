@@ -47,7 +47,8 @@ def _hinted(key: str) -> tuple[tuple[tuple[str, ...], re.Pattern], ...]:
     """The key's patterns written with the words their matches need ({pattern: ..., needs: [...]}): each
     is tried alone, and only on a paragraph that holds one of the words (they scan the whole paragraph)."""
     entries = _data.load("boilerplate.yaml").get(key) or []
-    return tuple((_needs(p.get("needs")), re.compile(p["pattern"], re.I | re.S)) for p in entries if isinstance(p, dict))
+    return tuple((_needs(p.get("needs")), re.compile(p["pattern"], re.I | re.S))
+                 for p in entries if isinstance(p, dict))
 
 
 MEMO_CHARS = 2000  # paragraphs up to this long have their answers remembered: the reader asks again
