@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
+from hashlib import sha1 as _sha1
 from typing import Iterable, Iterator, Optional
 
 import numpy as np
@@ -31,8 +32,17 @@ SEED = 1
 SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures are only comparable within one scheme
 MIN_SHINGLES = 8  # shorter texts are too small to call near copies
 LOOKBACK = 200_000  # stored documents a run's index reaches back to (the most recent at its start)
+# The (bands, rows) datasketch picks for THRESHOLD and PERMS: it searches every pair, integrating their error
+# curves, about 10 ms each time an index opens (a test checks that its choice is still this one).
+LSH_PARAMS = {THRESHOLD: (9, 13)}
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_ASCII_WORD = re.compile(r"[a-z0-9_]+")  # the same words in lower-cased ASCII text, found faster
+
+
+def _words(text: str) -> list[str]:
+    lowered = text.lower()
+    return (_ASCII_WORD if lowered.isascii() else _WORD).findall(lowered)
 
 
 @dataclass
@@ -42,18 +52,56 @@ class Match:
 
 
 def shingles(text: str, size: int = SHINGLE) -> set[str]:
-    words = _WORD.findall(text.lower())
+    words = _words(text)
     if len(words) < size:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
+    return set(map(" ".join, zip(*(words[i:] for i in range(size)))))
+
+
+def _coded_shingles(text: str, size: int = SHINGLE) -> set[bytes]:
+    """`shingles` as the UTF-8 bytes the hash reads: the words are encoded once, not once per shingle (a
+    word holds no space, so splitting the encoded text on spaces gives the encoded words)."""
+    words = _words(text)
+    if len(words) < size:
+        return {" ".join(words).encode("utf-8")} if words else set()
+    coded = " ".join(words).encode("utf-8").split(b" ")
+    return set(map(b" ".join, zip(*(coded[i:] for i in range(size)))))
 
 
 def signature(text: str):
+    return _signature(_coded_shingles(text))
+
+
+def _signature(coded: set[bytes]):
+    """The MinHash of encoded shingles, as datasketch's `update_batch` computes it with its default hash
+    (the first 4 bytes of SHA-1, little-endian), the MurmurHash3 finalizer and the affine permutations; the
+    digests go into one buffer that numpy reads, instead of through a Python hash function, `struct` and a
+    list per shingle (a test compares the two)."""
     from datasketch import MinHash
 
     m = MinHash(num_perm=PERMS, seed=SEED, scheme=SCHEME, permutations=_permutations())
-    m.update_batch([s.encode("utf-8") for s in shingles(text)])
+    if coded:
+        digests = b"".join([_sha1(s).digest() for s in coded])
+        hashed = _fmix32(np.frombuffer(digests, dtype="<u4")[::5].astype(np.uint32))
+        a, b = m.permutations
+        permuted = np.multiply.outer(hashed, a)
+        permuted += b
+        m.hashvalues = np.minimum(m.hashvalues, permuted.min(axis=0))
     return m
+
+
+_FMIX = tuple(np.uint32(c) for c in (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16))
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch applies it before the permutations (uint32 arithmetic
+    wraps, as intended)."""
+    s1, m1, s2, m2, s3 = _FMIX
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    return hv ^ (hv >> s3)
 
 
 def _from_blob(blob: bytes):
@@ -94,9 +142,10 @@ class NearDuplicates:
     def check(self, doc_id: str, text: str) -> Optional[Match]:
         """The earliest-indexed document this text nearly copies, or None. A text that is not a copy is
         added to the index so later inputs of the same run are checked against it."""
-        if len(shingles(text)) < MIN_SHINGLES:
+        coded = _coded_shingles(text)
+        if len(coded) < MIN_SHINGLES:
             return None
-        sig = signature(text)
+        sig = _signature(coded)
         best = None
         for other, other_sig in self.index.candidates(doc_id, sig):  # earliest indexed first
             sim = float(sig.jaccard(other_sig))
@@ -107,20 +156,22 @@ class NearDuplicates:
         return best
 
 
-def _bands(threshold: float) -> list[tuple[int, int]]:
-    """The (start, end) hash ranges of the LSH bands datasketch picks for `threshold` and PERMS."""
+def _lsh(threshold: float):
     from datasketch import MinHashLSH
 
-    return list(MinHashLSH(threshold=threshold, num_perm=PERMS).hashranges)
+    return MinHashLSH(threshold=threshold, num_perm=PERMS, params=LSH_PARAMS.get(threshold))
+
+
+def _bands(threshold: float) -> list[tuple[int, int]]:
+    """The (start, end) hash ranges of the LSH bands datasketch picks for `threshold` and PERMS."""
+    return list(_lsh(threshold).hashranges)
 
 
 class _MemoryIndex:
     """datasketch's in-memory LSH, for checks without a store."""
 
     def __init__(self, threshold: float):
-        from datasketch import MinHashLSH
-
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=PERMS)
+        self.lsh = _lsh(threshold)
         self.sigs: dict[str, object] = {}
         self.order: dict[str, int] = {}  # insertion rank, kept rather than rebuilt on every check
 

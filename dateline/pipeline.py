@@ -10,7 +10,6 @@ reason while the batch goes on.
 from __future__ import annotations
 
 import hashlib
-import re
 import signal
 import threading
 from contextlib import contextmanager
@@ -23,12 +22,10 @@ from .errors import DatelineError, InputError
 from .model import Article, Document, Span
 from .sources import RawInput, iter_inputs
 
-_SPACE = re.compile(r"\s+")
-
 
 def document_id(text: str) -> str:
     """Content hash of the body text, so the same article read twice gets the same id."""
-    normal = _SPACE.sub(" ", text).strip().lower()
+    normal = " ".join(text.split()).lower()  # each run of white space (\s, str.isspace) as one space, ends trimmed
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:16]
 
 

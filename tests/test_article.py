@@ -46,6 +46,14 @@ def test_stamp_without_offset_takes_the_given_one():
     assert stamps.find("Oct 23, 2015 10:49 UTC").iso("+09:00") == "2015-10-23T10:49:00+00:00"
 
 
+def test_a_remembered_date_gives_a_new_stamp_each_time():
+    first = stamps.find("Oct 23, 2015 10:49")
+    first.hour = 3  # a caller's change must not reach the next reader of the same line
+    again = stamps.find("Oct 23, 2015 10:49")
+    assert again is not first and (again.hour, again.minute) == (10, 49)
+    assert stamps.find("Oct 23, 2015").hour is None
+
+
 @pytest.mark.parametrize("line, authors, agency", [
     ("By Ahn Yong-hyun", ["Ahn Yong-hyun"], None),
     ("• By Kim Min-ji and Lee Jae-won", ["Kim Min-ji", "Lee Jae-won"], None),
@@ -103,9 +111,32 @@ def test_boilerplate_lines(line):
     "This photo, released by the Korean Central News Agency, shows a launch. (KCNA-Yonhap)",
     "[Photo: Yonhap]",
     "Soldiers patrol the border village. REUTERS/Kim Hong-ji",
+    "Kim Jong-un (center) inspects a launch in this photo released by KCNA.",
+    "The rally in Pyongyang, in a handout picture released by KCNA on Tuesday",
+    "Missiles on parade. Photo by Kim (AFP-Yonhap)",
 ])
 def test_captions(line):
     assert boilerplate.is_caption(line)
+
+
+def test_boilerplate_needs_are_in_every_match():
+    """A pattern written with `needs` is not tried on ASCII text that holds none of them: every ASCII string
+    the pattern matches (generated from it) must hold one, else a caption would be missed."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    ascii_text = st.characters(max_codepoint=127)
+    checked = [(needs, pattern, True) for key in ("drop", "captions", "footer_start")
+               for needs, pattern in boilerplate._hinted(key)]
+    copyright_pattern, copyright_needs, _ = boilerplate._copyright()
+    checked.append((copyright_needs, copyright_pattern, False))
+    assert len(checked) >= 5
+    for needs, pattern, whole in checked:
+        @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(st.from_regex(pattern, fullmatch=whole, alphabet=ascii_text))
+        def holds(text):
+            assert boilerplate.may_match(needs, text), (pattern.pattern, text)
+
+        holds()
 
 
 @pytest.mark.parametrize("line", [ENGLISH, "Related to this, officials said the talks had stalled.",
@@ -431,3 +462,6 @@ def test_names_glued_by_a_scrape_get_their_spaces_back():
     assert art.title == "Comrade Kim Jong Un visits a school"
     assert read(RawInput("y", "record", meta={"text": "McDonald opened an iPhone store in YouTube town today."})).text \
         == "McDonald opened an iPhone store in YouTube town today."
+    from dateline.article.unglue import unglue
+
+    assert unglue("xKim Il SungKim Il Sung and Kim Jong Il.") == "x Kim Il Sung Kim Il Sung and Kim Jong Il."

@@ -36,6 +36,24 @@ def test_wire_copy_is_near_and_a_separate_report_is_not():
     assert match.original_id == "wire" and match.similarity >= dedupe.THRESHOLD
 
 
+def test_signatures_are_datasketchs():
+    """Signatures are stored, so the fast hashing must give datasketch's own `update_batch` values."""
+    from datasketch import MinHash
+
+    texts = [r["text"] for r in records()] + ["", "one two", "Ünïcödé straße café 北朝鮮 핵 미사일 İstanbul " * 3]
+    for text in texts:
+        own = MinHash(num_perm=dedupe.PERMS, seed=dedupe.SEED, scheme=dedupe.SCHEME)
+        own.update_batch([s.encode("utf-8") for s in dedupe.shingles(text)])
+        assert dedupe._blob(dedupe.signature(text)) == dedupe._blob(own)
+
+
+def test_lsh_params_are_datasketchs_choice():
+    from datasketch import MinHashLSH
+
+    chosen = MinHashLSH(threshold=dedupe.THRESHOLD, num_perm=dedupe.PERMS)
+    assert dedupe.LSH_PARAMS[dedupe.THRESHOLD] == (chosen.b, chosen.r)
+
+
 def test_short_texts_are_never_called_copies():
     index = dedupe.NearDuplicates()
     assert index.check("a", "Missile fired.") is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Optional
 
 from .. import settings
@@ -29,8 +30,14 @@ RECORD_FIELDS = ("title", "published", "outlet", "url")
 
 
 def from_text(text: str, source: Optional[str] = None, title: Optional[str] = None) -> Article:
-    _check_length(text, source)
-    return plaintext.parse(text, title_hint=title)
+    return _from_text(text, source, title)[0]
+
+
+def _from_text(text: str, source: Optional[str], title: Optional[str]) -> tuple[Article, int]:
+    """The article and the length limit it was checked against, which `read` checks the body against too
+    (each look-up of a setting reads the environment and looks for the config file)."""
+    limit = _check_length(text, source)
+    return plaintext.parse(text, title_hint=title), limit
 
 
 def from_html(html: str, url: Optional[str] = None, source: Optional[str] = None) -> Article:
@@ -44,21 +51,22 @@ def read(raw) -> Article:
     if raw.error is not None:
         raise raw.error
     if raw.kind == "record":
-        article = _from_record(raw.meta, raw.source)
+        article, limit = _from_record(raw.meta, raw.source)
     elif raw.kind == "html":
-        article = from_html(decode(raw.data, raw.source), source=raw.source)
+        article, limit = from_html(decode(raw.data, raw.source), source=raw.source), None
     else:
-        article = from_text(decode(raw.data, raw.source), source=raw.source)
+        article, limit = _from_text(decode(raw.data, raw.source), raw.source, None)
     article.text = unglue(article.text)
     article.title = unglue(article.title) if article.title else article.title
-    return check(article, raw.source)
+    return check(article, raw.source, limit)
 
 
-def _from_record(meta: dict, source: str) -> Article:
+def _from_record(meta: dict, source: str) -> tuple[Article, Optional[int]]:
+    limit = None
     if isinstance(meta.get("html"), str) and meta["html"].strip():
         article = from_html(meta["html"], url=meta.get("url"), source=source)
     else:
-        article = from_text(meta.get("text") or "", source=source, title=_str(meta.get("title")))
+        article, limit = _from_text(meta.get("text") or "", source, _str(meta.get("title")))
     for name in RECORD_FIELDS:
         if _str(meta.get(name)):
             setattr(article, name, _str(meta[name]))
@@ -68,15 +76,16 @@ def _from_record(meta: dict, source: str) -> Article:
     if authors:
         article.authors = [str(a).strip() for a in authors if str(a).strip()] if isinstance(authors, list) \
             else bylines.split_names(str(authors))
-    return article
+    return article, limit
 
 
 def reload() -> None:
     """Forgets the loaded knowledge files, so edits to them (or a new `data_dir`) take effect."""
     from . import boilerplate, datelines, outlets
 
-    for cached in (_data.load, outlets.table, outlets._alias_pattern, boilerplate._pattern, bylines._layouts,
-                   stamps._patterns, datelines._pattern, language._tables):
+    for cached in (_data.load, outlets.table, outlets._alias_pattern, boilerplate._pattern, boilerplate._hinted,
+                   boilerplate._remembered, boilerplate._copyright, bylines._layouts, stamps._patterns,
+                   stamps._remembered_date, datelines._pattern, language._tables, _published_text):
         cached.cache_clear()
 
 
@@ -84,6 +93,16 @@ def published_value(value) -> Optional[str]:
     """A record's publication time as ISO 8601: epoch seconds or milliseconds (UTC), date-time strings in
     the layouts the reader knows, then anything dateparser can read ("23 octobre 2015", RFC 2822). A value
     nothing can read is dropped (None) rather than kept: it would anchor relative dates wrongly."""
+    return _published_text(value) if isinstance(value, str) else _published(value)
+
+
+@lru_cache(maxsize=256)
+def _published_text(value: str) -> Optional[str]:
+    """`_published` of a string, remembered: the articles of a feed share their dates."""
+    return _published(value)
+
+
+def _published(value) -> Optional[str]:
     text = str(value).strip()
     if isinstance(value, (int, float)) and not isinstance(value, bool) or re.fullmatch(r"\d{9,13}(\.\d+)?", text):
         number = float(value)
@@ -111,19 +130,21 @@ def _str(value) -> Optional[str]:
     return str(value).strip() or None if value is not None else None
 
 
-def _check_length(text: str, source: Optional[str]) -> None:
-    limit = settings.get("max_chars")
+def _check_length(text: str, source: Optional[str], limit: Optional[int] = None) -> int:
+    limit = settings.get("max_chars") if limit is None else limit
     if len(text) > limit:
         raise InputError(f"text is {len(text):,} characters, over the limit of {limit:,}",
                          fix="split the article, or raise max_chars / DATELINE_MAX_CHARS", source=source)
+    return limit
 
 
-def check(article: Article, source: Optional[str]) -> Article:
-    """Rejects an article with no body, too long a body, or a language outside the `languages` setting."""
+def check(article: Article, source: Optional[str], limit: Optional[int] = None) -> Article:
+    """Rejects an article with no body, too long a body (than `limit`, or the `max_chars` setting), or a
+    language outside the `languages` setting."""
     if not article.text.strip():
         raise InputError("no article text left after removing headers and boilerplate",
                          fix="check that the input holds an article body", source=source)
-    _check_length(article.text, source)
+    _check_length(article.text, source, limit)
     article.language = language.detect(article.text)
     allowed = [code.strip() for code in str(settings.get("languages")).split(",") if code.strip()]
     if article.language and allowed and article.language not in allowed:

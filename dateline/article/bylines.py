@@ -8,10 +8,13 @@ from functools import lru_cache
 from typing import Optional
 
 from . import _data
+from .boilerplate import may_match
 
 NAME_WORD = r"(?:[A-Z][\w'’.-]*|[A-Z]\.|(?:de|van|von|der|den|bin|al|el|da|del|la|le|di|du|dos|ibn)\b)"
 NAME = re.compile(rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,4}}")
 EMAIL = re.compile(r"[(\[<]?\s*[\w.+-]+@[\w-]+\.[\w.]+\s*[)\]>]?")
+PLACE = re.compile(r"\s+in\s+[A-Z][\w .'-]*$")
+SEPARATORS = re.compile(r",|;|\s+and\s+|\s*&\s*|\s+with\s+")
 
 
 @dataclass
@@ -24,11 +27,17 @@ class Byline:
 def _layouts() -> dict:
     data = _data.load("layouts.yaml")
     alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
+    stops = data["byline_stops"]
+    ascii_stops = all(isinstance(w, str) and w.isascii() and w for w in stops)
+    agencies = {k.lower(): v for k, v in data["agencies"].items()}
     return {
         "prefix": re.compile(rf"^(?:{alt(data['byline_prefixes'])})\b:?\s*", re.I),
-        "stop": re.compile(rf"[;,.]?\s*\b(?:{alt(data['byline_stops'])})\b.*$", re.I | re.S),
+        "stop": re.compile(rf"[;,.]?\s*\b(?:{alt(stops)})\b.*$", re.I | re.S),
+        # a stop needs one of its words; said of ASCII words only, which compare lower-cased as under re.I
+        "stop_needs": tuple(w.lower() for w in stops) if ascii_stops else (),
         "role": re.compile(rf"^(?:{alt(data['author_roles'])})$", re.I),
-        "agencies": {k.lower(): v for k, v in data["agencies"].items()},
+        "agencies": agencies,
+        "agencies_longest_first": sorted(agencies.items(), key=lambda kv: -len(kv[0])),
         "nobody": {w.lower() for w in data.get("not_authors") or []},
     }
 
@@ -43,7 +52,7 @@ def _agency(part: str) -> Optional[str]:
 
 def _name(part: str, shouted: bool = False) -> Optional[str]:
     """The name in `part`; `shouted` accepts an all-capitals name ("By MIN-JI KIM") and title-cases it."""
-    part = re.sub(r"\s+in\s+[A-Z][\w .'-]*$", "", part)  # "Josh Smith in Seoul"
+    part = PLACE.sub("", part)  # "Josh Smith in Seoul"
     part = part.strip(" .;:,'\"")
     if shouted and part.isupper() and len(part) > 3:
         part = " ".join(w.capitalize() if len(w) > 2 or "-" in w else w for w in part.split())
@@ -53,7 +62,7 @@ def _name(part: str, shouted: bool = False) -> Optional[str]:
 
 def _trailing_agency(part: str) -> tuple[str, Optional[str]]:
     """'ELLEN PARK Associated Press' -> ('ELLEN PARK', 'Associated Press')."""
-    for key, name in sorted(_layouts()["agencies"].items(), key=lambda kv: -len(kv[0])):
+    for key, name in _layouts()["agencies_longest_first"]:
         if part.lower().endswith(" " + key):
             return part[: -len(key)].strip(), name
     return part, None
@@ -61,15 +70,17 @@ def _trailing_agency(part: str) -> tuple[str, Optional[str]]:
 
 def parse(segment: str) -> Optional[Byline]:
     """A byline read from one header or footer segment, or None when it is not one."""
-    text = EMAIL.sub(" ", segment).strip()
+    text = EMAIL.sub(" ", segment).strip() if "@" in segment else segment.strip()  # an address holds an @
     signed = text != segment.strip()  # a name with an e-mail address is a signature
     layouts = _layouts()
     prefixed = bool(layouts["prefix"].match(text))
     text = layouts["prefix"].sub("", text)
-    text = layouts["stop"].sub("", text).strip(" .;,")
+    if may_match(layouts["stop_needs"], text):
+        text = layouts["stop"].sub("", text)
+    text = text.strip(" .;,")
     if not text or len(text) > 160:
         return None
-    parts = [p.strip() for p in re.split(r",|;|\s+and\s+|\s*&\s*|\s+with\s+", text) if p.strip()]
+    parts = [p.strip() for p in SEPARATORS.split(text) if p.strip()]
     byline, has_role = Byline(), False
     for part in parts:
         if _is_role(part):
@@ -99,7 +110,7 @@ def split_names(value: Optional[str]) -> list[str]:
     """Authors from a metadata string such as 'Ahn Yong-hyun; Kim Min-ji' or 'By A and B'."""
     if not value:
         return []
-    text = _layouts()["prefix"].sub("", EMAIL.sub(" ", value).strip())
+    text = _layouts()["prefix"].sub("", (EMAIL.sub(" ", value) if "@" in value else value).strip())
     parts = re.split(r";|\|\s*|,(?!\s*(?:Jr|Sr)\b)|\s+and\s+|\s*&\s*", text)
     names = []
     for part in parts:

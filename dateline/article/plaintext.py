@@ -79,9 +79,9 @@ class Header:
 
     def _outlet_and_date(self, segment: str):
         """'KYODO NEWS - Mar 2, 2024 - 19:45': a masthead before the date."""
-        outlet = outlets.find_in(segment)
         head = re.match(r"^(.{2,60}?)\s+(?:-|–|—|:)\s+", segment)
-        if not outlet or not head or outlets.exact(head.group(1)) is not outlet:
+        outlet = outlets.exact(head.group(1)) if head else None
+        if outlet is None or outlets.find_in(segment) is not outlet:  # searched only when the head is a masthead
             return None
         self.masthead = self.masthead or outlet.name
         return stamps.date_line(segment[head.end():])

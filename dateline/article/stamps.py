@@ -34,6 +34,10 @@ class Stamp:
         return text + offset if offset else text
 
 
+YEAR = r"(?:19|20)\d{2}"  # every date layout below has one: a text without one holds no date
+MEMO_CHARS = 2000  # texts up to this long have their date remembered (a header line is tried several ways)
+
+
 def _alt(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
@@ -43,7 +47,7 @@ def _patterns() -> dict:
     data = _data.load("layouts.yaml")
     mon = rf"(?P<mon>{_alt(data['months'])})\b\.?"
     day = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-    year = r"(?P<year>(?:19|20)\d{2})"
+    year = rf"(?P<year>{YEAR})"
     dates = [
         rf"{mon}\s*{day},?\s+{year}",
         rf"{day}\s+(?:of\s+)?{mon},?\s+{year}",
@@ -56,6 +60,7 @@ def _patterns() -> dict:
     all_prefixes = [w for words in data["date_prefixes"].values() for w in words]
     noise = list(data["weekdays"]) + list(data["date_fillers"]) + all_prefixes + ["t"]
     return {
+        "year": re.compile(YEAR),
         "dates": [re.compile(rf"(?<![\d\w]){p}(?!\d)", re.I) for p in dates],
         "time": re.compile(r"(?<![\d:])(?P<hour>\d{1,2})(?::(?P<minute>\d{2})(?::(?P<second>\d{2}))?(?:\.\d+)?)?"
                            r"\s*(?P<ampm>[ap]\.?\s?m\.?)?(?:\s*(?P<z>Z)\b|\s*(?:GMT|UTC)?\s*(?P<off>[+-]\d{1,2}(?::?\d{2})?))?"
@@ -77,7 +82,22 @@ def _offset(raw: str) -> Optional[str]:
 
 
 def _date(text: str) -> Optional[tuple[Stamp, tuple[int, int]]]:
+    found = _remembered_date(text) if len(text) <= MEMO_CHARS else _scan_date(text)
+    if not found:
+        return None
+    (year, month, day), span = found
+    return Stamp(year, month, day), span  # a new Stamp each time: `_time` fills in the one it is given
+
+
+@lru_cache(maxsize=256)
+def _remembered_date(text: str) -> Optional[tuple[tuple[int, int, int], tuple[int, int]]]:
+    return _scan_date(text)
+
+
+def _scan_date(text: str) -> Optional[tuple[tuple[int, int, int], tuple[int, int]]]:
     pats = _patterns()
+    if not pats["year"].search(text):
+        return None
     for pattern in pats["dates"]:
         for m in pattern.finditer(text):
             g = m.groupdict()
@@ -89,7 +109,7 @@ def _date(text: str) -> Optional[tuple[Stamp, tuple[int, int]]]:
                 datetime(year, month, day)
             except ValueError:
                 continue
-            return Stamp(year, month, day), m.span()
+            return (year, month, day), m.span()
     return None
 
 
