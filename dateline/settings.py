@@ -5,6 +5,7 @@ environment variable (DATELINE_<NAME>, upper case), and by a CLI flag or a keywo
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -61,9 +62,22 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 
 def _config_file() -> dict:
     path = os.environ.get("DATELINE_CONFIG") or "dateline.toml"
-    p = Path(path)
-    if not p.is_file():
+    try:
+        st = os.stat(path)
+    except OSError:
         return {}
+    if not stat.S_ISREG(st.st_mode):
+        return {}
+    key = (os.path.abspath(path), st.st_mtime_ns, st.st_size)
+    if _PARSED[0] != key:  # settings are read per article: the file is parsed again only when it changes
+        _PARSED[:] = [key, _parse_config(Path(path))]
+    return _PARSED[1]
+
+
+_PARSED: list = [None, {}]  # (path, mtime, size) of the config file last parsed, and its settings
+
+
+def _parse_config(p: Path) -> dict:
     import tomllib
 
     try:

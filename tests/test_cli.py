@@ -85,3 +85,25 @@ def test_settings_table_lists_env_names():
     result = runner.invoke(app, ["settings", "--format", "json"])
     rows = json.loads(result.stdout)
     assert {"name": "db", "env": "DATELINE_DB"}.items() <= rows[0].items()
+
+
+def test_config_file_is_read_again_when_it_changes(tmp_path, monkeypatch):
+    import os
+
+    from dateline import settings
+    from dateline.errors import ConfigError
+
+    conf = tmp_path / "dateline.toml"
+    monkeypatch.setenv("DATELINE_CONFIG", str(conf))
+    assert settings.get("batch_size") == 32  # no file: the default
+    conf.write_text("[dateline]\nbatch_size = 8\n", encoding="utf-8")
+    assert settings.get("batch_size") == 8
+    conf.write_text("[dateline]\nbatch_size = 16\nmax_events = 7\n", encoding="utf-8")
+    os.utime(conf, ns=(1, 2_000_000_000_000_000_000))  # a new modification time, however coarse the clock
+    assert settings.get("batch_size") == 16 and settings.get("max_events") == 7
+    monkeypatch.setenv("DATELINE_BATCH_SIZE", "4")
+    assert settings.get("batch_size") == 4  # the environment still wins over the file
+    conf.write_text("[dateline\n", encoding="utf-8")
+    os.utime(conf, ns=(1, 3_000_000_000_000_000_000))
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        settings.get("max_events")
