@@ -31,7 +31,7 @@ except ImportError:  # Python 3.10
 from .errors import ConfigError
 from .knowledge import yaml_loader
 from .model import DateRange, TimeExpr
-from .nlp import component
+from .nlp import component, text as doc_text  # `doc.text` joins every token on each access
 
 DATA = Path(__file__).resolve().parent / "data" / "time"
 
@@ -1280,6 +1280,6 @@ FACTORY = "dateline.times.v1"
 
 @component(FACTORY)
 def times_component(doc):
-    doc._.times = resolve(doc.text, doc._.published)
+    doc._.times = resolve(doc_text(doc), doc._.published)
     return doc
 
