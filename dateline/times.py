@@ -688,13 +688,20 @@ def _month_span(year: int, m1: int, m2: int) -> tuple[dt.date, dt.date]:
 def value_range(value: str) -> Optional[DateRange]:
     """The calendar range a TIMEX3 date value covers, with its precision; None for durations, sets,
     *_REF values and values with unknown parts."""
+    known = _value_range(value or "")
+    return DateRange(*known) if known else None  # a new record each time: records are not shared
+
+
+@lru_cache(maxsize=4096)  # the same values ("2015", "2015-10") come back in every article
+def _value_range(value: str) -> Optional[tuple[str, str, str]]:
     for regex, form in _VALUE_FORMS:
-        m = regex.match(value or "")
+        m = regex.match(value)
         if m:
             try:
-                return _FORM_RANGES[form](*m.groups())
+                r = _FORM_RANGES[form](*m.groups())
             except ValueError:
                 return None
+            return r.start, r.end, r.precision
     return None
 
 
@@ -719,6 +726,7 @@ _FORM_RANGES: dict[str, Callable[..., DateRange]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def _parse_value(value: str) -> Optional[tuple[dt.date, str]]:
     """(first day, granularity) of a date value, for expressions that count from the last date."""
     r = value_range(value)
