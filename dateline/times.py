@@ -786,7 +786,7 @@ def _unit(text: str, lex: dict) -> Optional[str]:
 # ---------------------------------------------------------------------------------------------- handlers
 
 def _g(m: re.Match, name: str) -> Optional[str]:
-    return m.groupdict().get(name)
+    return m.group(name) if name in m.re.groupindex else None  # `groupdict()` would build every group
 
 
 def _capitalised(word: Optional[str]) -> bool:
