@@ -430,10 +430,10 @@ _NOT_SPACE_CATEGORIES = {_C.CATEGORY_DIGIT, _C.CATEGORY_WORD, _C.CATEGORY_NOT_SP
 
 
 def _anchor(scan: Optional[re.Pattern], needs: tuple[frozenset, ...]) -> tuple[Optional[frozenset], Optional[tuple]]:
-    """(anchor, reach) of a rule: its most telling need, where its shortest string has three
-    characters or more (shorter ones are everywhere) and the match's length is bounded."""
+    """(anchor, reach) of a rule: its most telling need, where the match's length is bounded. (Even a digit
+    is rarer than the places a scan tries.)"""
     need = _best(list(needs))
-    if scan is None or need is None or min(map(len, need)) < 3:
+    if scan is None or need is None:
         return None, None
     try:
         width, ahead = _reach_of(sre_parse.parse(scan.pattern).data)
