@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import json.encoder
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -20,12 +21,18 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-# `json.dumps` with these options builds a new encoder on every call; a store row needs dozens of calls.
+# `json.dumps` with these options builds a new encoder on every call, and the encoder's `encode` a new C
+# encoder for every object; a store row needs dozens of calls, so both are built once (the C encoder as
+# `JSONEncoder.encode` makes it, without the check for circular records, which the records never are).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_C_ENCODE = (json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",",
+                                         False, False, True) if json.encoder.c_make_encoder else None)
 
 
 def _dumps(obj) -> str:
-    return _ENCODER.encode(obj)
+    if _C_ENCODE is None or isinstance(obj, str):
+        return _ENCODER.encode(obj)
+    return "".join(_C_ENCODE(obj, 0))
 
 
 def migrations() -> list[tuple[int, str, str]]:
