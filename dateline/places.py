@@ -531,11 +531,20 @@ def resolve_mentions(text: str, mentions: list[Mention]) -> None:
         _gather(text, m)
     firm = _firm_readings(mentions)
     _pick_all(mentions, firm)
+    trusted = [m.trusted for m in mentions]
     _vouch_all(mentions, firm)
     # Second round: names vouched for, and readings the first round made clear, sharpen the context.
-    firm = _firm_readings([m for m in mentions if m.trusted], firm)
-    _pick_all(mentions, firm)
-    _vouch_all(mentions, firm)
+    again = _firm_readings([m for m in mentions if m.trusted], firm)
+    if trusted == [m.trusted for m in mentions] and _same_readings(again, firm):
+        # The same names trusted and the same clear readings: the second round would pick and vouch for
+        # exactly what the first did (the picks are made afresh from those alone).
+        return
+    _pick_all(mentions, again)
+    _vouch_all(mentions, again)
+
+
+def _same_readings(a: dict[str, Entry], b: dict[str, Entry]) -> bool:
+    return list(a) == list(b) and all(a[key] is b[key] for key in a)
 
 
 def _gather(text: str, m: Mention) -> None:
