@@ -76,17 +76,18 @@ def prepare(raw: RawInput) -> Prepared:
 
 def to_document(doc, prepared: Prepared) -> Document:
     """Assemble the output record from a processed spaCy Doc and its article."""
-    art = prepared.article
-    events = list(doc._.events or [])
-    _check_sizes(prepared, len(doc._.entities or []), len(events))
+    art, ext = prepared.article, doc._  # spaCy makes a new `doc._` on every access
+    events = list(ext.events or [])
+    entities = list(ext.entities or [])
+    _check_sizes(prepared, len(entities), len(events))
     for n, ev in enumerate(events, start=1):
         ev.id = f"{prepared.id}-e{n}"
     return Document(
         id=prepared.id, text=art.text, url=art.url, source_path=prepared.raw.source, outlet=art.outlet,
         title=art.title, authors=list(art.authors), published=art.published, language=art.language,
-        dateline=art.dateline, entities=list(doc._.entities or []), times=list(doc._.times or []),
-        events=events, statistics=list(doc._.statistics or []),
-        quantities=list(doc._.quantities or []), fetched=art.fetched,
+        dateline=art.dateline, entities=entities, times=list(ext.times or []),
+        events=events, statistics=list(ext.statistics or []),
+        quantities=list(ext.quantities or []), fetched=art.fetched,
         sentences=_sentences(doc) if doc.has_annotation("SENT_START") else [],
     )
 

@@ -265,7 +265,10 @@ def read(doc) -> list[model.Statistic]:
     spans = sentences(doc)
     values = _Values(doc) if spans else None
     for start, end in spans:
-        stat = _statistic(doc, start, end, values.between(start, end))
+        found = values.between(start, end)
+        if len(found) < 2:  # most sentences (as `_statistic` would answer)
+            continue
+        stat = _statistic(doc, start, end, found)
         if stat is not None:
             out.append(stat)
     return out
