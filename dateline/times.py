@@ -57,6 +57,12 @@ class Rule:
     # match then starts near an occurrence of an anchor string (`_anchored`). None where unknown.
     anchor: Optional[frozenset] = None
     reach: Optional[tuple] = None
+    # `scan` with ASCII classes, for text of ASCII characters only (see `_plain_ascii`)
+    ascii_scan: Optional[re.Pattern] = None
+
+    def __post_init__(self):
+        if self.scan is not None and self.ascii_scan is None:
+            self.ascii_scan = re.compile(self.scan.pattern, re.A)
 
 
 @dataclass
@@ -68,10 +74,13 @@ class Grammar:
     folded_keys: Optional[re.Pattern] = None  # `keys` for lower-cased text
     needles: tuple[str, ...] = ()  # every string of the rules' `needs` without white space
     spaced: tuple[str, ...] = ()  # and those with white space
+    ascii_keys: Optional[re.Pattern] = None  # `folded_keys` with ASCII classes (see `_plain_ascii`)
     _in_word: dict = field(default_factory=dict)
     _by_first: dict = field(default_factory=dict)  # the needles by first character
 
     def __post_init__(self):
+        if self.folded_keys is not None and self.ascii_keys is None:
+            self.ascii_keys = re.compile(self.folded_keys.pattern, re.A)
         for s in self.needles:
             self._by_first.setdefault(s[0], []).append(s)
 
@@ -1295,7 +1304,8 @@ def _fast_candidates(text: str, folded: str, g: Grammar) -> list[_Candidate]:
     """`_candidates` on the folded text with the rules' scanners."""
     found = []
     found_at = _Occurrences(folded)
-    for lo, hi in _windows(folded, g.folded_keys):
+    ascii = _plain_ascii(folded)
+    for lo, hi in _windows(folded, g.ascii_keys if ascii else g.folded_keys):
         present, longest = g.survey(folded[lo:hi])
         sizes = None
         for rule in g.rules:
@@ -1306,13 +1316,23 @@ def _fast_candidates(text: str, folded: str, g: Grammar) -> list[_Candidate]:
                 if need.isdisjoint(present):
                     break
             else:
+                scan = rule.ascii_scan if ascii else rule.scan
                 if rule.anchor is None:
-                    found += _scanned(rule, text, folded, lo, hi)
+                    found += _scanned(rule, scan, text, folded, lo, hi)
                     continue
                 if sizes is None:
                     sizes = max(map(len, _LONG_SPACES.findall(folded, lo, hi)), default=1), longest
-                found += _anchored(rule, text, found_at, lo, hi, present, sizes)
+                found += _anchored(rule, scan, text, found_at, lo, hi, present, sizes)
     return found
+
+
+_C0_SPACES = re.compile("[\x1c-\x1f]")
+
+
+def _plain_ascii(folded: str) -> bool:
+    """Whether the text holds only ASCII characters, none of them the four that Unicode, and not ASCII,
+    counts as white space: there the patterns read alike with ASCII classes, which the engine tests faster."""
+    return folded.isascii() and _C0_SPACES.search(folded) is None
 
 
 # Runs of white space longer than one: with the window's longest word, they bound what a repeat of white
@@ -1320,9 +1340,9 @@ def _fast_candidates(text: str, folded: str, g: Grammar) -> list[_Candidate]:
 _LONG_SPACES = re.compile(r"\s\s+")
 
 
-def _scanned(rule: Rule, text: str, folded: str, lo: int, hi: int) -> list[_Candidate]:
+def _scanned(rule: Rule, scan: re.Pattern, text: str, folded: str, lo: int, hi: int) -> list[_Candidate]:
     found = []
-    for m in rule.scan.finditer(folded, lo, hi):
+    for m in scan.finditer(folded, lo, hi):
         if m.end() > m.start():
             real = rule.regex.match(text, m.start(), hi)
             if real is None or real.end() != m.end():
@@ -1331,8 +1351,8 @@ def _scanned(rule: Rule, text: str, folded: str, lo: int, hi: int) -> list[_Cand
     return found
 
 
-def _anchored(rule: Rule, text: str, found_at: "_Occurrences", lo: int, hi: int, present: set,
-              sizes: tuple[int, int]) -> list[_Candidate]:
+def _anchored(rule: Rule, scan: re.Pattern, text: str, found_at: "_Occurrences", lo: int, hi: int,
+              present: set, sizes: tuple[int, int]) -> list[_Candidate]:
     """`_scanned`, with the scanner tried only where a match can start: within its greatest length before an
     occurrence of an anchor string, up to the occurrence's end. Each search stops where the engine, trying
     those starts, could read no further (the match and its lookaheads), so what it finds there is what the
@@ -1353,7 +1373,7 @@ def _anchored(rule: Rule, text: str, found_at: "_Occurrences", lo: int, hi: int,
         pos = max(pos, first)
         end = hi if beyond is None else min(hi, last + beyond)
         while pos <= last:
-            m = rule.scan.search(folded, pos, end)
+            m = scan.search(folded, pos, end)
             if m is None or m.start() > last:
                 break
             real = rule.regex.match(text, m.start(), hi)

@@ -366,6 +366,7 @@ FAST_SCAN_TEXTS = [
     "About   seventy-five\n\n   years    ago, some 1,234,567.5 days later, the  eight-year-long plan ended.",
     "x" * 40 + " 3 years ago, " + "y" * 30 + " issue 12345678901234567890-55 and order 7 from now on",
     "Article 5 of the May 2 order; one day in May, every year, many   decades earlier, the past year.",
+    "Three\x1cyears ago and five\x1c\x1fdays later",  # white space to Unicode only: not read with ASCII classes
 ]
 
 
