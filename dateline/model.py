@@ -36,8 +36,12 @@ def _value(v: Any) -> Any:
     return copy.deepcopy(v)
 
 
-def _plain(obj: Any) -> Any:
-    return asdict(obj) if obj is not None else None
+def _values(items: list) -> list:
+    """A list field as `asdict` lays it out: a new list, its plain strings and numbers as they are."""
+    return [x if x is None or type(x) in _LEAVES else _value(x) for x in items]
+
+
+_LEAVES = {str, int, float, bool}
 
 
 @dataclass
@@ -50,7 +54,8 @@ class Actor:
     aliases: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"actor_id": self.actor_id, "name": self.name, "kind": self.kind, "country": self.country,
+                "role": self.role, "aliases": _values(self.aliases)}
 
 
 @dataclass
@@ -64,7 +69,8 @@ class Place:
     lon: Optional[float] = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"text": self.text, "place_id": self.place_id, "name": self.name, "country": self.country,
+                "feature": self.feature, "lat": self.lat, "lon": self.lon}
 
 
 @dataclass
@@ -82,8 +88,8 @@ class Entity:
             "start": self.start,
             "end": self.end,
             "label": self.label,
-            "actor": _plain(self.actor),
-            "place": _plain(self.place),
+            "actor": self.actor.to_dict() if self.actor is not None else None,
+            "place": self.place.to_dict() if self.place is not None else None,
         }
 
 
@@ -94,7 +100,7 @@ class DateRange:
     precision: str  # day | week | month | year | decade | century
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"start": self.start, "end": self.end, "precision": self.precision}
 
 
 @dataclass
@@ -139,7 +145,7 @@ class Span:
     end: int
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"text": self.text, "start": self.start, "end": self.end}
 
 
 @dataclass
@@ -156,9 +162,10 @@ class Participant:
     end: Optional[int] = None
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["place"] = _plain(self.place)
-        return d
+        return {"text": self.text, "actor_id": self.actor_id, "name": self.name, "kind": self.kind,
+                "country": self.country, "role": self.role, "orgs": _values(self.orgs),
+                "place": self.place.to_dict() if self.place is not None else None,
+                "start": self.start, "end": self.end}
 
 
 @dataclass
@@ -176,7 +183,8 @@ class EventPlace:
     end: Optional[int] = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"text": self.text, "place_id": self.place_id, "name": self.name, "country": self.country,
+                "feature": self.feature, "lat": self.lat, "lon": self.lon, "start": self.start, "end": self.end}
 
 
 @dataclass
@@ -197,7 +205,7 @@ class EventDate:
     precision: str
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"text": self.text, "start": self.start, "end": self.end, "precision": self.precision}
 
 
 @dataclass
@@ -258,7 +266,7 @@ class SeriesPoint:
     partial: bool = False
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"period": self.period, "value": self.value, "partial": self.partial}
 
 
 @dataclass

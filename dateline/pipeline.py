@@ -73,21 +73,35 @@ def prepare(raw: RawInput) -> Prepared:
 
 def to_document(doc, prepared: Prepared) -> Document:
     """Assemble the output record from a processed spaCy Doc and its article."""
-    from .nlp import sentences as nlp_sentences
-
-    art = prepared.article
-    events = list(doc._.events or [])
-    _check_sizes(prepared, len(doc._.entities or []), len(events))
+    art, ext = prepared.article, doc._  # spaCy makes a new `doc._` on every access
+    events = list(ext.events or [])
+    entities = list(ext.entities or [])
+    _check_sizes(prepared, len(entities), len(events))
     for n, ev in enumerate(events, start=1):
         ev.id = f"{prepared.id}-e{n}"
     return Document(
         id=prepared.id, text=art.text, url=art.url, source_path=prepared.raw.source, outlet=art.outlet,
         title=art.title, authors=list(art.authors), published=art.published, language=art.language,
-        dateline=art.dateline, entities=list(doc._.entities or []), times=list(doc._.times or []),
-        events=events, statistics=list(doc._.statistics or []),
-        quantities=list(doc._.quantities or []), fetched=art.fetched,
-        sentences=[Span(s.text, s.start_char, s.end_char) for s in nlp_sentences(doc)] if doc.has_annotation("SENT_START") else [],
+        dateline=art.dateline, entities=entities, times=list(ext.times or []),
+        events=events, statistics=list(ext.statistics or []),
+        quantities=list(ext.quantities or []), fetched=art.fetched,
+        sentences=_sentences(doc) if doc.has_annotation("SENT_START") else [],
     )
+
+
+def _sentences(doc) -> list[Span]:
+    """The sentences as records, their words cut from the kept text by the token offsets: a spaCy Span's
+    `text` and `end_char` make a Token for every word."""
+    from .nlp import arrays, sentences, text
+
+    body = text(doc)
+    starts, lengths = arrays(doc, ("IDX", "LENGTH"))
+    out = []
+    for sent in sentences(doc):
+        start, last = starts[sent.start], sent.end - 1
+        end = starts[last] + lengths[last]
+        out.append(Span(body[start:end], start, end))
+    return out
 
 
 def _check_sizes(prepared: Prepared, n_entities: int, n_events: int) -> None:

@@ -531,11 +531,20 @@ def resolve_mentions(text: str, mentions: list[Mention]) -> None:
         _gather(text, m)
     firm = _firm_readings(mentions)
     _pick_all(mentions, firm)
+    trusted = [m.trusted for m in mentions]
     _vouch_all(mentions, firm)
     # Second round: names vouched for, and readings the first round made clear, sharpen the context.
-    firm = _firm_readings([m for m in mentions if m.trusted], firm)
-    _pick_all(mentions, firm)
-    _vouch_all(mentions, firm)
+    again = _firm_readings([m for m in mentions if m.trusted], firm)
+    if trusted == [m.trusted for m in mentions] and _same_readings(again, firm):
+        # The same names trusted and the same clear readings: the second round would pick and vouch for
+        # exactly what the first did (the picks are made afresh from those alone).
+        return
+    _pick_all(mentions, again)
+    _vouch_all(mentions, again)
+
+
+def _same_readings(a: dict[str, Entry], b: dict[str, Entry]) -> bool:
+    return list(a) == list(b) and all(a[key] is b[key] for key in a)
 
 
 def _gather(text: str, m: Mention) -> None:
@@ -704,15 +713,19 @@ def _firm_readings(mentions: list[Mention], before: Optional[dict[str, Entry]] =
     weak = _weak_votes(mentions) if before is not None else None
     contexts = _Contexts(before, weak) if before is not None else None
     firm = {}
+    done: dict[tuple, Optional[Entry]] = {}  # a name repeated with the same candidates reads the same
     for m in mentions:
         if not m.trusted and not any(e.kind in STRONG_KINDS and e.how in ("name", "alt") for e in m.found) \
                 and not _admin_named(m):
             continue
         if not m.found:
             continue  # no reading, firm or not
-        top = _in_context(m, contexts[norm(m.text)]) if contexts is not None and len(_plain(m)) > 1 else _plain(m)
-        if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin):
-            firm[norm(m.text)] = top[0][1]
+        seen = (m.text, m.state, id(m.found))
+        if seen not in done:
+            top = _in_context(m, contexts[norm(m.text)]) if contexts is not None and len(_plain(m)) > 1 else _plain(m)
+            done[seen] = top[0][1] if top and (len(top) == 1 or top[0][0] - top[1][0] >= margin) else None
+        if done[seen] is not None:
+            firm[norm(m.text)] = done[seen]  # again: another spelling of the name may have come between
     return firm
 
 

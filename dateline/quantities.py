@@ -486,7 +486,8 @@ def _plain(value: Decimal):
 def read(doc) -> list[Quantity]:
     """All quantities in the doc, sorted by offset."""
     text = text_of(doc)
-    starts = arrays(doc, ("IDX",))[0]  # token offsets without making a Token object for each
+    # token offsets without making a Token object for each (the arrays the places stage has read)
+    starts = arrays(doc, ("IDX", "LENGTH"))[0]
     times = TimeSpans((doc._.times or []) if doc.has_extension("times") else [])
     found = [q for n in numbers(doc).found if n is not None and (q := _classify(doc, text, starts, n, times)) is not None]
     p = patterns()

@@ -23,7 +23,7 @@ from typing import Optional
 
 
 from . import model, quantities
-from .nlp import component
+from .nlp import arrays, component
 from .nlp import sentences as nlp_sentences
 from .quantities import text_of
 
@@ -85,7 +85,9 @@ def sentences(doc) -> list[tuple[int, int]]:
     """(start, end) of each sentence, without the white space spaCy leaves at its end."""
     text = text_of(doc)
     if doc.has_annotation("SENT_START"):
-        spans = [(s.start_char, s.end_char) for s in nlp_sentences(doc)]
+        # offsets from the token arrays: a Span's start_char and end_char each make a Token
+        starts, lengths = arrays(doc, ("IDX", "LENGTH"))
+        spans = [(starts[s.start], starts[s.end - 1] + lengths[s.end - 1]) for s in nlp_sentences(doc) if len(s)]
     else:
         spans = [(m.start(), m.end()) for m in re.finditer(r"\S.*?(?:[.!?](?=\s|$)|$)", text, re.S)]
     return [(a, a + len(text[a:b].rstrip())) for a, b in spans if text[a:b].strip()]
@@ -263,7 +265,10 @@ def read(doc) -> list[model.Statistic]:
     spans = sentences(doc)
     values = _Values(doc) if spans else None
     for start, end in spans:
-        stat = _statistic(doc, start, end, values.between(start, end))
+        found = values.between(start, end)
+        if len(found) < 2:  # most sentences (as `_statistic` would answer)
+            continue
+        stat = _statistic(doc, start, end, found)
         if stat is not None:
             out.append(stat)
     return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +32,7 @@ except ImportError:  # Python 3.10
 from .errors import ConfigError
 from .knowledge import yaml_loader
 from .model import DateRange, TimeExpr
-from .nlp import component
+from .nlp import component, text as doc_text  # `doc.text` joins every token on each access
 
 DATA = Path(__file__).resolve().parent / "data" / "time"
 
@@ -52,6 +53,16 @@ class Rule:
     scan: Optional[re.Pattern] = None
     # Every match holds one string of each set (lower case): where one set is absent, the rule cannot match.
     needs: tuple[frozenset, ...] = ()
+    # Its most telling need, and how far a match and what its engine reads past it reach (`_reach_of`): a
+    # match then starts near an occurrence of an anchor string (`_anchored`). None where unknown.
+    anchor: Optional[frozenset] = None
+    reach: Optional[tuple] = None
+    # `scan` with ASCII classes, for text of ASCII characters only (see `_plain_ascii`)
+    ascii_scan: Optional[re.Pattern] = None
+
+    def __post_init__(self):
+        if self.scan is not None and self.ascii_scan is None:
+            self.ascii_scan = re.compile(self.scan.pattern, re.A)
 
 
 @dataclass
@@ -63,18 +74,26 @@ class Grammar:
     folded_keys: Optional[re.Pattern] = None  # `keys` for lower-cased text
     needles: tuple[str, ...] = ()  # every string of the rules' `needs` without white space
     spaced: tuple[str, ...] = ()  # and those with white space
+    ascii_keys: Optional[re.Pattern] = None  # `folded_keys` with ASCII classes (see `_plain_ascii`)
     _in_word: dict = field(default_factory=dict)
     _by_first: dict = field(default_factory=dict)  # the needles by first character
 
     def __post_init__(self):
+        if self.folded_keys is not None and self.ascii_keys is None:
+            self.ascii_keys = re.compile(self.folded_keys.pattern, re.A)
         for s in self.needles:
             self._by_first.setdefault(s[0], []).append(s)
 
     def present(self, piece: str) -> set:
         """The needles that occur in `piece` (folded text). A needle without white space lies inside one
         white-space-delimited word, so the words' needles, kept per distinct word, add up to the answer."""
+        return self.survey(piece)[0]
+
+    def survey(self, piece: str) -> tuple[set, int]:
+        """(`present(piece)`, the length of its longest word)."""
         found = {s for s in self.spaced if s in piece}
-        for word in set(piece.split()):
+        words = set(piece.split())
+        for word in words:
             held = self._in_word.get(word)
             if held is None:
                 if len(self._in_word) > 50_000:  # bounded: a long run sees ever new words
@@ -82,7 +101,7 @@ class Grammar:
                 held = self._in_word[word] = frozenset(s for c in set(word) for s in self._by_first.get(c, ())
                                                        if s in word)
             found |= held
-        return found
+        return found, max(map(len, words), default=0)
 
 
 def _alternation(words, abbreviations: bool = False) -> str:
@@ -201,7 +220,8 @@ def grammar(data_dir: Path = DATA) -> Grammar:
                               fix=f"use one of: {', '.join(sorted(HANDLERS))}")
         regex = _compile(r["pattern"], macros, r["name"])
         scan = _scanner(regex)
-        rules.append(Rule(r["name"], r["handler"], regex, i, scan, _needs(scan) if scan else ()))
+        needs = _needs(scan) if scan else ()
+        rules.append(Rule(r["name"], r["handler"], regex, i, scan, needs, *_anchor(scan, needs)))
     keys = _key_words(lex)
     needles = sorted({s for rule in rules for need in rule.needs for s in need})
     spaced = tuple(s for s in needles if any(c.isspace() for c in s))
@@ -409,6 +429,116 @@ def _need_of_item(op, av) -> Optional[frozenset]:
     return None
 
 
+# How far a match reaches. A width is (characters, runs of white space, runs of other characters), None
+# where unbounded: a repeat without an upper bound matches a run of the characters its body can match, so
+# where those are all white space, or all not, it matches no more than the text's longest such run.
+
+_ZERO = (0, 0, 0)
+_ATOMIC = getattr(_C, "ATOMIC_GROUP", None)
+_NOT_SPACE_CATEGORIES = {_C.CATEGORY_DIGIT, _C.CATEGORY_WORD, _C.CATEGORY_NOT_SPACE}
+
+
+def _anchor(scan: Optional[re.Pattern], needs: tuple[frozenset, ...]) -> tuple[Optional[frozenset], Optional[tuple]]:
+    """(anchor, reach) of a rule: its most telling need, where the match's length is bounded. (Even a digit
+    is rarer than the places a scan tries.)"""
+    need = _best(list(needs))
+    if scan is None or need is None:
+        return None, None
+    try:
+        width, ahead = _reach_of(sre_parse.parse(scan.pattern).data)
+    except (_Unknown, re.error):
+        return None, None
+    if width is None:
+        return None, None
+    return need, (width, ahead)
+
+
+def _plus(x, y):
+    return None if x is None or y is None else (x[0] + y[0], x[1] + y[1], x[2] + y[2])
+
+
+def _most(x, y):
+    return None if x is None or y is None else (max(x[0], y[0]), max(x[1], y[1]), max(x[2], y[2]))
+
+
+def _reach_of(items) -> tuple[Optional[tuple], Optional[tuple]]:
+    """(the greatest width of a match of the sequence, how far beyond its end lookaheads and boundary
+    tests may read)."""
+    width, ahead = _ZERO, _ZERO
+    for op, av in items:
+        w, a = _reach_of_item(op, av)
+        width, ahead = _plus(width, w), _plus(ahead, a)
+    return width, ahead
+
+
+def _reach_of_item(op, av) -> tuple[Optional[tuple], Optional[tuple]]:
+    if op in (_C.LITERAL, _C.NOT_LITERAL, _C.ANY, _C.IN):
+        return (1, 0, 0), _ZERO
+    if op is _C.SUBPATTERN:
+        return _reach_of(av[-1])
+    if _ATOMIC is not None and op is _ATOMIC:
+        return _reach_of(av)
+    if op is _C.BRANCH:
+        width, ahead = _ZERO, _ZERO
+        for alternative in av[1]:
+            w, a = _reach_of(alternative)
+            width, ahead = _most(width, w), _most(ahead, a)
+        return width, ahead
+    if op in _REPEATS:
+        w, a = _reach_of(av[2])
+        if av[1] == _C.MAXREPEAT:
+            kinds = _kinds(av[2])
+            w = (0, 1, 0) if kinds == {"space"} else (0, 0, 1) if kinds == {"other"} else None
+        elif w is not None:
+            w = (w[0] * av[1], w[1] * av[1], w[2] * av[1])
+        return w, a
+    if op is _C.AT:
+        return _ZERO, (1, 0, 0)
+    if op in (_C.ASSERT, _C.ASSERT_NOT):
+        w, a = _reach_of(av[1])
+        return _ZERO, (_plus(w, a) if av[0] == 1 else a)  # a lookbehind reads back, but its lookaheads on
+    raise _Unknown(op)
+
+
+def _kinds(items) -> set:
+    """Of the characters a sequence can match: "space" if some are white space, "other" if some are not,
+    "any" if unknown."""
+    out = set()
+    for op, av in items:
+        if op is _C.LITERAL:
+            out.add("space" if chr(av).isspace() else "other")
+        elif op is _C.IN:
+            out |= _class_kinds(av)
+        elif op is _C.SUBPATTERN:
+            out |= _kinds(av[-1])
+        elif _ATOMIC is not None and op is _ATOMIC:
+            out |= _kinds(av)
+        elif op is _C.BRANCH:
+            for alternative in av[1]:
+                out |= _kinds(alternative)
+        elif op in _REPEATS:
+            out |= _kinds(av[2])
+        elif op not in _ZERO_WIDTH:
+            out.add("any")
+    return out
+
+
+def _class_kinds(items) -> set:
+    out = set()
+    for op, av in items:
+        if op is _C.LITERAL:
+            out.add("space" if chr(av).isspace() else "other")
+        elif op is _C.RANGE and av[1] - av[0] < 1000:
+            out |= {"space" if chr(c).isspace() else "other" for c in range(av[0], av[1] + 1)}
+        elif op is _C.CATEGORY and av in _NOT_SPACE_CATEGORIES:
+            out.add("other")
+        elif op is _C.CATEGORY and av is _C.CATEGORY_SPACE:
+            out.add("space")
+        else:
+            out.add("any")
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- context
 
 @dataclass
@@ -567,13 +697,20 @@ def _month_span(year: int, m1: int, m2: int) -> tuple[dt.date, dt.date]:
 def value_range(value: str) -> Optional[DateRange]:
     """The calendar range a TIMEX3 date value covers, with its precision; None for durations, sets,
     *_REF values and values with unknown parts."""
+    known = _value_range(value or "")
+    return DateRange(*known) if known else None  # a new record each time: records are not shared
+
+
+@lru_cache(maxsize=4096)  # the same values ("2015", "2015-10") come back in every article
+def _value_range(value: str) -> Optional[tuple[str, str, str]]:
     for regex, form in _VALUE_FORMS:
-        m = regex.match(value or "")
+        m = regex.match(value)
         if m:
             try:
-                return _FORM_RANGES[form](*m.groups())
+                r = _FORM_RANGES[form](*m.groups())
             except ValueError:
                 return None
+            return r.start, r.end, r.precision
     return None
 
 
@@ -598,6 +735,7 @@ _FORM_RANGES: dict[str, Callable[..., DateRange]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def _parse_value(value: str) -> Optional[tuple[dt.date, str]]:
     """(first day, granularity) of a date value, for expressions that count from the last date."""
     r = value_range(value)
@@ -657,7 +795,7 @@ def _unit(text: str, lex: dict) -> Optional[str]:
 # ---------------------------------------------------------------------------------------------- handlers
 
 def _g(m: re.Match, name: str) -> Optional[str]:
-    return m.groupdict().get(name)
+    return m.group(name) if name in m.re.groupindex else None  # `groupdict()` would build every group
 
 
 def _capitalised(word: Optional[str]) -> bool:
@@ -1165,8 +1303,11 @@ def _matches(rule: Rule, text: str, lo: int, hi: int) -> list[_Candidate]:
 def _fast_candidates(text: str, folded: str, g: Grammar) -> list[_Candidate]:
     """`_candidates` on the folded text with the rules' scanners."""
     found = []
-    for lo, hi in _windows(folded, g.folded_keys):
-        present = g.present(folded[lo:hi])
+    found_at = _Occurrences(folded)
+    ascii = _plain_ascii(folded)
+    for lo, hi in _windows(folded, g.ascii_keys if ascii else g.folded_keys):
+        present, longest = g.survey(folded[lo:hi])
+        sizes = None
         for rule in g.rules:
             if rule.scan is None:
                 found += _matches(rule, text, lo, hi)
@@ -1175,19 +1316,114 @@ def _fast_candidates(text: str, folded: str, g: Grammar) -> list[_Candidate]:
                 if need.isdisjoint(present):
                     break
             else:
-                found += _scanned(rule, text, folded, lo, hi)
+                scan = rule.ascii_scan if ascii else rule.scan
+                if rule.anchor is None:
+                    found += _scanned(rule, scan, text, folded, lo, hi)
+                    continue
+                if sizes is None:
+                    sizes = max(map(len, _LONG_SPACES.findall(folded, lo, hi)), default=1), longest
+                found += _anchored(rule, scan, text, found_at, lo, hi, present, sizes)
     return found
 
 
-def _scanned(rule: Rule, text: str, folded: str, lo: int, hi: int) -> list[_Candidate]:
+_C0_SPACES = re.compile("[\x1c-\x1f]")
+
+
+def _plain_ascii(folded: str) -> bool:
+    """Whether the text holds only ASCII characters, none of them the four that Unicode, and not ASCII,
+    counts as white space: there the patterns read alike with ASCII classes, which the engine tests faster."""
+    return folded.isascii() and _C0_SPACES.search(folded) is None
+
+
+# Runs of white space longer than one: with the window's longest word, they bound what a repeat of white
+# space, or of other characters, can match in the window (`_reach_of`).
+_LONG_SPACES = re.compile(r"\s\s+")
+
+
+def _scanned(rule: Rule, scan: re.Pattern, text: str, folded: str, lo: int, hi: int) -> list[_Candidate]:
     found = []
-    for m in rule.scan.finditer(folded, lo, hi):
+    for m in scan.finditer(folded, lo, hi):
         if m.end() > m.start():
             real = rule.regex.match(text, m.start(), hi)
             if real is None or real.end() != m.end():
                 raise _Disagree(rule.name)
             found.append(_Candidate(m.start(), m.end(), rule, real))
     return found
+
+
+def _anchored(rule: Rule, scan: re.Pattern, text: str, found_at: "_Occurrences", lo: int, hi: int,
+              present: set, sizes: tuple[int, int]) -> list[_Candidate]:
+    """`_scanned`, with the scanner tried only where a match can start: within its greatest length before an
+    occurrence of an anchor string, up to the occurrence's end. Each search stops where the engine, trying
+    those starts, could read no further (the match and its lookaheads), so what it finds there is what the
+    whole window gives; the search then goes on from the match's end, as `finditer` does."""
+    folded = found_at.folded
+    (width, ahead), (spaces, words) = rule.reach, sizes
+    most = width[0] + width[1] * spaces + width[2] * words
+    beyond = None if ahead is None else most + ahead[0] + ahead[1] * spaces + ahead[2] * words + 2
+    starts = []
+    for at, end in found_at.within(rule.anchor, present, lo, hi):
+        first = max(lo, at - most)
+        if starts and first <= starts[-1][1] + 1:
+            starts[-1][1] = max(starts[-1][1], end - 1)
+        else:
+            starts.append([first, end - 1])
+    found, pos = [], lo
+    for first, last in starts:
+        pos = max(pos, first)
+        end = hi if beyond is None else min(hi, last + beyond)
+        while pos <= last:
+            m = scan.search(folded, pos, end)
+            if m is None or m.start() > last:
+                break
+            real = rule.regex.match(text, m.start(), hi)
+            if real is None or real.end() != m.end() or m.end() == m.start():  # a rule with needs is never empty
+                raise _Disagree(rule.name)
+            found.append(_Candidate(m.start(), m.end(), rule, real))
+            pos = m.end()
+    return found
+
+
+class _Occurrences:
+    """Where strings occur in one folded text, each found on first use."""
+
+    def __init__(self, folded: str):
+        self.folded = folded
+        self._at: dict[str, list[int]] = {}
+        self._window: tuple[int, int] = (-1, -1)
+        self._within: dict[frozenset, list[tuple[int, int]]] = {}  # for the last window: rules share anchors
+
+    def within(self, anchor: frozenset, present: set, lo: int, hi: int) -> list[tuple[int, int]]:
+        """(start, end) of every occurrence of the anchor's strings inside [lo, hi), in order (`present`:
+        the needles found there)."""
+        if self._window != (lo, hi):
+            self._window, self._within = (lo, hi), {}
+        out = self._within.get(anchor)
+        if out is None:
+            out = self._within[anchor] = self._find(anchor & present, lo, hi)
+        return out
+
+    def _find(self, strings, lo: int, hi: int) -> list[tuple[int, int]]:
+        out = []
+        for s in strings:
+            at = self._at.get(s)
+            if at is None:
+                at = self._at[s] = _find_all(self.folded, s)
+            n = len(s)
+            for i in range(bisect_left(at, lo), len(at)):
+                if at[i] + n > hi:
+                    break
+                out.append((at[i], at[i] + n))
+        out.sort()
+        return out
+
+
+def _find_all(text: str, s: str) -> list[int]:
+    out, i = [], text.find(s)
+    while i >= 0:
+        out.append(i)
+        i = text.find(s, i + 1)
+    return out
 
 
 def _apply(c: _Candidate, ctx: Context):
@@ -1280,6 +1516,6 @@ FACTORY = "dateline.times.v1"
 
 @component(FACTORY)
 def times_component(doc):
-    doc._.times = resolve(doc.text, doc._.published)
+    doc._.times = resolve(doc_text(doc), doc._.published)
     return doc
 

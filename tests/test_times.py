@@ -362,6 +362,11 @@ FAST_SCAN_TEXTS = [
     "MIDMARCH and Sept. 5 at 5 P.M. EST, nineteen eighty-four, the year-earlier quarter, each Monday.",
     "Room 39, a 45-year-old man, three-quarters of them, twice a year, for years, the coming months.",
     "Über ÉTÉ 2010: the fiscal year, İstanbul, ſeven days ago",  # letters with case rules of their own
+    # Anchored scans: wide white space and long words stretch how far before its anchor a match may start.
+    "About   seventy-five\n\n   years    ago, some 1,234,567.5 days later, the  eight-year-long plan ended.",
+    "x" * 40 + " 3 years ago, " + "y" * 30 + " issue 12345678901234567890-55 and order 7 from now on",
+    "Article 5 of the May 2 order; one day in May, every year, many   decades earlier, the past year.",
+    "Three\x1cyears ago and five\x1c\x1fdays later",  # white space to Unicode only: not read with ASCII classes
 ]
 
 
@@ -375,6 +380,14 @@ def _plain_candidates(text: str) -> list:
 def test_fast_scan_finds_exactly_what_the_plain_rules_find(text):
     got = [(c.start, c.end, c.rule.name, c.match.span(), c.match.groupdict()) for c in times._candidates(text, times.grammar())]
     assert sorted(got, key=str) == sorted(_plain_candidates(text), key=str)
+
+
+def test_reach_bounds_a_match_by_the_texts_longest_runs():
+    from re import _parser as sre_parse
+
+    width, ahead = times._reach_of(sre_parse.parse(r"ab\s+c\d+(?=x\s*y)").data)
+    assert width == (3, 1, 1) and ahead == (2, 1, 0)  # characters, runs of white space, runs of others
+    assert times._reach_of(sre_parse.parse(r"a.+").data)[0] is None  # a run of anything: unbounded
 
 
 def test_text_with_other_cased_letters_is_not_folded():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import json.encoder
 import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -20,8 +21,18 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+# `json.dumps` with these options builds a new encoder on every call, and the encoder's `encode` a new C
+# encoder for every object; a store row needs dozens of calls, so both are built once (the C encoder as
+# `JSONEncoder.encode` makes it, without the check for circular records, which the records never are).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_C_ENCODE = (json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",",
+                                         False, False, True) if json.encoder.c_make_encoder else None)
+
+
 def _dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    if _C_ENCODE is None or isinstance(obj, str):
+        return _ENCODER.encode(obj)
+    return "".join(_C_ENCODE(obj, 0))
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -199,12 +210,17 @@ SOURCE = COLUMNS["documents"].index("source_path")
 
 def document_rows(doc: Document) -> dict[str, list[tuple]]:
     """Every row one document puts in the per-document tables, keyed by table. The record is laid out once
-    and its parts reused for the per-row records (each `to_dict` rebuilds its nested dataclasses)."""
+    and its parts reused for the per-row records (each `to_dict` rebuilds its nested dataclasses); the
+    events' and statistics' JSON, written for their rows, is reused in the document's."""
     record = doc.to_dict()
     ents, evs, stats = record["entities"], record["events"], record["statistics"]
+    ev_json = [_dumps(e) for e in evs]
+    stat_json = [_dumps(s) for s in stats]
+    reading = _dumps_with(record, {"events": "[" + ",".join(ev_json) + "]",
+                                   "statistics": "[" + ",".join(stat_json) + "]"})
     return {
         "documents": [(doc.id, doc.url, doc.source_path, doc.outlet, doc.title, _dumps(doc.authors), doc.published,
-                       doc.language, doc.dateline, doc.text, _now(), _dumps(record))],
+                       doc.language, doc.dateline, doc.text, _now(), reading)],
         "sentences": [(doc.id, i, s.start, s.end) for i, s in enumerate(doc.sentences)],
         "entities": [(doc.id, i, e.text, e.start, e.end, e.label,
                       e.actor.actor_id if e.actor else None, _dumps(ents[i]["actor"]) if e.actor else None,
@@ -215,9 +231,26 @@ def document_rows(doc: Document) -> dict[str, list[tuple]]:
         "times": [(doc.id, i, t.text, t.start, t.end, t.value, t.range.start if t.range else None,
                    t.range.end if t.range else None, t.range.precision if t.range else None)
                   for i, t in enumerate(doc.times)],
-        "events": [_event_row(doc.id, ev, evs[i]) for i, ev in enumerate(doc.events)],
-        "statistics": [(doc.id, i, s.measure, _dumps(stats[i])) for i, s in enumerate(doc.statistics)],
+        "events": [_event_row(doc.id, ev, ev_json[i]) for i, ev in enumerate(doc.events)],
+        "statistics": [(doc.id, i, s.measure, stat_json[i]) for i, s in enumerate(doc.statistics)],
     }
+
+
+def _dumps_with(record: dict, encoded: dict[str, str]) -> str:
+    """`_dumps(record)`, the values of `encoded`'s keys given already in JSON. A JSON object is its members
+    joined, so the runs of other members are encoded together and spliced in order."""
+    parts, plain = [], {}
+    for key, value in record.items():
+        if key in encoded:
+            if plain:
+                parts.append(_dumps(plain)[1:-1])
+                plain = {}
+            parts.append(_dumps(key) + ":" + encoded[key])
+        else:
+            plain[key] = value
+    if plain:
+        parts.append(_dumps(plain)[1:-1])
+    return "{" + ",".join(parts) + "}"
 
 
 def insert_rows(conn: sqlite3.Connection, rows: dict[str, list[tuple]]) -> None:
@@ -231,14 +264,14 @@ def _insert_document(conn: sqlite3.Connection, doc: Document) -> None:
     insert_rows(conn, document_rows(doc))
 
 
-def _event_row(doc_id: str, ev, record: dict) -> tuple:
+def _event_row(doc_id: str, ev, record: str) -> tuple:
     place = ev.location or ev.destination or ev.origin
     return (ev.id, doc_id, ev.type, ev.mode, ev.cameo, ev.trigger.text, ev.sentence.start, ev.sentence.end,
             ev.actor.country if ev.actor else None, ev.target.country if ev.target else None,
             place.country if place else None,
             ev.date.start if ev.date else None, ev.date.end if ev.date else None,
             ev.date.precision if ev.date else None, ev.certainty, ev.polarity, ev.modality,
-            int(bool(ev.historical)), _dumps(record))
+            int(bool(ev.historical)), record)
 
 
 def open_store(path: Optional[str] = None) -> Store:
