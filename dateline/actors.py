@@ -917,7 +917,7 @@ def actors_component(doc):
     for ent in sorted(doc._.entities, key=lambda e: e.label == "PERSON"):
         ent.actor = resolve_entity(doc, ent, lex, resolved, countries)
     _propagate_names(doc)
-    doc._.corefs = coref.resolve(doc)
+    doc._.corefs = coref.resolve(doc, lex)
     return doc
 
 
