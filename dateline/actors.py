@@ -93,6 +93,7 @@ class Lexicon:
     _country_heads: Optional[set] = None
     _country_starts: dict = field(default_factory=dict)  # token text id (ORTH) -> starts_country, memoised
     _table_starts: dict = field(default_factory=dict)  # id(table) -> (table, heads, {ORTH: may_begin})
+    _short_keys: Optional[tuple] = None  # (short_forms, short_actors, their lengths, every form in them)
 
     @property
     def role_words(self) -> set:
@@ -162,6 +163,18 @@ class Lexicon:
                 memo.clear()
             hit = memo[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in slot[1]
         return hit
+
+    @property
+    def short_keys(self) -> set:
+        """Every text of `short_forms` and `short_actors`: most phrases are none of them, which a set tells
+        without reading the lists."""
+        held = self._short_keys
+        if held is None or held[0] is not self.short_forms or held[1] is not self.short_actors or \
+                held[2] != (len(self.short_forms), len(self.short_actors)):
+            keys = {form for form, _, _ in self.short_forms} | {form for form, _, _ in self.short_actors}
+            held = self._short_keys = (self.short_forms, self.short_actors,
+                                       (len(self.short_forms), len(self.short_actors)), keys)
+        return held[3]
 
     def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
         return self.actors.get(actor_id) if actor_id else None
@@ -545,7 +558,8 @@ def _phrase_at(tokens, table: dict, start: int, lex: Lexicon, longest: int = 4) 
 def _country_in(tokens, lex: Lexicon) -> Optional[str]:
     """The first country named in a run of tokens, by name, demonym or a resolved entity."""
     for i in range(len(tokens)):
-        if not lex.starts_name(tokens[i]):
+        token = tokens[i]
+        if not lex.starts_orth(token.doc, token.orth):  # by the word's id: no text is decoded
             continue
         for n in range(min(7, len(tokens) - i), 0, -1):
             text = text_of(tokens[i:i + n])
@@ -716,6 +730,8 @@ def _mentions_any(doc, words) -> bool:
 
 def _short_form(doc, text: str, lex: Lexicon) -> Optional[str]:
     key = norm(text)
+    if key not in lex.short_keys:
+        return None
     for form, iso, context in lex.short_forms:
         if form == key and _mentions_any(doc, context):
             return iso
@@ -725,6 +741,8 @@ def _short_form(doc, text: str, lex: Lexicon) -> Optional[str]:
 def _short_actor(doc, text: str, lex: Lexicon) -> Optional[Entry]:
     """A named actor's context-bound short form ("the Party" in a story that names the WPK)."""
     key = norm(text)
+    if key not in lex.short_keys:
+        return None
     for form, actor_id, context in lex.short_actors:
         if form == key and _mentions_any(doc, context):
             return lex.entry(actor_id)

@@ -21,10 +21,10 @@ from typing import Optional, Union
 import numpy
 from spacy.strings import get_string_id
 from spacy.symbols import NOUN, PRON, PROPN
-from spacy.tokens import Span
+from spacy.tokens import Span, Token
 
 from . import actors
-from .actors import doc_cache, institution_entry, norm, person_context, text_of
+from .actors import doc_cache, institution_entry, norm, person_context
 from .event_args import entities, memo, memoised, text_of as span_text
 from .nlp import _english_chunks, arrays, noun_chunks
 from .nlp import text as doc_text
@@ -424,8 +424,6 @@ def _compatible(ana: Anaphor, m: Mention) -> bool:
 
 def _as_span(doc, x):
     """A Span for a Span, a Token (its noun chunk, or the token alone) or a (start, end) character pair."""
-    from spacy.tokens import Token
-
     if isinstance(x, tuple):
         return doc.char_span(x[0], x[1], alignment_mode="expand")
     if isinstance(x, Token):
@@ -642,32 +640,45 @@ def _describe_entity(doc, span, ent, lex) -> dict:
 
 def _describe_phrase(doc, span, head, lex) -> dict:
     out = _empty(span)
-    left = [t for t in span if t.i < head.i]
-    words = [norm(t.text) for t in left] + [norm(head.lemma_)]
-    inst = lex.institutions.get(norm(head.lemma_)) or lex.institutions.get(norm(head.text))
-    iso = actors._country_in(left, lex) or _short_form_in(doc, left, lex)
+    stop = min(head.i, span.end)  # the words before the head: doc[span.start:stop]
+    lemma = norm(head.lemma_)
+    inst = lex.institutions.get(lemma) or lex.institutions.get(norm(head.text))
+    iso = _country_between(doc, span.start, stop, lex) or _short_form_between(doc, span.start, stop, lex)
     if inst and iso:
         return _from_actor(out, institution_entry(lex, iso, inst).actor())
     rk = _role_kind(head, lex)
     attached = _attached_tokens(head)
     orgs = _org_entities(doc, [*range(span.start, span.end), *(t.i for t in attached)])
     if rk is not None:
+        strings, orth = doc.vocab.strings, _words(doc)[0]
+        words = [norm(strings[orth[k]]) for k in range(span.start, stop)] + [lemma]
         out["kind"] = "person" if rk[1] == "person" else "group"
         out["actor_id"] = f"mention:{span.start_char}"
-        out["role"] = actors._role_in(words, lex) or norm(head.lemma_)
+        out["role"] = actors._role_in(words, lex) or lemma
     out["orgs"] = _org_names(lex, orgs)
     out["country"] = iso or next((e.actor.country for e in orgs if e.actor.country), None) or \
         actors._country_in(attached, lex)
     return out
 
 
-def _short_form_in(doc, tokens, lex) -> Optional[str]:
-    text = " ".join(t.text for t in tokens if t.lower_ not in ("'s", "\u2019s"))
-    for n in range(len(tokens)):
-        iso = actors._short_form(doc, text_of(tokens[n:n + 2]), lex)
+_POSSESSIVES = frozenset((get_string_id("'s"), get_string_id("\u2019s")))
+
+
+def _short_form_between(doc, start: int, end: int, lex) -> Optional[str]:
+    """A country's short form ("the North") in the tokens doc[start:end]: each pair of tokens, then their
+    words without possessives; read from the ids and the text."""
+    if end <= start:
+        return None
+    words = _words(doc)
+    orth, lower, idx, ends = words[0], words[1], words[8], words[9]
+    text = doc_text(doc)
+    for n in range(start, end):
+        iso = actors._short_form(doc, text[idx[n]:ends[min(n + 1, end - 1)]], lex)
         if iso:
             return iso
-    return actors._short_form(doc, text, lex) if text else None
+    strings = doc.vocab.strings
+    joined = " ".join([strings[orth[k]] for k in range(start, end) if lower[k] not in _POSSESSIVES])
+    return actors._short_form(doc, joined, lex) if joined else None
 
 
 def describe(doc, x: SpanLike, _depth: int = 0) -> dict:
