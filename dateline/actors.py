@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import re
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -443,16 +444,35 @@ def _add_dictionary_entities(doc, lex: Lexicon, resolved: dict) -> None:
 
 
 def _span(doc, ent: Entity):
-    return doc.char_span(ent.start, ent.end, alignment_mode="expand")
+    return char_span(doc, ent.start, ent.end)
+
+
+def char_span(doc, start_char: int, end_char: int):
+    """`doc.char_span(start_char, end_char, alignment_mode="expand")`, its tokens found by bisection in the
+    token offsets (spaCy makes a Token for each of its tests)."""
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    size = len(doc_text(doc))  # the tokens and their spaces cover it
+    if not (0 <= start_char < size and 0 <= end_char - 1 < size):
+        return None
+    start, end = bisect_right(idx, start_char) - 1, bisect_right(idx, end_char - 1) - 1
+    if start_char == idx[start] + length[start]:
+        start += 1  # the span does not begin in the first token's trailing space
+    return Span(doc, start, end + 1)
 
 
 def _trimmed(doc, ent: Entity) -> Optional[Entity]:
     """The entity without a leading determiner and a trailing possessive; None when nothing is left."""
+    return _trim(doc, ent)[0]
+
+
+def _trim(doc, ent: Entity) -> tuple:
+    """(`_trimmed` entity, its span, or None where it was not read): the span is read once for the tidy-up's
+    other tests."""
     if ent.label not in TRIM_LABELS:
-        return ent
+        return ent, None
     span = _span(doc, ent)
     if span is None:
-        return ent
+        return ent, None
     start, end = span.start, span.end
     while start < end and doc[start].lower_ in ("the", "a", "an"):
         start += 1
@@ -460,18 +480,22 @@ def _trimmed(doc, ent: Entity) -> Optional[Entity]:
                            and doc[end - 1].text not in (".", ")")):
         end -= 1
     if start == end:
-        return None
+        return None, None
     if (start, end) == (span.start, span.end):
-        return ent
-    part = doc[start:end]
-    return Entity(text=part.text, start=part.start_char, end=part.end_char, label=ent.label)
+        return ent, span
+    part = doc[start:end]  # what `_span` gives for the new entity
+    return Entity(text=part.text, start=part.start_char, end=part.end_char, label=ent.label), part
 
 
-def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
+def _split_possessive(doc, ent: Entity, lex: Lexicon, span=None) -> list[Entity]:
     """"the North's Korea Taesong Bank" read as one name: the owner and the owned are two entities."""
     if ent.label not in ("ORG", "PERSON", "FAC", "PRODUCT"):
         return [ent]
-    span = _span(doc, ent)
+    text = doc_text(doc)[ent.start:ent.end].lower()  # holds the words inside the span
+    if "'s" not in text and "\u2019s" not in text:
+        return [ent]
+    if span is None:
+        span = _span(doc, ent)
     if span is None:
         return [ent]
     cut = next((t.i for t in span[1:-1] if t.lower_ in ("'s", "\u2019s")), None)
@@ -486,11 +510,12 @@ def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
     return [owner, Entity(text=right.text, start=right.start_char, end=right.end_char, label=ent.label)]
 
 
-def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
+def _headline_junk(doc, ent: Entity, lex: Lexicon, span=None) -> bool:
     """Title-case headline words the model reads as an organisation ("Key Positions Overseas")."""
     if ent.label != "ORG" or lex.lookup(ent.text):
         return False
-    span = _span(doc, ent)
+    if span is None:
+        span = _span(doc, ent)
     if span is None:
         return False
     toks = list(span)  # the word tests come before the sentence's case, which costs a pass over the sentence
@@ -499,11 +524,12 @@ def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
     return not any(t.is_upper and len(t) > 1 for t in toks) and _title_sentence(sentence_of(span))
 
 
-def _title_word(doc, ent: Entity, lex: Lexicon) -> bool:
+def _title_word(doc, ent: Entity, lex: Lexicon, span=None) -> bool:
     """"Defense" in "Japanese Defense Minister X" is part of a title, not an organisation."""
     if ent.label != "ORG":
         return False
-    span = _span(doc, ent)
+    if span is None:
+        span = _span(doc, ent)
     if span is None or span.end >= len(doc):
         return False
     return all(norm(t.text) in lex.role_words for t in span) and norm(doc[span.end].text) in lex.person_roles
@@ -512,10 +538,10 @@ def _title_word(doc, ent: Entity, lex: Lexicon) -> bool:
 def _tidy(doc, lex: Lexicon) -> None:
     out = []
     for ent in doc._.entities or []:
-        ent = _trimmed(doc, ent)
-        if ent is None or _headline_junk(doc, ent, lex) or _title_word(doc, ent, lex):
+        ent, span = _trim(doc, ent)
+        if ent is None or _headline_junk(doc, ent, lex, span) or _title_word(doc, ent, lex, span):
             continue
-        out.extend(_split_possessive(doc, ent, lex))
+        out.extend(_split_possessive(doc, ent, lex, span))
     out.sort(key=lambda e: (e.start, e.end))
     doc._.entities = out
 

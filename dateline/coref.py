@@ -24,7 +24,7 @@ from spacy.symbols import NOUN, PRON, PROPN
 from spacy.tokens import Span, Token
 
 from . import actors
-from .actors import doc_cache, institution_entry, norm, person_context
+from .actors import char_span, doc_cache, institution_entry, norm, person_context
 from .event_args import entities, memo, memoised, text_of as span_text
 from .nlp import _english_chunks, arrays, noun_chunks
 from .nlp import text as doc_text
@@ -63,24 +63,31 @@ _WORDS = ("ORTH", "LOWER", "LEMMA", "POS", "TAG", "DEP", "ENT_TYPE", "IDX")
 
 
 class Mention:
-    """A phrase that can be an antecedent. Its Span is made when it is asked for: most mentions are never
-    chosen."""
+    """A phrase that can be an antecedent. Its Span is made when it is asked for, and a noun phrase's country
+    read from its words when asked for: most mentions are never chosen."""
 
-    __slots__ = ("doc", "start", "end", "start_char", "end_char", "number", "kind", "head", "sent", "country",
-                 "role", "subject", "_span")
+    __slots__ = ("doc", "start", "end", "start_char", "end_char", "number", "kind", "head", "sent", "_country",
+                 "role", "subject", "_span", "_reader")
 
     def __init__(self, doc, start: int, end: int, start_char: int, end_char: int, number: str, kind: str,
                  head: str, sent: int, country: Optional[str] = None, role: str = "", subject: bool = False,
-                 span=None):
+                 span=None, reader=None):
         self.doc, self.start, self.end, self.start_char, self.end_char = doc, start, end, start_char, end_char
         self.number = number  # sg | pl
         self.kind = kind  # person | group | org
         self.head = head  # lemma of the head noun, lower case
         self.sent = sent  # sentence index
-        self.country = country
+        self._country = country
         self.role = role  # a named person's role ("leader"), so "the leader" can find "Kim Jong Un"
         self.subject = subject  # its root is a subject
         self._span = span
+        self._reader = reader  # () -> country, read on the first question
+
+    @property
+    def country(self) -> Optional[str]:
+        if self._reader is not None:
+            self._country, self._reader = self._reader(), None
+        return self._country
 
     @property
     def span(self):
@@ -166,9 +173,8 @@ def _english_bounds(doc) -> tuple:
     _, _, _, pos, _, dep, heads, _, _, _ = _words(doc)
     starts, ends, prev_end = [], [], -1
     np_deps, nominal, conj = _NP_DEPS, _NOMINAL, _CONJ
-    for i, d in enumerate(dep):
-        if pos[i] not in nominal:
-            continue
+    for i in [i for i, p in enumerate(pos) if p in nominal]:
+        d = dep[i]
         if d not in np_deps:
             if d != conj:
                 continue
@@ -211,7 +217,7 @@ def _entity_mentions(doc, index: list) -> list:
     for ent in doc._.entities or []:
         if ent.actor is None:
             continue
-        span = doc.char_span(ent.start, ent.end, alignment_mode="expand")
+        span = char_span(doc, ent.start, ent.end)
         if span is None or _modifier(span, pos, dep, heads):
             continue  # "a Korean Air passenger plane" is about the plane
         kind = "person" if ent.actor.kind == "person" else "org"
@@ -250,8 +256,12 @@ def _chunk_mentions(doc, index: list, lex) -> list:
             rk = ("pl", "group") if tag[r] == _NNS else ("sg", "org")
         if rk is not None:
             out.append(Mention(doc, start, end, start_char, end_char, rk[0], rk[1], head.lemma, index[start],
-                               _country_between(doc, start, r, lex), "", dep[r] in _SUBJECTS))
+                               None, "", dep[r] in _SUBJECTS, None, _country_reader(doc, start, r, lex)))
     return out
+
+
+def _country_reader(doc, start: int, end: int, lex):
+    return lambda: _country_between(doc, start, end, lex)
 
 
 def _country_between(doc, start: int, end: int, lex) -> Optional[str]:
@@ -381,12 +391,12 @@ def _read_anaphor(doc, span, lex) -> Optional[Anaphor]:
     return _anaphor_at(doc, span.start, span.end, lex)
 
 
-def _anaphor_at(doc, start: int, end: int, lex, root: Optional[int] = None) -> Optional[Anaphor]:
-    """`_read_anaphor` of doc[start:end] (whose root may be given), read from the token arrays: a Token is
-    made for the root only, when its words allow an anaphor."""
+def _anaphor_at(doc, start: int, end: int, lex, root: Optional[int] = None, words=None) -> Optional[Anaphor]:
+    """`_read_anaphor` of doc[start:end] (whose root may be given), read from the token arrays (`_words`): a
+    Token is made for the root only, when its words allow an anaphor."""
     if end <= start:
         raise IndexError("an empty span")  # as span[0] does
-    orth, lower, lemma, pos, tag, dep, heads, ent, _, _ = _words(doc)
+    orth, lower, lemma, pos, tag, dep, heads, ent, _, _ = words or _words(doc)
     if end - start == 1 and lower[start] in _PRONOUN_IDS:
         word = _PRONOUN_WORDS[lower[start]]
         return Anaphor(*PRONOUNS[word], word, False)
@@ -498,22 +508,23 @@ def _anaphors(doc, lex) -> list:
     """(first token, Anaphor) of each phrase that refers back: pronouns, then noun chunks, then possessors
     ("the bank's assets": the possessor is a phrase of its own). Read from the token arrays: a phrase
     refers back only when it is a lone pronoun or opens with a definite word."""
-    _, lower, _, pos, _, dep, _, _, _, _ = _words(doc)
+    words = _words(doc)
+    lower, pos, dep = words[1], words[3], words[5]
     pronouns, definite = _PRONOUN_IDS, _DEFINITE_IDS
     out = []
-    for i, w in enumerate(lower):
-        if w in pronouns and pos[i] == PRON and not _honorific(doc, i, lower):
-            out.append((i, _anaphor_at(doc, i, i + 1, lex)))
+    for i in [i for i, w in enumerate(lower) if w in pronouns]:
+        if pos[i] == PRON and not _honorific(doc, i, lower):
+            out.append((i, _anaphor_at(doc, i, i + 1, lex, None, words)))
     for start, end, root in zip(*_chunk_table(doc)):
         if lower[start] in definite and lower[root] not in pronouns:
-            ana = _anaphor_at(doc, start, end, lex, root)
+            ana = _anaphor_at(doc, start, end, lex, root, words)
             if ana:
                 out.append((start, ana))
-    for i, d in enumerate(dep):
-        if d == _POSS and pos[i] == NOUN:
+    for i in [i for i, d in enumerate(dep) if d == _POSS]:
+        if pos[i] == NOUN:
             left = doc[i].left_edge.i
             if lower[left] in definite or left == i and lower[i] in pronouns:
-                ana = _anaphor_at(doc, left, i + 1, lex)
+                ana = _anaphor_at(doc, left, i + 1, lex, None, words)
                 if ana:
                     out.append((left, ana))
     return out
@@ -630,7 +641,7 @@ def _describe_entity(doc, span, ent, lex) -> dict:
     parents = [lex.entry(p) for p in (entry.memberships if entry else ())]
     out["orgs"] = [p.name for p in parents if p]
     if ent.actor.kind == "person":
-        espan = doc.char_span(ent.start, ent.end, alignment_mode="expand")
+        espan = char_span(doc, ent.start, ent.end)
         role, orgs, iso = person_context(doc, espan, lex)
         out["role"] = out["role"] or role
         out["country"] = out["country"] or iso
