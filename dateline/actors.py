@@ -450,8 +450,10 @@ def _span(doc, ent: Entity):
 def char_span(doc, start_char: int, end_char: int):
     """`doc.char_span(start_char, end_char, alignment_mode="expand")`, its tokens found by bisection in the
     token offsets (spaCy makes a Token for each of its tests)."""
-    idx, length = arrays(doc, ("IDX", "LENGTH"))
-    size = len(doc_text(doc))  # the tokens and their spaces cover it
+    offsets = doc.user_data.get("dateline.actors.offsets")
+    if offsets is None or len(offsets[0]) != len(doc):
+        offsets = doc.user_data["dateline.actors.offsets"] = (*arrays(doc, ("IDX", "LENGTH")), len(doc_text(doc)))
+    idx, length, size = offsets  # the tokens and their spaces cover the text's `size` characters
     if not (0 <= start_char < size and 0 <= end_char - 1 < size):
         return None
     start, end = bisect_right(idx, start_char) - 1, bisect_right(idx, end_char - 1) - 1

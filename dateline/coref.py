@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from operator import add
 from typing import Optional, Union
 
 import numpy
@@ -59,7 +60,7 @@ _PREP, _NORP = get_string_id("prep"), get_string_id("NORP")
 _SUBJECTS = frozenset((get_string_id("nsubj"), get_string_id("nsubjpass")))
 _MODIFIERS = frozenset(get_string_id(d) for d in ("compound", "amod", "nmod", "nummod"))
 _NNS = get_string_id("NNS")
-_WORDS = ("ORTH", "LOWER", "LEMMA", "POS", "TAG", "DEP", "ENT_TYPE", "IDX")
+_WORDS = ("LOWER", "LEMMA", "POS", "TAG", "DEP", "ENT_TYPE")
 
 
 class Mention:
@@ -121,11 +122,13 @@ def _words(doc) -> tuple:
     lists: the candidates for mentions and anaphors are picked and read from these without a Token per word."""
     words = doc.user_data.get("dateline.coref.words")
     if words is None or len(words[0]) != len(doc):
-        orth, lower, lemma, pos, tag, dep, ent, idx = arrays(doc, _WORDS)
+        lower, lemma, pos, tag, dep, ent = arrays(doc, _WORDS)
+        orth = arrays(doc, ("ORTH",))[0]  # as the actors' name passes read them
+        idx, length = arrays(doc, ("IDX", "LENGTH"))  # as `actors.char_span` and places read them
         # to_array gives the offsets to the heads as unsigned 64-bit integers
-        head, start, length = doc.to_array(["HEAD", "IDX", "LENGTH"]).astype("int64").reshape(len(doc), 3).T
-        heads, ends = (head + numpy.arange(len(doc))).tolist(), (start + length).tolist()
-        words = doc.user_data["dateline.coref.words"] = (orth, lower, lemma, pos, tag, dep, heads, ent, idx, ends)
+        heads = (doc.to_array("HEAD").astype("int64") + numpy.arange(len(doc))).tolist() if len(doc) else []
+        words = (orth, lower, lemma, pos, tag, dep, heads, ent, idx, list(map(add, idx, length)))
+        doc.user_data["dateline.coref.words"] = words
     return words
 
 
@@ -351,9 +354,10 @@ def mentions(doc) -> list:
 
 
 def _mention_table(doc) -> tuple:
-    """(mentions, their start characters, their sentence numbers). One mention per start character, in text
-    order, so the sentence numbers do not decrease either: the mentions before an anaphor within its last
-    sentences are one slice, found by bisection."""
+    """(mentions, their start characters, their sentence numbers, {kind: the same three of the mentions of
+    that kind}). One mention per start character, in text order, so the sentence numbers do not decrease
+    either: the mentions of a kind before an anaphor within its last sentences are one slice, found by
+    bisection."""
     def find():
         key = tuple((e.start, e.end, e.actor is not None) for e in doc._.entities or [])
         return doc_cache(doc, "mentions", key, _find_mentions)
@@ -370,7 +374,11 @@ def _find_mentions(doc) -> tuple:
         if m.start_char not in seen:
             seen.add(m.start_char)
             out.append(m)
-    return out, [m.start_char for m in out], [m.sent for m in out]
+    kinds = {}
+    for kind in ("person", "group", "org"):
+        some = [m for m in out if m.kind == kind]
+        kinds[kind] = (some, [m.start_char for m in some], [m.sent for m in some])
+    return out, [m.start_char for m in out], [m.sent for m in out], kinds
 
 
 @dataclass
@@ -465,7 +473,8 @@ def _antecedent(doc, span):
 def _nearest(start: int, start_char: int, ana: Anaphor, index: list, table: tuple):
     """The antecedent of the anaphor at token `start` (asking `ana`) among the mentions of `table`."""
     here = index[start]
-    found, starts, sents = table
+    # `_compatible` asks for a mention of the anaphor's kind
+    found, starts, sents = table[3][ana.kind if ana.kind in ("org", "group") else "person"]
     lo, hi = bisect_left(sents, here - MAX_SENTENCES_BACK), bisect_left(starts, start_char)
     cands = [m for m in found[lo:hi]
              if m.end_char <= start_char and _compatible(ana, m) and not (m.start <= start < m.end)]
