@@ -427,9 +427,10 @@ def _keeps_larger(doc, outer: Entity, inner_span) -> bool:
 
 def _add_dictionary_entities(doc, lex: Lexicon, resolved: dict) -> None:
     new = []
+    current = doc._.entities or []  # the new entities are added after the loop
     for span, actor_id in dictionary_matches(doc, lex):
         entry = lex.actors[actor_id]
-        clashes = [e for e in doc._.entities or [] if e.start < span.end_char and span.start_char < e.end]
+        clashes = [e for e in current if e.start < span.end_char and span.start_char < e.end]
         if entry.kind == "country" and (clashes or _upper_sentence(span)):
             continue  # the model's reading of a country name stands; places resolves it
         if any(_keeps_larger(doc, e, span) for e in clashes):
@@ -806,7 +807,8 @@ def inner_actor(tokens, lex: Lexicon) -> Optional[Entry]:
     Korea" holds the Workers' Party of Korea), so "Korea" alone does not decide its country."""
     best = None
     for i in range(len(tokens)):
-        if not lex.starts_name(tokens[i]):
+        token = tokens[i]
+        if not lex.starts_orth(token.doc, token.orth):  # `starts_name` by the word's id
             continue
         for n in range(min(10, len(tokens) - i), 0, -1):
             entry = lex.lookup(text_of(tokens[i:i + n]))
