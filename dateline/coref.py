@@ -593,8 +593,12 @@ def _head(span):
 def _org_entities(doc, indices) -> list:
     """The organisation entities at the tokens with these indices, first seen first."""
     seen, out = set(), []
+    if memo(doc) is None:
+        at = lambda i: _actor_entity_at(doc, doc[i].idx)  # noqa: E731
+    else:  # the table of `_entity_at_index`, looked up once
+        at = memoised(doc, "coref.actor_tokens", lambda: _actor_tokens(doc)).get
     for i in indices:
-        ent = _entity_at_index(doc, i)
+        ent = at(i)
         if ent is not None and ent.actor.kind not in NON_ORG_KINDS and ent.start not in seen:
             seen.add(ent.start)
             out.append(ent)
