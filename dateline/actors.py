@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import re
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -93,6 +94,7 @@ class Lexicon:
     _country_heads: Optional[set] = None
     _country_starts: dict = field(default_factory=dict)  # token text id (ORTH) -> starts_country, memoised
     _table_starts: dict = field(default_factory=dict)  # id(table) -> (table, heads, {ORTH: may_begin})
+    _short_keys: Optional[tuple] = None  # (short_forms, short_actors, their lengths, every form in them)
 
     @property
     def role_words(self) -> set:
@@ -162,6 +164,18 @@ class Lexicon:
                 memo.clear()
             hit = memo[orth] = norm(doc.vocab.strings[orth]).split(" ")[0] in slot[1]
         return hit
+
+    @property
+    def short_keys(self) -> set:
+        """Every text of `short_forms` and `short_actors`: most phrases are none of them, which a set tells
+        without reading the lists."""
+        held = self._short_keys
+        if held is None or held[0] is not self.short_forms or held[1] is not self.short_actors or \
+                held[2] != (len(self.short_forms), len(self.short_actors)):
+            keys = {form for form, _, _ in self.short_forms} | {form for form, _, _ in self.short_actors}
+            held = self._short_keys = (self.short_forms, self.short_actors,
+                                       (len(self.short_forms), len(self.short_actors)), keys)
+        return held[3]
 
     def entry(self, actor_id: Optional[str]) -> Optional[Entry]:
         return self.actors.get(actor_id) if actor_id else None
@@ -413,9 +427,10 @@ def _keeps_larger(doc, outer: Entity, inner_span) -> bool:
 
 def _add_dictionary_entities(doc, lex: Lexicon, resolved: dict) -> None:
     new = []
+    current = doc._.entities or []  # the new entities are added after the loop
     for span, actor_id in dictionary_matches(doc, lex):
         entry = lex.actors[actor_id]
-        clashes = [e for e in doc._.entities or [] if e.start < span.end_char and span.start_char < e.end]
+        clashes = [e for e in current if e.start < span.end_char and span.start_char < e.end]
         if entry.kind == "country" and (clashes or _upper_sentence(span)):
             continue  # the model's reading of a country name stands; places resolves it
         if any(_keeps_larger(doc, e, span) for e in clashes):
@@ -430,16 +445,37 @@ def _add_dictionary_entities(doc, lex: Lexicon, resolved: dict) -> None:
 
 
 def _span(doc, ent: Entity):
-    return doc.char_span(ent.start, ent.end, alignment_mode="expand")
+    return char_span(doc, ent.start, ent.end)
+
+
+def char_span(doc, start_char: int, end_char: int):
+    """`doc.char_span(start_char, end_char, alignment_mode="expand")`, its tokens found by bisection in the
+    token offsets (spaCy makes a Token for each of its tests)."""
+    offsets = doc.user_data.get("dateline.actors.offsets")
+    if offsets is None or len(offsets[0]) != len(doc):
+        offsets = doc.user_data["dateline.actors.offsets"] = (*arrays(doc, ("IDX", "LENGTH")), len(doc_text(doc)))
+    idx, length, size = offsets  # the tokens and their spaces cover the text's `size` characters
+    if not (0 <= start_char < size and 0 <= end_char - 1 < size):
+        return None
+    start, end = bisect_right(idx, start_char) - 1, bisect_right(idx, end_char - 1) - 1
+    if start_char == idx[start] + length[start]:
+        start += 1  # the span does not begin in the first token's trailing space
+    return Span(doc, start, end + 1)
 
 
 def _trimmed(doc, ent: Entity) -> Optional[Entity]:
     """The entity without a leading determiner and a trailing possessive; None when nothing is left."""
+    return _trim(doc, ent)[0]
+
+
+def _trim(doc, ent: Entity) -> tuple:
+    """(`_trimmed` entity, its span, or None where it was not read): the span is read once for the tidy-up's
+    other tests."""
     if ent.label not in TRIM_LABELS:
-        return ent
+        return ent, None
     span = _span(doc, ent)
     if span is None:
-        return ent
+        return ent, None
     start, end = span.start, span.end
     while start < end and doc[start].lower_ in ("the", "a", "an"):
         start += 1
@@ -447,18 +483,22 @@ def _trimmed(doc, ent: Entity) -> Optional[Entity]:
                            and doc[end - 1].text not in (".", ")")):
         end -= 1
     if start == end:
-        return None
+        return None, None
     if (start, end) == (span.start, span.end):
-        return ent
-    part = doc[start:end]
-    return Entity(text=part.text, start=part.start_char, end=part.end_char, label=ent.label)
+        return ent, span
+    part = doc[start:end]  # what `_span` gives for the new entity
+    return Entity(text=part.text, start=part.start_char, end=part.end_char, label=ent.label), part
 
 
-def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
+def _split_possessive(doc, ent: Entity, lex: Lexicon, span=None) -> list[Entity]:
     """"the North's Korea Taesong Bank" read as one name: the owner and the owned are two entities."""
     if ent.label not in ("ORG", "PERSON", "FAC", "PRODUCT"):
         return [ent]
-    span = _span(doc, ent)
+    text = doc_text(doc)[ent.start:ent.end].lower()  # holds the words inside the span
+    if "'s" not in text and "\u2019s" not in text:
+        return [ent]
+    if span is None:
+        span = _span(doc, ent)
     if span is None:
         return [ent]
     cut = next((t.i for t in span[1:-1] if t.lower_ in ("'s", "\u2019s")), None)
@@ -473,11 +513,12 @@ def _split_possessive(doc, ent: Entity, lex: Lexicon) -> list[Entity]:
     return [owner, Entity(text=right.text, start=right.start_char, end=right.end_char, label=ent.label)]
 
 
-def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
+def _headline_junk(doc, ent: Entity, lex: Lexicon, span=None) -> bool:
     """Title-case headline words the model reads as an organisation ("Key Positions Overseas")."""
     if ent.label != "ORG" or lex.lookup(ent.text):
         return False
-    span = _span(doc, ent)
+    if span is None:
+        span = _span(doc, ent)
     if span is None:
         return False
     toks = list(span)  # the word tests come before the sentence's case, which costs a pass over the sentence
@@ -486,11 +527,12 @@ def _headline_junk(doc, ent: Entity, lex: Lexicon) -> bool:
     return not any(t.is_upper and len(t) > 1 for t in toks) and _title_sentence(sentence_of(span))
 
 
-def _title_word(doc, ent: Entity, lex: Lexicon) -> bool:
+def _title_word(doc, ent: Entity, lex: Lexicon, span=None) -> bool:
     """"Defense" in "Japanese Defense Minister X" is part of a title, not an organisation."""
     if ent.label != "ORG":
         return False
-    span = _span(doc, ent)
+    if span is None:
+        span = _span(doc, ent)
     if span is None or span.end >= len(doc):
         return False
     return all(norm(t.text) in lex.role_words for t in span) and norm(doc[span.end].text) in lex.person_roles
@@ -499,10 +541,10 @@ def _title_word(doc, ent: Entity, lex: Lexicon) -> bool:
 def _tidy(doc, lex: Lexicon) -> None:
     out = []
     for ent in doc._.entities or []:
-        ent = _trimmed(doc, ent)
-        if ent is None or _headline_junk(doc, ent, lex) or _title_word(doc, ent, lex):
+        ent, span = _trim(doc, ent)
+        if ent is None or _headline_junk(doc, ent, lex, span) or _title_word(doc, ent, lex, span):
             continue
-        out.extend(_split_possessive(doc, ent, lex))
+        out.extend(_split_possessive(doc, ent, lex, span))
     out.sort(key=lambda e: (e.start, e.end))
     doc._.entities = out
 
@@ -545,7 +587,8 @@ def _phrase_at(tokens, table: dict, start: int, lex: Lexicon, longest: int = 4) 
 def _country_in(tokens, lex: Lexicon) -> Optional[str]:
     """The first country named in a run of tokens, by name, demonym or a resolved entity."""
     for i in range(len(tokens)):
-        if not lex.starts_name(tokens[i]):
+        token = tokens[i]
+        if not lex.starts_orth(token.doc, token.orth):  # by the word's id: no text is decoded
             continue
         for n in range(min(7, len(tokens) - i), 0, -1):
             text = text_of(tokens[i:i + n])
@@ -716,6 +759,8 @@ def _mentions_any(doc, words) -> bool:
 
 def _short_form(doc, text: str, lex: Lexicon) -> Optional[str]:
     key = norm(text)
+    if key not in lex.short_keys:
+        return None
     for form, iso, context in lex.short_forms:
         if form == key and _mentions_any(doc, context):
             return iso
@@ -725,6 +770,8 @@ def _short_form(doc, text: str, lex: Lexicon) -> Optional[str]:
 def _short_actor(doc, text: str, lex: Lexicon) -> Optional[Entry]:
     """A named actor's context-bound short form ("the Party" in a story that names the WPK)."""
     key = norm(text)
+    if key not in lex.short_keys:
+        return None
     for form, actor_id, context in lex.short_actors:
         if form == key and _mentions_any(doc, context):
             return lex.entry(actor_id)
@@ -760,7 +807,8 @@ def inner_actor(tokens, lex: Lexicon) -> Optional[Entry]:
     Korea" holds the Workers' Party of Korea), so "Korea" alone does not decide its country."""
     best = None
     for i in range(len(tokens)):
-        if not lex.starts_name(tokens[i]):
+        token = tokens[i]
+        if not lex.starts_orth(token.doc, token.orth):  # `starts_name` by the word's id
             continue
         for n in range(min(10, len(tokens) - i), 0, -1):
             entry = lex.lookup(text_of(tokens[i:i + n]))
@@ -917,7 +965,7 @@ def actors_component(doc):
     for ent in sorted(doc._.entities, key=lambda e: e.label == "PERSON"):
         ent.actor = resolve_entity(doc, ent, lex, resolved, countries)
     _propagate_names(doc)
-    doc._.corefs = coref.resolve(doc)
+    doc._.corefs = coref.resolve(doc, lex)
     return doc
 
 

@@ -93,6 +93,20 @@ def test_norm_and_org_kind():
 # ---------------------------------------------------------------- matching and corrections (blank pipeline)
 
 
+def test_char_span_finds_the_tokens_spacy_expand_finds(blank_nlp):
+    doc = blank_nlp.make_doc("  The North's navy,  said\n\nit (KCNA). ")
+    bounds = lambda span: None if span is None else (span.start, span.end)  # noqa: E731
+    for start in range(-1, len(doc.text) + 2):
+        for end in range(start - 1, len(doc.text) + 2):
+            try:
+                want = bounds(doc.char_span(start, end, alignment_mode="expand"))
+            except (IndexError, ValueError) as exc:
+                with pytest.raises(type(exc)):
+                    actors.char_span(doc, start, end)
+                continue
+            assert bounds(actors.char_span(doc, start, end)) == want, (start, end)
+
+
 def test_room_39_read_as_a_number_becomes_an_organisation(blank_nlp):
     doc = _blank_doc(blank_nlp, "He worked for Room 39 in Pyongyang.", [("39", "CARDINAL"), ("Pyongyang", "GPE")])
     assert [(e.text, e.label) for e in doc._.entities] == [("Room 39", "ORG"), ("Pyongyang", "GPE")]

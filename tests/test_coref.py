@@ -31,6 +31,14 @@ def _at(doc, phrase, length=None):
 
 
 @pytest.mark.slow
+def test_chunk_table_is_spacys_noun_chunks(doc):
+    starts, ends, roots = coref._chunk_table(doc)
+    chunks = list(doc.noun_chunks)
+    assert list(zip(starts, ends)) == [(c.start, c.end) for c in chunks] and len(chunks) > 10
+    assert roots == [c.root.i for c in chunks]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("anaphor,length,expected", [
     ("he had", 2, "one official"),
     ("That official", None, "Another official"),
