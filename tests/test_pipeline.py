@@ -181,8 +181,12 @@ def test_disk_full_is_a_clear_error_and_keeps_what_was_stored(corpus, tmp_path, 
     before = store.query("SELECT id, reading FROM documents")
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
     store.conn.execute(f"PRAGMA max_page_count = {pages}")  # the file may not grow: a full disk
+    # longer than a page, so that it cannot fit in the room left on the pages already there
+    big = corpus / "sub" / "big.txt"
+    big.write_text(OTHER + "\n\n" + " ".join(f"Officials in district {i} said the port stayed open on day {i}."
+                                              for i in range(80)), encoding="utf-8")
     with pytest.raises(StoreError, match="disk full"):
-        dateline.ingest([str(corpus / "sub" / "b.txt")], store=store)
+        dateline.ingest([str(big)], store=store)
     store.close()
     from pathlib import Path
 
