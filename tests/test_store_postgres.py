@@ -378,6 +378,13 @@ def test_cli_ingest_and_documents_match_the_sqlite_store(pg_url, tmp_path, nlp):
     assert pg.counts() == lite.counts() and pg.events(limit=10_000) == lite.events(limit=10_000)
     links = "SELECT story_id, event_id FROM story_mentions ORDER BY story_id, event_id"
     assert pg.query(links) == lite.query(links) and pg.query(links)
+    from dateline import export, link
+
+    # story-events read back whole, their evidence gathered from the mentions, the same on both stores
+    ids = [r["id"] for r in lite.query("SELECT id FROM story_events ORDER BY seq")]
+    assert [link.story(pg, i) for i in ids] == [link.story(lite, i) for i in ids]
+    assert any(len(link.story(pg, i)["evidence"]) > 1 for i in ids)
+    assert export.story_rows(pg) == export.story_rows(lite)
     again = runner.invoke(app, ["ingest", articles, "--db", pg_url, "--json"])
     assert json.loads(again.stdout)["stored"] == 0
     table = runner.invoke(app, ["documents", "--db", pg_url])
