@@ -28,7 +28,7 @@ import json
 import re
 import weakref
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property, lru_cache
 from typing import Iterable, Optional
@@ -106,9 +106,6 @@ class Mention:
                    sentence=(rec.get("sentence") or {}).get("text", ""),
                    trigger=(rec.get("trigger") or {}).get("text", ""), published=row.get("published"),
                    outlet=outlet, url=row.get("url"), cameo=rec.get("cameo"))
-
-    def to_dict(self) -> dict:
-        return {f.name: getattr(self, f.name) for f in fields(self)}  # not the cached properties below
 
     # cached: a mention is scored against many stories, and never changes
     @cached_property
