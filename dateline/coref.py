@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from operator import add
 from typing import Optional, Union
 
-import numpy
 from spacy.strings import get_string_id
 from spacy.symbols import NOUN, PRON, PROPN
 from spacy.tokens import Span, Token
@@ -27,7 +26,7 @@ from spacy.tokens import Span, Token
 from . import actors
 from .actors import char_span, doc_cache, institution_entry, norm, person_context
 from .event_args import entities, memo, memoised, text_of as span_text
-from .nlp import _english_chunks, arrays, noun_chunks
+from .nlp import _english_chunks, arrays, heads, noun_chunks
 from .nlp import text as doc_text
 
 PRONOUNS = {
@@ -125,9 +124,7 @@ def _words(doc) -> tuple:
         lower, lemma, pos, tag, dep, ent = arrays(doc, _WORDS)
         orth = arrays(doc, ("ORTH",))[0]  # as the actors' name passes read them
         idx, length = arrays(doc, ("IDX", "LENGTH"))  # as `actors.char_span` and places read them
-        # to_array gives the offsets to the heads as unsigned 64-bit integers
-        heads = (doc.to_array("HEAD").astype("int64") + numpy.arange(len(doc))).tolist() if len(doc) else []
-        words = (orth, lower, lemma, pos, tag, dep, heads, ent, idx, list(map(add, idx, length)))
+        words = (orth, lower, lemma, pos, tag, dep, heads(doc), ent, idx, list(map(add, idx, length)))
         doc.user_data["dateline.coref.words"] = words
     return words
 
@@ -563,9 +560,7 @@ def _entity_at_index(doc, i: int):
 def _actor_tokens(doc) -> dict:
     """token index -> the first actor entity (in the entities' order) whose characters hold the token's
     first character."""
-    from spacy.attrs import IDX
-
-    starts = doc.to_array(IDX).tolist() if len(doc) else []  # strictly increasing
+    starts = arrays(doc, ("IDX", "LENGTH"))[0]  # strictly increasing
     out: dict = {}
     for e in entities(doc):
         if e.actor is not None:

@@ -180,18 +180,17 @@ class Tree:
     __slots__ = ("head", "dep", "pos", "tag", "ent", "kids", "lower", "lemma")
 
     def __init__(self, doc, found: Words):
-        import numpy
-        from spacy.attrs import DEP, ENT_TYPE, HEAD, POS, TAG
+        from spacy.attrs import DEP, ENT_TYPE, POS, TAG
+
+        from .nlp import heads
 
         self.lower, self.lemma = found.lower, found.lemma
         n = len(doc)
         if not n:
             self.head, self.dep, self.pos, self.tag, self.ent, self.kids = [], [], [], [], [], []
             return
-        table = doc.to_array([HEAD, DEP, POS, TAG, ENT_TYPE])
-        # HEAD is the offset to the head, negative ones wrapped round in the unsigned array
-        self.head = (table[:, 0].astype("int64") + numpy.arange(n)).tolist()
-        self.dep, self.pos, self.tag, self.ent = _labels(doc, table[:, 1:])
+        self.head = heads(doc)
+        self.dep, self.pos, self.tag, self.ent = _labels(doc, doc.to_array([DEP, POS, TAG, ENT_TYPE]))
         self.kids = kids = [()] * n  # a leaf shares the empty tuple: most words have no children
         for i, h in enumerate(self.head):
             if h != i:

@@ -250,6 +250,18 @@ def arrays(doc, attrs: tuple[str, ...]) -> tuple[list, ...]:
     return cached
 
 
+def heads(doc) -> list:
+    """The head index of every token, kept for the Doc (`to_array` gives offsets to the heads, negative ones
+    wrapped round in its unsigned array)."""
+    cached = doc.user_data.get("dateline.heads")
+    if cached is None or len(cached) != len(doc):
+        import numpy
+
+        cached = (doc.to_array("HEAD").astype("int64") + numpy.arange(len(doc))).tolist() if len(doc) else []
+        doc.user_data["dateline.heads"] = cached
+    return cached
+
+
 # Shared per-Doc caches. spaCy recomputes `doc.sents`, `token.sent` and `doc.noun_chunks` by scanning the
 # whole Doc on every access; the stages ask for them thousands of times per article, so they read them here.
 def sentences(doc) -> list:
