@@ -27,8 +27,8 @@ from __future__ import annotations
 import json
 import re
 import weakref
-from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property, lru_cache
 from typing import Iterable, Optional
@@ -188,93 +188,265 @@ def _gap(a: tuple[date, date], b: tuple[date, date]) -> int:
 
 
 # -- story-events ---------------------------------------------------------------------------------------
-@dataclass
 class Story:
-    id: str
-    seq: int
-    members: Optional[list[Mention]] = field(default_factory=list)  # None: only the profile was read
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    """A story-event as linking keeps it: what matching reads (best actor, target and places, date range,
+    documents) and the aggregates its record is summarised from (counts of parties, dates and modes, sets of
+    outlets, running bests, the values sources disagree on), each brought up to date as a member joins. A
+    join so costs the same however many members the story has, and the members are not kept.
+
+    `sources` holds, per conflict field, the reports behind each of its values. A story built here knows them
+    all (`complete`); one read from its profile loads those of the fields already in conflict from its record
+    when a member joins (`Linker._thaw`), and a field's first disagreement needs the members read."""
+
+    def __init__(self, id: str, seq: int):
+        self.id, self.seq = id, seq
+        self.n = 0  # members
+        self.key: Optional[tuple] = None
+        self.mode: Optional[str] = None  # the first member's (matching); the record gives the commonest
+        self.cameo: Optional[str] = None
+        self.docs: set = set()
+        self.outlets: set = set()
+        self.dated = self.historical = False
+        self.before: Optional[date] = None
+        self.certainty: Optional[str] = None
+        self.seen: Optional[list] = None  # [(instant, published) of the first report, of the last]
+        self.modes: dict = {}
+        self.party_counts: dict = {"actor": {}, "target": {}}  # party key -> members
+        self.party_kinds: dict = {"actor": [], "target": []}  # [tier, key, first party], in order of appearance
+        self.parties: dict = {"actor": None, "target": None}
+        self.places: dict = dict.fromkeys(PLACE_ROLES)
+        self.date_counts: dict = {}  # (start, end) -> members
+        self.date_kinds: list = []  # [precision rank, start, end, first date], in order of appearance
+        self.best_date: Optional[dict] = None
+        self.spans: list = [None, None]  # dated, undated members' ranges: [latest start, earliest end, first]
+        self.match: Optional[tuple[date, date]] = None
+        self.date_values: list = []  # (start, end) of the dated members, in order of appearance
+        self.date_clash = False  # two of them do not overlap
+        self.place_values: dict = {r: [] for r in PLACE_ROLES}  # [key, name] of the fine places
+        self.numbers: list = []  # [role, unit, [values]] of the quantities
+        self.sources: dict = {}  # conflict field -> per value, its sources
+        self.complete = True  # every field's sources known
+        self.aggregated = True  # False: a profile written before aggregates (matching only)
 
     @classmethod
     def from_profile(cls, id: str, seq: int, profile: str) -> "Story":
-        """A stored story-event as matching sees it (see `pack`), without its members: a story-event of
-        thousands of mentions is matched without reading them; they are read only when one more joins."""
-        story = cls(id, seq, None)
-        story.memo.update(unpack(profile))
+        """A stored story-event from its profile (see `pack`), without its members: a story-event of thousands
+        of mentions is matched, and joined, without reading them."""
+        p = json.loads(profile)
+        story = cls(id, seq)
+        story.complete = False
+        story.key, story.mode, story.dated, story.docs = tuple(p["key"]), p["mode"], p["dated"], set(p["docs"])
+        story.match = (_day(p["match"][0]), _day(p["match"][1])) if p["match"] else None
+        story.before = _day(p["before"])
+        story.parties.update(p["parties"])
+        story.places.update(p["places"])
+        a = p.get("agg")
+        if a is None:
+            story.aggregated = False
+            return story
+        story.n, story.cameo, story.outlets, story.historical = a["n"], a["cameo"], set(a["outlets"]), a["historical"]
+        story.certainty, story.modes = a["certainty"], dict(a["modes"])
+        story.seen = [(_instant(s), s) for s in a["seen"]] if a["seen"] else None
+        for role in ("actor", "target"):
+            story.party_counts[role] = {k: n for k, n in a["party_counts"][role]}
+            story.party_kinds[role] = a["party_kinds"][role]
+        story.date_counts = {(s, e): n for s, e, n in a["date_counts"]}
+        story.date_kinds = a["date_kinds"]
+        story.best_date = _best(story.date_kinds, story.date_counts, _date_count)
+        story.spans = [[_day(s[0]), _day(s[1]), (_day(s[2]), _day(s[3]))] if s else None for s in a["spans"]]
+        story.date_values = [tuple(v) for v in a["date_values"]]
+        story.date_clash, story.place_values, story.numbers = a["date_clash"], a["place_values"], a["numbers"]
         return story
 
     def pack(self) -> str:
-        """What matching reads of this story (the `profile` column): the summaries below, as JSON."""
-        match, before = self.match_range(), self.before()
-        return json.dumps({"key": list(self.key), "mode": self.first_mode(), "dated": self.dated(),
-                           "docs": sorted(self.doc_ids()), "parties": {r: self.party(r) for r in ("actor", "target")},
-                           "places": {r: self.place(r) for r in PLACE_ROLES},
+        """The `profile` column: what matching reads of this story, and the aggregates a join updates."""
+        match, before = self.match, self.before
+        spans = [[s[0].isoformat(), s[1].isoformat(), s[2][0].isoformat(), s[2][1].isoformat()] if s else None
+                 for s in self.spans]
+        agg = {"n": self.n, "cameo": self.cameo, "outlets": sorted(self.outlets), "historical": self.historical,
+               "certainty": self.certainty, "modes": list(self.modes.items()),
+               "seen": [s[1] for s in self.seen] if self.seen else None,
+               "party_counts": {r: list(c.items()) for r, c in self.party_counts.items()},
+               "party_kinds": self.party_kinds,
+               "date_counts": [[s, e, n] for (s, e), n in self.date_counts.items()], "date_kinds": self.date_kinds,
+               "spans": spans, "date_values": self.date_values, "date_clash": self.date_clash,
+               "place_values": self.place_values, "numbers": self.numbers}
+        return json.dumps({"key": list(self.key), "mode": self.mode, "dated": self.dated, "docs": sorted(self.docs),
+                           "parties": self.parties, "places": self.places,
                            "match": [match[0].isoformat(), match[1].isoformat()] if match else None,
-                           "before": before.isoformat() if before else None},
+                           "before": before.isoformat() if before else None, "agg": agg},
                           ensure_ascii=False, separators=(",", ":"))
 
-    def profile(self, name: str, compute):
-        """A summary of the members (best actor, place, range), kept until the next member joins: each
-        mention is scored against many stories."""
-        try:
-            return self.memo[name]
-        except KeyError:
-            value = self.memo[name] = compute()
-            return value
-
     def join(self, m: "Mention") -> None:
-        self.members.append(m)
-        self.memo.clear()
+        if not self.n:
+            self.key, self.mode, self.cameo, self.certainty = (m.type, m.modality, m.polarity), m.mode, m.cameo, m.certainty
+        elif CERTAINTY_RANK.get(m.certainty, 9) < CERTAINTY_RANK.get(self.certainty, 9):
+            self.certainty = m.certainty
+        self.n += 1
+        self.docs.add(m.doc_id)
+        if m.outlet:
+            self.outlets.add(m.outlet)
+        self.historical = self.historical or m.historical
+        if m.mode:
+            self.modes[m.mode] = self.modes.get(m.mode, 0) + 1
+        t = _instant(m.published)
+        if t:
+            seen = (t, m.published)
+            self.seen = [min(self.seen[0], seen), max(self.seen[1], seen)] if self.seen else [seen, seen]
+        if m.before and (self.before is None or m.before < self.before):
+            self.before = m.before
+        for role in ("actor", "target"):
+            if p := getattr(m, role):
+                self._count_party(role, p)
+        for role in PLACE_ROLES:
+            p = m.places.get(role)
+            if p and (self.places[role] is None or _place_rank(p) < _place_rank(self.places[role])):
+                self.places[role] = p
+        if m.dated:
+            self.dated = True
+            d = m.date
+            value = (d["start"], d.get("end"))
+            self.date_counts[value] = self.date_counts.get(value, 0) + 1
+            kind = PRECISION_RANK.get(d.get("precision"), 9)
+            if not any(k[0] == kind and (k[1], k[2]) == value for k in self.date_kinds):
+                self.date_kinds.append([kind, value[0], value[1], d])
+            self.best_date = _best(self.date_kinds, self.date_counts, _date_count)
+        if r := m.range:
+            span = self.spans[0 if m.dated else 1]
+            if span is None:
+                self.spans[0 if m.dated else 1] = [r[0], r[1], r]
+            else:
+                span[0], span[1] = max(span[0], r[0]), min(span[1], r[1])
+        self.match = self._match()
+        self._note_conflicts(m)
 
-    # profile used for matching, derived from members
-    @property
-    def key(self) -> tuple:
-        return self.profile("key", lambda: (self.members[0].type, self.members[0].modality, self.members[0].polarity))
+    def _count_party(self, role: str, p: dict) -> None:
+        key = p.get("actor_id") or p.get("country") or _norm(p.get("text"))
+        counts, kinds = self.party_counts[role], self.party_kinds[role]
+        counts[key] = counts.get(key, 0) + 1
+        tier = 0 if p.get("actor_id") else 1 if p.get("country") else 2
+        if not any(k[0] == tier and k[1] == key for k in kinds):
+            kinds.append([tier, key, p])
+        self.parties[role] = _best(kinds, counts, _party_count)
 
-    def dated(self) -> bool:
-        return self.profile("dated", lambda: any(m.dated for m in self.members))
-
-    def doc_ids(self) -> set:
-        return self.profile("docs", lambda: {m.doc_id for m in self.members})
-
-    def match_range(self) -> Optional[tuple[date, date]]:
-        return self.profile("match", self._match_range)
-
-    def _match_range(self) -> Optional[tuple[date, date]]:
-        dated = [m.range for m in self.members if m.dated]
-        ranges = dated or [m.range for m in self.members if m.range]
-        if not ranges:
+    def _match(self) -> Optional[tuple[date, date]]:
+        """Where the dated members' ranges (else the undated ones' windows) overlap; when they do not, the
+        best date's range."""
+        span = self.spans[0] or self.spans[1]
+        if span is None:
             return None
-        lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
-        if lo <= hi:
-            return lo, hi
-        best = best_date(self.members)
-        return (_day(best["start"]), _day(best["end"])) if best else ranges[0]
+        if span[0] <= span[1]:
+            return span[0], span[1]
+        best = self.best_date
+        return (_day(best["start"]), _day(best["end"])) if best else span[2]
 
-    def before(self) -> Optional[date]:
-        return self.profile("before", self._before)
+    # -- conflicts: where sources disagree (dates that do not overlap, distinct fine places, numbers)
+    def _note_conflicts(self, m: "Mention") -> None:
+        source = None
+        if m.dated:
+            value = (m.date["start"], m.date.get("end"))
+            source = _source(m)
+            if value not in self.date_values:
+                self.date_clash = self.date_clash or any(_gap(_value_range(value), _value_range(v)) > 0
+                                                         for v in self.date_values)
+                self._add_value("date", self.date_values, value)
+            self._add_source("date", self.date_values.index(value), source)
+        for role in PLACE_ROLES:
+            p = m.places.get(role)
+            if p and p.get("feature") not in FINE_EXCLUDED:
+                key = p.get("place_id") or _norm(p.get("name") or p.get("text"))
+                values = self.place_values[role]
+                at = next((i for i, v in enumerate(values) if v[0] == key), None)
+                if at is None:
+                    at = self._add_value(role, values, [key, p.get("name") or p.get("text")])
+                self._add_source(role, at, source := source or _source(m))
+        for q in m.quantities:
+            role, unit = q.get("role"), q.get("unit")
+            at = next((i for i, v in enumerate(self.numbers) if v[0] == role and v[1] == unit), None)
+            if at is None:
+                at = len(self.numbers)
+                self.numbers.append([role, unit, []])
+            values = self.numbers[at][2]
+            if q["value"] not in values:
+                self._add_value(f"q{at}", values, q["value"])
+            self._add_source(f"q{at}", values.index(q["value"]), source := source or _source(m))
 
-    def _before(self) -> Optional[date]:
-        days = [m.before for m in self.members if m.before]
-        return min(days) if days else None
+    def _add_value(self, name: str, values: list, value) -> int:
+        if not values and name not in self.sources:  # the field's first value: its sources are all here
+            self.sources[name] = []
+        values.append(value)
+        if name in self.sources:
+            self.sources[name].append([])
+        return len(values) - 1
 
-    def first_mode(self) -> Optional[str]:
-        return self.profile("mode", lambda: self.members[0].mode)
+    def _add_source(self, name: str, at: int, source: dict) -> None:
+        if name in self.sources:
+            self.sources[name][at].append(source)
 
-    def party(self, role: str) -> Optional[dict]:
-        return self.profile(role, lambda: _best_party(self.members, role))
+    def disputed(self) -> list[tuple[str, str, list]]:
+        """(field name, record field, values) of each field in conflict, in the record's order."""
+        out = [("date", "date", [f"{s}..{e}" if e and e != s else s for s, e in self.date_values])] if self.date_clash else []
+        out += [(r, r, [v[1] for v in self.place_values[r]]) for r in PLACE_ROLES if len(self.place_values[r]) > 1]
+        return out + [(f"q{i}", f"quantity:{role or 'other'}:{unit or '-'}", values)
+                      for i, (role, unit, values) in enumerate(self.numbers) if len(values) > 1]
 
-    def place(self, role: str) -> Optional[dict]:
-        return self.profile(role, lambda: best_place(self.members, role))
+    def conflicts(self) -> list[dict]:
+        return [{"field": label, "values": [{"value": v, "sources": s} for v, s in zip(values, self.sources[name])]}
+                for name, label, values in self.disputed()]
+
+    def unknown(self) -> list[str]:
+        """The fields in conflict whose sources are not loaded."""
+        return [name for name, _, _ in self.disputed() if name not in self.sources]
+
+    def opens_conflict(self, m: "Mention") -> bool:
+        """Whether `m` would put in conflict a field whose earlier sources are not known (they are kept only
+        for fields in conflict): its members must then be read."""
+        if self.complete:
+            return False
+        if m.dated and "date" not in self.sources and not self.date_clash:
+            value = (m.date["start"], m.date.get("end"))
+            if any(_gap(_value_range(value), _value_range(v)) > 0 for v in self.date_values if v != value):
+                return True
+        for role in PLACE_ROLES:
+            p, values = m.places.get(role), self.place_values[role]
+            if p and p.get("feature") not in FINE_EXCLUDED and role not in self.sources and len(values) == 1:
+                if values[0][0] != (p.get("place_id") or _norm(p.get("name") or p.get("text"))):
+                    return True
+        for q in m.quantities:
+            at = next((i for i, v in enumerate(self.numbers) if v[0] == q.get("role") and v[1] == q.get("unit")), None)
+            if at is not None and f"q{at}" not in self.sources and q["value"] not in self.numbers[at][2]:
+                return True
+        return False
+
+    def forget_sources(self) -> None:
+        """Drop the sources (they grow with the story); those of fields in conflict are in the record."""
+        self.sources, self.complete = {}, False
 
 
-def unpack(profile: str) -> dict:
-    """The memo of a story from its packed profile: the values its members would give."""
-    p = json.loads(profile)
-    memo = {"key": tuple(p["key"]), "mode": p["mode"], "dated": p["dated"], "docs": set(p["docs"]),
-            "match": (_day(p["match"][0]), _day(p["match"][1])) if p["match"] else None,
-            "before": _day(p["before"]), **p["parties"], **p["places"]}
-    return memo
+FINE_EXCLUDED = COARSE_FEATURES | {"admin"}
+
+
+def _source(m: "Mention") -> dict:
+    return {"doc_id": m.doc_id, "event_id": m.event_id, "outlet": m.outlet, "published": m.published}
+
+
+def _value_range(value: tuple) -> tuple[date, date]:
+    return _day(value[0]), _day(value[1] or value[0])
+
+
+def _party_count(kind: list, counts: dict) -> tuple:
+    return kind[0], -counts[kind[1]]
+
+
+def _date_count(kind: list, counts: dict) -> tuple:
+    return kind[0], -counts[(kind[1], kind[2])]
+
+
+def _best(kinds: list, counts: dict, rank) -> Optional[dict]:
+    """The first-seen value of the best kind (lowest tier or precision, then most members, then first seen)."""
+    if not kinds:
+        return None
+    return min(kinds, key=lambda k: rank(k, counts))[-1]
 
 
 def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
@@ -284,15 +456,15 @@ def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
         return None
     total, clash_allowed, conflict = sides[0] + sides[1], 3 in sides, False
     for role in PLACE_ROLES:
-        best = story.place(role)
+        best = story.places[role]
         pts, clash = _place(m.places.get(role), best)
         if pts is NO:
             if not (clash and clash_allowed and m.dated and _same_day(m, story)):
                 return None
             pts, conflict = 0, True
         total += pts
-    if m.mode and story.first_mode():
-        total += 1 if m.mode == story.first_mode() else -1
+    if m.mode and story.mode:
+        total += 1 if m.mode == story.mode else -1
     dated = _date_points(m, story, anchored=total > 0)
     if dated is None:
         return None
@@ -302,7 +474,7 @@ def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
 
 def _sides(m: Mention, story: Story) -> Optional[tuple[int, int]]:
     """Points for (actor, target); for a symmetric type the mention's sides may also be read swapped."""
-    theirs = (story.party("actor"), story.party("target"))
+    theirs = (story.parties["actor"], story.parties["target"])
     ours = (m.actor, m.target)
     readings = [ours] + ([ours[::-1]] if m.type in symmetric_types() else [])
     best = None
@@ -331,21 +503,21 @@ def symmetric_types() -> frozenset:
 
 
 def _same_day(m: Mention, story: Story) -> bool:
-    r = story.match_range()
+    r = story.match
     return bool(r and m.range and r[0] == r[1] == m.range[0] == m.range[1])
 
 
 def _date_points(m: Mention, story: Story, anchored: bool):
-    mine, theirs = m.range, story.match_range()
+    mine, theirs = m.range, story.match
     if mine is None and theirs is None:
         return (0, False) if m.historical or not m.published else None
     if mine is None:  # undated historical mention: only an event before its publication window
         return (0, False) if m.before is None or theirs[1] < m.before else None
     if theirs is None:  # undated historical story
-        before = story.before()
+        before = story.before
         return (0, False) if m.historical and (before is None or mine[1] < before) else None
     gap = _gap(mine, theirs)
-    story_dated = story.dated()
+    story_dated = story.dated
     if gap == 0:
         if m.dated and story_dated:  # the same day is strong evidence, the same year much less
             return (2 if mine == theirs and mine[0] == mine[1] else 1), False
@@ -358,8 +530,8 @@ def _date_points(m: Mention, story: Story, anchored: bool):
 
 def _strong(m: Mention, story: Story) -> bool:
     """The actor and a place agree exactly: enough to join two dates a day apart."""
-    actor_ok = _party(m.actor, story.party("actor")) in (1, 3)
-    place_ok = any(m.places.get(r) and story.place(r) and _same_place(m.places[r], story.place(r))
+    actor_ok = _party(m.actor, story.parties["actor"]) in (1, 3)
+    place_ok = any(m.places.get(r) and story.places[r] and _same_place(m.places[r], story.places[r])
                    for r in PLACE_ROLES)
     return actor_ok and place_ok
 
@@ -449,104 +621,40 @@ def choose(m: Mention, candidates: Iterable[Story]) -> Optional[Story]:
 
 
 def _needed(m: Mention, story: Story) -> int:
-    if m.doc_id in story.doc_ids():
+    if m.doc_id in story.docs:
         return SAME_DOC_MIN_SCORE
     return UNDATED_HISTORICAL_MIN_SCORE if m.range is None else 1
 
 
 def _distance(m: Mention, story: Story) -> int:
-    r, s = m.range, story.match_range()
+    r, s = m.range, story.match
     return _gap(r, s) if r and s else 0
 
 
 # -- summaries ------------------------------------------------------------------------------------------
-def _best_party(members: list[Mention], role: str) -> Optional[dict]:
-    parties = [getattr(m, role) for m in members if getattr(m, role)]
-    if not parties:
-        return None
-    counts = Counter(p.get("actor_id") or p.get("country") or _norm(p.get("text")) for p in parties)
-    return min(parties, key=lambda p: (0 if p.get("actor_id") else 1 if p.get("country") else 2,
-                                       -counts[p.get("actor_id") or p.get("country") or _norm(p.get("text"))]))
-
-
 FEATURE_RANK = {"city": 0, "other": 1, "admin": 2, "country": 3, "region": 4, "continent": 5, None: 6}
 
 
-def best_place(members: list[Mention], role: str) -> Optional[dict]:
-    places = [m.places[role] for m in members if m.places.get(role)]
-    if not places:
-        return None
-    return min(places, key=lambda p: (FEATURE_RANK.get(p.get("feature"), 6), 0 if p.get("place_id") else 1))
-
-
-def best_date(members: list[Mention]) -> Optional[dict]:
-    """Narrowest precision; among equals the date most members give, then the earliest given."""
-    dates = [m.date for m in members if m.dated]
-    if not dates:
-        return None
-    counts = Counter((d["start"], d.get("end")) for d in dates)
-    return min(dates, key=lambda d: (PRECISION_RANK.get(d.get("precision"), 9), -counts[(d["start"], d.get("end"))]))
-
-
-def conflicts(members: list[Mention]) -> list[dict]:
-    """Where sources disagree: dates that do not overlap, distinct fine places, different numbers."""
-    out = []
-    dated = [m for m in members if m.dated]
-    values = {}
-    for m in dated:
-        values.setdefault((m.date["start"], m.date.get("end")), []).append(m)
-    ranges = list(values)
-    if any(_gap((_day(a[0]), _day(a[1] or a[0])), (_day(b[0]), _day(b[1] or b[0]))) > 0
-           for i, a in enumerate(ranges) for b in ranges[i + 1:]):
-        out.append({"field": "date", "values": [_side(f"{s}..{e}" if e and e != s else s, ms) for (s, e), ms in values.items()]})
-    for role in PLACE_ROLES:
-        fine = {}
-        for m in members:
-            p = m.places.get(role)
-            if p and p.get("feature") not in COARSE_FEATURES | {"admin"}:
-                fine.setdefault(p.get("place_id") or _norm(p.get("name") or p.get("text")), []).append((p, m))
-        if len(fine) > 1:
-            out.append({"field": role, "values": [_side(v[0][0].get("name") or v[0][0].get("text"), [x[1] for x in v])
-                                                  for v in fine.values()]})
-    numbers = {}
-    for m in members:
-        for q in m.quantities:
-            numbers.setdefault((q.get("role"), q.get("unit")), {}).setdefault(q["value"], []).append(m)
-    for (role, unit), by_value in numbers.items():
-        if len(by_value) > 1:
-            out.append({"field": f"quantity:{role or 'other'}:{unit or '-'}",
-                        "values": [_side(v, ms) for v, ms in by_value.items()]})
-    return out
-
-
-def _side(value, members: list[Mention]) -> dict:
-    return {"value": value, "sources": [{"doc_id": m.doc_id, "event_id": m.event_id, "outlet": m.outlet,
-                                         "published": m.published} for m in members]}
+def _place_rank(p: dict) -> tuple:
+    """The best place is the finest, then one with a gazetteer id, then the first given."""
+    return FEATURE_RANK.get(p.get("feature"), 6), 0 if p.get("place_id") else 1
 
 
 def summary(story: Story) -> dict:
-    """A story-event's record (the `record` column). Its evidence, one entry per member, is not in it: it
-    grows with the story, and is read from story_mentions when the story is (see `story`)."""
-    ms = story.members
-    first = ms[0]
-    times = sorted((t, m.published) for m in ms if (t := _instant(m.published)))
-    best = best_date(ms)
-    places = {r: story.place(r) for r in PLACE_ROLES}
-    place = next((p for p in places.values() if p), None)
-    modes = Counter(m.mode for m in ms if m.mode)
-    match = story.match_range()
-    outlets = {m.outlet for m in ms if m.outlet}
+    """A story-event's record (the `record` column), from the story's aggregates. Its evidence, one entry per
+    member, is not in it: it grows with the story, and is read from story_mentions when the story is (see
+    `story`)."""
+    places, modes, match, seen = dict(story.places), story.modes, story.match, story.seen
     return {
-        "id": story.id, "type": first.type, "mode": modes.most_common(1)[0][0] if modes else None,
-        "cameo": first.cameo, "modality": first.modality, "polarity": first.polarity,
-        "actor": story.party("actor"), "target": story.party("target"),
-        "places": places, "place": place, "date": best,
+        "id": story.id, "type": story.key[0], "mode": max(modes, key=modes.get) if modes else None,
+        "cameo": story.cameo, "modality": story.key[1], "polarity": story.key[2],
+        "actor": story.parties["actor"], "target": story.parties["target"],
+        "places": places, "place": next((p for p in places.values() if p), None), "date": story.best_date,
         "match": [match[0].isoformat(), match[1].isoformat()] if match else None,
-        "first_seen": times[0][1] if times else None, "last_seen": times[-1][1] if times else None,
-        "mentions": len(ms), "articles": len({m.doc_id for m in ms}), "outlets": len(outlets),
-        "outlet_names": sorted(outlets),
-        "certainty": min((m.certainty for m in ms), key=lambda c: CERTAINTY_RANK.get(c, 9)),
-        "historical": any(m.historical for m in ms), "conflicts": conflicts(ms),
+        "first_seen": seen[0][1] if seen else None, "last_seen": seen[1][1] if seen else None,
+        "mentions": story.n, "articles": len(story.docs), "outlets": len(story.outlets),
+        "outlet_names": sorted(story.outlets), "certainty": story.certainty, "historical": story.historical,
+        "conflicts": story.conflicts(),
     }
 
 
@@ -560,7 +668,7 @@ def _row(story: Story) -> tuple:
             s["match"][0] if s["match"] else None, s["match"][1] if s["match"] else None,
             s["first_seen"], s["last_seen"], s["mentions"], s["articles"], s["outlets"], s["certainty"],
             int(s["historical"]), len(s["conflicts"]), json.dumps(s, ensure_ascii=False, separators=(",", ":")),
-            span_class(story.match_range()), story.pack())
+            span_class(story.match), story.pack())
 
 
 # -- the linker over the store --------------------------------------------------------------------------
@@ -583,8 +691,9 @@ _UPSERT = (f"INSERT INTO story_events ({', '.join(_STORY_FIELDS)}) VALUES ({', '
 # batches gives the same story-events), and memory stays flat. Far above what a batch of 32 articles touches
 # at a few thousand articles, so it costs extra writes only on long runs.
 DIRTY_MEMBERS = 5_000
-# Stories of up to this many members stay cached whole after they are written (most stories are this small,
-# and a member joining them then needs no read); larger ones are cached as their profile.
+# Stories of up to this many members keep the sources of every value they might come to disagree on after
+# they are written (most stories are this small); larger ones keep only their aggregates, and a join that
+# puts a field in conflict for the first time reads their members.
 WHOLE_MEMBERS = 32
 
 
@@ -636,18 +745,40 @@ class Linker:
         return story
 
     def _read(self, story_id: str, seq: int) -> Story:
-        return Story(story_id, seq, members(self.store, story_id))
+        story = Story(story_id, seq)
+        for m in members(self.store, story_id):
+            story.join(m)
+        return story
+
+    def _thaw(self, story: Story, m: Mention) -> Story:
+        """A story read from its profile, ready for `m` to join: the sources of its fields in conflict loaded
+        from its record. Its members are read instead when its profile predates aggregates, or when `m` puts
+        a field in conflict for the first time (its earlier sources are not kept)."""
+        if story.aggregated and not story.opens_conflict(m):
+            unknown = story.unknown()
+            if not unknown:
+                return story
+            record = self.store.query("SELECT record FROM story_events WHERE id = ?", (story.id,))[0]["record"]
+            stored = json.loads(record)["conflicts"]
+            disputed = story.disputed()
+            if [c["field"] for c in stored] == [label for _, label, _ in disputed]:
+                for (name, _, _), c in zip(disputed, stored):
+                    story.sources.setdefault(name, [v["sources"] for v in c["values"]])
+                return story
+        if story.id in self.dirty:  # its members joined in this transaction must be written to be read
+            self.flush()
+        return self._read(story.id, story.seq)
 
     def add(self, m: Mention) -> Story:
         story = choose(m, self.candidates(m))
         if story is None:
             story = Story(f"s-{m.event_id}", self.next_seq())
-        elif story.members is None:  # matched by its profile: its members are needed to rewrite its row
-            story = self._read(story.id, story.seq)
+        elif not story.complete:
+            story = self._thaw(story, m)
         story.join(m)
-        self.dirty_members += 1 if story.id in self.dirty else len(story.members)
+        self.dirty_members += 1 if story.id in self.dirty else story.n
         self.dirty.setdefault(story.id, story)
-        match = story.match_range()
+        match = story.match
         key_matches = self.unwritten.setdefault(story.key, {})
         key_matches[story.id] = (match[0].isoformat(), match[1].isoformat()) if match else None
         self.links.append((m.event_id, story.id, m.doc_id))
@@ -660,9 +791,9 @@ class Linker:
         rows = []
         for story in self.dirty.values():
             rows.append(_row(story))
-            # a large story is kept as its profile: its members are read again only if one more joins
-            kept = story if len(story.members) <= WHOLE_MEMBERS else Story.from_profile(story.id, story.seq, rows[-1][-1])
-            self.cache.put(kept, (story.seq, len(story.members)))
+            if story.n > WHOLE_MEMBERS:
+                story.forget_sources()
+            self.cache.put(story, (story.seq, story.n))
         conn.executemany(_UPSERT, rows)
         conn.executemany("INSERT INTO story_mentions VALUES (?, ?, ?)", self.links)
         self.dirty.clear()
@@ -696,7 +827,7 @@ class _StoryCache(OrderedDict):
     def put(self, story: Story, version: tuple) -> None:
         old = self.pop(story.id, None)
         self.members -= old.members if old else 0
-        size = len(story.members) if story.members is not None else 1 + len(story.doc_ids())
+        size = story.n if story.complete else 1 + len(story.docs)
         self[story.id] = _Cached(version, story, size)
         self.members += size
         while self and (len(self) > STORY_CACHE_SIZE or self.members > STORY_CACHE_MEMBERS):
