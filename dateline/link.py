@@ -414,7 +414,8 @@ class Story:
                     return True
         for q in m.quantities:
             at = next((i for i, v in enumerate(self.numbers) if v[0] == q.get("role") and v[1] == q.get("unit")), None)
-            if at is not None and f"q{at}" not in self.sources and q["value"] not in self.numbers[at][2]:
+            values = self.numbers[at][2] if at is not None else ()
+            if len(values) == 1 and f"q{at}" not in self.sources and q["value"] not in values:
                 return True
         return False
 

@@ -338,3 +338,93 @@ def test_symmetric_types_match_with_sides_swapped(store):
     assert "CONSULT" in link.symmetric_types()
     assert same(store, "a-e1", "b-e1")  # a meeting has no direction
     assert not same(store, "a-e2", "b-e2")  # an accusation has one
+
+
+def big_story(n=40):
+    """One story-event of `n` reports, past WHOLE_MEMBERS, whose sources come to disagree only late: a number at
+    report 36 (its earlier sources are not kept by then), a date at 37, another number at 39 (the field already
+    in conflict, its sources in the record)."""
+    kp = {"text": "North Korea", "actor_id": "KP-GOV", "country": "KP"}
+    site = {"text": "Sohae", "name": "Sohae", "country": "KP", "feature": "other", "place_id": "9"}
+    docs = []
+    for i in range(n):
+        people = 4 if i == 35 else 5 if i == 38 else 3
+        quantities = [{"text": str(people), "value": people, "unit": "people", "role": "people"},
+                      {"text": "2", "value": 2, "unit": "missile", "role": "launched"}]
+        docs.append({"id": f"d{i:02d}", "outlet": f"Outlet {i % 7}", "published": f"2024-05-28T{i % 24:02d}:00:00+09:00",
+                     "events": [event("L", type="MOBILIZE", actor=kp, location=site, quantities=quantities,
+                                      date="2024-05-26" if i == 36 else "2024-05-27",
+                                      certainty="hedged" if i % 5 else "attributed")]})
+    return docs
+
+
+def link_in_batches(path, spec, size):
+    docs, _ = link.corpus_documents(spec)
+    store = open_store(path)
+    for start in range(0, len(docs), size):
+        store.write_documents(docs[start:start + size])
+        link.on_stored(store, [d.id for d in docs[start:start + size]])
+    return store
+
+
+def test_a_large_story_joined_across_batches_equals_one_linked_at_once(tmp_path, monkeypatch):
+    """A story past WHOLE_MEMBERS is matched and joined from its profile's aggregates, without its members
+    (read only when a join puts a field in conflict for the first time): its row and record equal those of the
+    same story linked in one transaction, which keeps every source in memory."""
+    spec = big_story()
+    reads = []
+    monkeypatch.setattr(link, "members", lambda store, sid, read=link.members: reads.append(sid) or read(store, sid))
+    batched = link_in_batches(str(tmp_path / "batched.db"), spec, 2)
+    assert len(reads) == 2  # reports 36 and 37 put a field in conflict; 39 finds its sources in the record
+    at_once = link_in_batches(str(tmp_path / "at_once.db"), spec, len(spec))
+    (sid, events), = link.snapshot(batched)
+    assert len(events) == 40
+    s = link.story(batched, sid)
+    assert [c["field"] for c in s["conflicts"]] == ["date", "quantity:people:people"]
+    assert [(v["value"], len(v["sources"])) for v in s["conflicts"][1]["values"]] == [(3, 38), (4, 1), (5, 1)]
+    assert s == link.story(at_once, sid)
+    assert batched.query("SELECT * FROM story_events") == at_once.query("SELECT * FROM story_events")
+    batched.close()
+    at_once.close()
+
+
+@pytest.mark.parametrize("profile", ["json_remove(profile, '$.agg')", "NULL"])
+def test_stories_stored_before_aggregates_link_the_same(tmp_path, profile):
+    """Profiles written before they carried aggregates (or no profile at all): a join reads the members."""
+    spec = big_story()
+    docs, _ = link.corpus_documents(spec)
+    old = open_store(str(tmp_path / "old.db"))
+    old.write_documents(docs[:34])
+    link.link_pending(old)
+    with old.transaction() as conn:
+        conn.execute(f"UPDATE story_events SET profile = {profile}")
+    old.close()
+    old = open_store(str(tmp_path / "old.db"))  # nothing cached
+    for doc in docs[34:]:
+        old.write_documents([doc])
+        link.on_stored(old, [doc.id])
+    new = link_in_batches(str(tmp_path / "new.db"), spec, 4)
+    (sid, _), = link.snapshot(new)
+    assert link.snapshot(old) == link.snapshot(new)
+    assert link.story(old, sid) == link.story(new, sid)
+    assert old.query("SELECT * FROM story_events") == new.query("SELECT * FROM story_events")
+    old.close()
+    new.close()
+
+
+def test_incremental_linking_with_sources_dropped_from_every_story(tmp_path, monkeypatch):
+    """With WHOLE_MEMBERS at 0 every written story keeps only its aggregates: the corpus links as a rebuild."""
+    monkeypatch.setattr(link, "WHOLE_MEMBERS", 0)
+    docs, _ = corpus()
+    store = open_store(str(tmp_path / "inc.db"))
+    for start in range(0, len(docs), 3):
+        store.write_documents(docs[start:start + 3])
+        link.on_stored(store, [d.id for d in docs[start:start + 3]])
+    rows = store.query("SELECT * FROM story_events ORDER BY id")
+    stories = [link.story(store, r["id"]) for r in rows]
+    snap = link.snapshot(store)
+    link.relink(store)
+    assert link.snapshot(store) == snap
+    assert store.query("SELECT * FROM story_events ORDER BY id") == rows
+    assert [link.story(store, r["id"]) for r in rows] == stories
+    store.close()
