@@ -30,7 +30,7 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Iterable, Optional
 from urllib.parse import urlparse
 
@@ -46,6 +46,7 @@ CERTAINTY_RANK = {"asserted": 0, "attributed": 1, "hedged": 2}
 PLACE_ROLES = ("location", "origin", "destination")
 
 
+@lru_cache(maxsize=4096)
 def _day(s: Optional[str]) -> Optional[date]:
     try:
         return date.fromisoformat(s[:10]) if s else None
@@ -53,6 +54,7 @@ def _day(s: Optional[str]) -> Optional[date]:
         return None
 
 
+@lru_cache(maxsize=4096)  # a document's mentions share its publication time
 def _instant(s: Optional[str]) -> Optional[datetime]:
     """A publication time as an aware UTC datetime (naive times are taken as UTC), for ordering."""
     if not s:
@@ -107,31 +109,23 @@ class Mention:
                    trigger=(rec.get("trigger") or {}).get("text", ""), published=row.get("published"),
                    outlet=outlet, url=row.get("url"), cameo=rec.get("cameo"))
 
-    # cached: a mention is scored against many stories, and never changes
-    @cached_property
+    def __post_init__(self):
+        # kept: a mention is scored against many stories, and never changes
+        start = _day(self.date.get("start")) if self.date else None
+        pub = _day(self.published)
+        self.dated = bool(start)
+        self.before = pub - timedelta(days=UNDATED_WINDOW_DAYS) if pub else None  # for an undated historical one
+        if start:  # the dates this mention may refer to: its own date, or a window before publication
+            self.range = start, _day(self.date.get("end")) or start
+        else:
+            self.range = None if self.historical or pub is None else (self.before, pub)
+        sides = (self.actor, self.target)  # for a symmetric type either way round
+        self.readings = (sides, sides[::-1]) if self.type in symmetric_types() else (sides,)
+
+    @property
     def evidence(self) -> dict:
         return {"doc_id": self.doc_id, "event_id": self.event_id, "sentence": self.sentence, "trigger": self.trigger,
                 "outlet": self.outlet, "published": self.published, "url": self.url, "certainty": self.certainty}
-
-    @cached_property
-    def range(self) -> Optional[tuple[date, date]]:
-        """The dates this mention may refer to: its own date, or a window before publication."""
-        if self.date and _day(self.date.get("start")):
-            return _day(self.date["start"]), _day(self.date.get("end")) or _day(self.date["start"])
-        pub = _day(self.published)
-        if self.historical or pub is None:
-            return None
-        return pub - timedelta(days=UNDATED_WINDOW_DAYS), pub
-
-    @cached_property
-    def dated(self) -> bool:
-        return bool(self.date and _day(self.date.get("start")))
-
-    @cached_property
-    def before(self) -> Optional[date]:
-        """For an undated historical mention: the event happened before this day."""
-        pub = _day(self.published)
-        return pub - timedelta(days=UNDATED_WINDOW_DAYS) if pub else None
 
 
 # -- compatibility --------------------------------------------------------------------------------------
@@ -200,67 +194,86 @@ class Story:
 
     def __init__(self, id: str, seq: int):
         self.id, self.seq = id, seq
-        self.n = 0  # members
+        # what matching reads (the profile's plain fields)
         self.key: Optional[tuple] = None
-        self.mode: Optional[str] = None  # the first member's (matching); the record gives the commonest
-        self.cameo: Optional[str] = None
+        self.mode: Optional[str] = None  # the first member's; the record gives the commonest
         self.docs: set = set()
-        self.outlets: set = set()
-        self.dated = self.historical = False
+        self.dated = False
         self.before: Optional[date] = None
+        self.parties: dict = {"actor": None, "target": None}
+        self.places: dict = dict.fromkeys(PLACE_ROLES)
+        self.match: Optional[tuple[date, date]] = None
+        self.complete = True  # every conflict field's sources known
+        self.aggregated = True  # False: a profile written before aggregates (matching only)
+        self.frozen: Optional[str] = None  # the aggregates as stored, until a join needs them
+        self._start()
+
+    def _start(self) -> None:
+        self.n = 0  # members
+        self.cameo: Optional[str] = None
+        self.outlets: set = set()
+        self.historical = False
         self.certainty: Optional[str] = None
         self.seen: Optional[list] = None  # [(instant, published) of the first report, of the last]
         self.modes: dict = {}
         self.party_counts: dict = {"actor": {}, "target": {}}  # party key -> members
         self.party_kinds: dict = {"actor": [], "target": []}  # [tier, key, first party], in order of appearance
-        self.parties: dict = {"actor": None, "target": None}
-        self.places: dict = dict.fromkeys(PLACE_ROLES)
         self.date_counts: dict = {}  # (start, end) -> members
         self.date_kinds: list = []  # [precision rank, start, end, first date], in order of appearance
         self.best_date: Optional[dict] = None
         self.spans: list = [None, None]  # dated, undated members' ranges: [latest start, earliest end, first]
-        self.match: Optional[tuple[date, date]] = None
         self.date_values: list = []  # (start, end) of the dated members, in order of appearance
         self.date_clash = False  # two of them do not overlap
         self.place_values: dict = {r: [] for r in PLACE_ROLES}  # [key, name] of the fine places
         self.numbers: list = []  # [role, unit, [values]] of the quantities
         self.sources: dict = {}  # conflict field -> per value, its sources
-        self.complete = True  # every field's sources known
-        self.aggregated = True  # False: a profile written before aggregates (matching only)
 
     @classmethod
     def from_profile(cls, id: str, seq: int, profile: str) -> "Story":
         """A stored story-event from its profile (see `pack`), without its members: a story-event of thousands
-        of mentions is matched, and joined, without reading them."""
-        p = json.loads(profile)
-        story = cls(id, seq)
-        story.complete = False
+        of mentions is matched, and joined, without reading them. Its aggregates, a JSON text inside the
+        profile, are unpacked only if a mention joins (`thaw`): most stories read are only matched."""
+        head, _, agg = profile.partition("\n")
+        p = json.loads(head)
+        story = cls.__new__(cls)
+        story.id, story.seq, story.complete = id, seq, False
         story.key, story.mode, story.dated, story.docs = tuple(p["key"]), p["mode"], p["dated"], set(p["docs"])
         story.match = (_day(p["match"][0]), _day(p["match"][1])) if p["match"] else None
         story.before = _day(p["before"])
-        story.parties.update(p["parties"])
-        story.places.update(p["places"])
-        a = p.get("agg")
-        if a is None:
-            story.aggregated = False
-            return story
-        story.n, story.cameo, story.outlets, story.historical = a["n"], a["cameo"], set(a["outlets"]), a["historical"]
-        story.certainty, story.modes = a["certainty"], dict(a["modes"])
-        story.seen = [(_instant(s), s) for s in a["seen"]] if a["seen"] else None
-        for role in ("actor", "target"):
-            story.party_counts[role] = {k: n for k, n in a["party_counts"][role]}
-            story.party_kinds[role] = a["party_kinds"][role]
-        story.date_counts = {(s, e): n for s, e, n in a["date_counts"]}
-        story.date_kinds = a["date_kinds"]
-        story.best_date = _best(story.date_kinds, story.date_counts, _date_count)
-        story.spans = [[_day(s[0]), _day(s[1]), (_day(s[2]), _day(s[3]))] if s else None for s in a["spans"]]
-        story.date_values = [tuple(v) for v in a["date_values"]]
-        story.date_clash, story.place_values, story.numbers = a["date_clash"], a["place_values"], a["numbers"]
+        story.parties, story.places = p["parties"], p["places"]
+        story.frozen = agg or None
+        story.aggregated = bool(agg)
         return story
 
+    def thaw(self) -> None:
+        """Unpack the aggregates of a story read from its profile."""
+        if self.frozen is None:
+            return
+        a, self.frozen = json.loads(self.frozen), None
+        self._start()
+        self.n, self.cameo, self.outlets, self.historical = a["n"], a["cameo"], set(a["outlets"]), a["historical"]
+        self.certainty, self.modes = a["certainty"], dict(a["modes"])
+        self.seen = [(_instant(s), s) for s in a["seen"]] if a["seen"] else None
+        for role in ("actor", "target"):
+            self.party_counts[role] = {k: n for k, n in a["party_counts"][role]}
+            self.party_kinds[role] = a["party_kinds"][role]
+        self.date_counts = {(s, e): n for s, e, n in a["date_counts"]}
+        self.date_kinds = a["date_kinds"]
+        self.best_date = _best(self.date_kinds, self.date_counts, _date_count)
+        self.spans = [[_day(s[0]), _day(s[1]), (_day(s[2]), _day(s[3]))] if s else None for s in a["spans"]]
+        self.date_values = [tuple(v) for v in a["date_values"]]
+        self.date_clash, self.place_values, self.numbers = a["date_clash"], a["place_values"], a["numbers"]
+
     def pack(self) -> str:
-        """The `profile` column: what matching reads of this story, and the aggregates a join updates."""
+        """The `profile` column: what matching reads of this story; past WHOLE_MEMBERS members, then the
+        aggregates a join updates (a smaller story has its members read when one more joins it uncached)."""
         match, before = self.match, self.before
+        head = _compact({"key": list(self.key), "mode": self.mode, "dated": self.dated, "docs": sorted(self.docs),
+                         "parties": self.parties, "places": self.places,
+                         "match": [match[0].isoformat(), match[1].isoformat()] if match else None,
+                         "before": before.isoformat() if before else None})
+        if self.n <= WHOLE_MEMBERS:
+            return head
         spans = [[s[0].isoformat(), s[1].isoformat(), s[2][0].isoformat(), s[2][1].isoformat()] if s else None
                  for s in self.spans]
         agg = {"n": self.n, "cameo": self.cameo, "outlets": sorted(self.outlets), "historical": self.historical,
@@ -271,11 +284,8 @@ class Story:
                "date_counts": [[s, e, n] for (s, e), n in self.date_counts.items()], "date_kinds": self.date_kinds,
                "spans": spans, "date_values": self.date_values, "date_clash": self.date_clash,
                "place_values": self.place_values, "numbers": self.numbers}
-        return json.dumps({"key": list(self.key), "mode": self.mode, "dated": self.dated, "docs": sorted(self.docs),
-                           "parties": self.parties, "places": self.places,
-                           "match": [match[0].isoformat(), match[1].isoformat()] if match else None,
-                           "before": before.isoformat() if before else None, "agg": agg},
-                          ensure_ascii=False, separators=(",", ":"))
+        # two JSON texts on two lines (compact JSON has no line break): matching parses only the first
+        return head + "\n" + _compact(agg)
 
     def join(self, m: "Mention") -> None:
         if not self.n:
@@ -427,6 +437,18 @@ class Story:
 FINE_EXCLUDED = COARSE_FEATURES | {"admin"}
 
 
+# `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` builds an encoder on every call, and each
+# encode a C encoder: two of these a written story, so the C encoder is built once (as dateline.store.sqlite
+# does, without the check for circular values, which the summaries never are).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_C_ENCODE = (json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",",
+                                         False, False, True) if json.encoder.c_make_encoder else None)
+
+
+def _compact(value) -> str:
+    return "".join(_C_ENCODE(value, 0)) if _C_ENCODE is not None else _ENCODER.encode(value)
+
+
 def _source(m: "Mention") -> dict:
     return {"doc_id": m.doc_id, "event_id": m.event_id, "outlet": m.outlet, "published": m.published}
 
@@ -445,8 +467,8 @@ def _date_count(kind: list, counts: dict) -> tuple:
 
 def _best(kinds: list, counts: dict, rank) -> Optional[dict]:
     """The first-seen value of the best kind (lowest tier or precision, then most members, then first seen)."""
-    if not kinds:
-        return None
+    if len(kinds) < 2:
+        return kinds[0][-1] if kinds else None
     return min(kinds, key=lambda k: rank(k, counts))[-1]
 
 
@@ -457,8 +479,10 @@ def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
         return None
     total, clash_allowed, conflict = sides[0] + sides[1], 3 in sides, False
     for role in PLACE_ROLES:
-        best = story.places[role]
-        pts, clash = _place(m.places.get(role), best)
+        ours, best = m.places.get(role), story.places[role]
+        if not ours or not best:
+            continue
+        pts, clash = _place(ours, best)
         if pts is NO:
             if not (clash and clash_allowed and m.dated and _same_day(m, story)):
                 return None
@@ -475,14 +499,11 @@ def score(m: Mention, story: Story) -> Optional[tuple[int, bool]]:
 
 def _sides(m: Mention, story: Story) -> Optional[tuple[int, int]]:
     """Points for (actor, target); for a symmetric type the mention's sides may also be read swapped."""
-    theirs = (story.parties["actor"], story.parties["target"])
-    ours = (m.actor, m.target)
-    readings = [ours] + ([ours[::-1]] if m.type in symmetric_types() else [])
-    best = None
-    for actor, target in readings:
-        pts = (_party(actor, theirs[0]), _party(target, theirs[1]))
-        if NO not in pts and (best is None or sum(pts) > sum(best)):
-            best = pts
+    theirs, best = story.parties, None
+    for actor, target in m.readings:
+        a, t = _party(actor, theirs["actor"]), _party(target, theirs["target"])
+        if a is not NO and t is not NO and (best is None or a + t > best[0] + best[1]):
+            best = a, t
     return best
 
 
@@ -555,10 +576,16 @@ def _candidate_query(m: Mention, lo: date, hi: date) -> tuple[str, tuple]:
     sides, side_params = _sides_clause(m)
     key_params = (m.type, m.modality, m.polarity) + side_params
     params, lo_s, hi_s = list(key_params), lo.isoformat(), hi.isoformat()
-    for cls, most in enumerate(SPAN_CLASSES):
+    for cls, earliest in enumerate(_earliest_starts(lo)):
         params += key_params
-        params += (cls, _days_before(lo, most).isoformat(), hi_s, lo_s) if most is not None else (cls, hi_s, lo_s)
+        params += (cls, earliest, hi_s, lo_s) if earliest is not None else (cls, hi_s, lo_s)
     return _candidate_sql(sides), tuple(params)
+
+
+@lru_cache(maxsize=1024)  # a document's mentions share their windows
+def _earliest_starts(lo: date) -> tuple:
+    """Per span class, the earliest start of a story-event of that class overlapping a range from `lo`."""
+    return tuple(None if most is None else _days_before(lo, most).isoformat() for most in SPAN_CLASSES)
 
 
 @lru_cache(maxsize=64)
@@ -569,7 +596,7 @@ def _candidate_sql(sides: str) -> str:
     for most in SPAN_CLASSES:
         earliest = "" if most is None else "AND match_start >= ? "
         parts.append(key + f"AND span_class = ? {earliest}AND match_start <= ? AND match_end >= ?")
-    return " UNION ALL ".join(parts) + " ORDER BY seq"
+    return " UNION ALL ".join(parts)  # ordered by seq with the stories changed in the transaction
 
 
 def _days_before(day: date, days: int) -> date:
@@ -605,9 +632,9 @@ def _sides_clause(m: Mention) -> tuple[str, tuple]:
 
 
 def choose(m: Mention, candidates: Iterable[Story]) -> Optional[Story]:
-    best, best_key = None, None
+    best, best_key, key = None, None, (m.type, m.modality, m.polarity)
     for story in candidates:
-        if story.key != (m.type, m.modality, m.polarity):
+        if story.key != key:
             continue
         result = score(m, story)
         if result is None:
@@ -615,9 +642,9 @@ def choose(m: Mention, candidates: Iterable[Story]) -> Optional[Story]:
         pts, _ = result
         if pts < _needed(m, story):
             continue
-        key = (-pts, _distance(m, story), story.seq)
-        if best_key is None or key < best_key:
-            best, best_key = story, key
+        rank = (-pts, _distance(m, story), story.seq)
+        if best_key is None or rank < best_key:
+            best, best_key = story, rank
     return best
 
 
@@ -668,7 +695,7 @@ def _row(story: Story) -> tuple:
             d.get("start"), d.get("end"), d.get("precision"),
             s["match"][0] if s["match"] else None, s["match"][1] if s["match"] else None,
             s["first_seen"], s["last_seen"], s["mentions"], s["articles"], s["outlets"], s["certainty"],
-            int(s["historical"]), len(s["conflicts"]), json.dumps(s, ensure_ascii=False, separators=(",", ":")),
+            int(s["historical"]), len(s["conflicts"]), _compact(s),
             span_class(story.match), story.pack())
 
 
@@ -726,24 +753,36 @@ class Linker:
             lo, hi = date.min, m.before or date.max
         keys = (m.type, m.modality, m.polarity)
         sql, params = _candidate_query(m, lo, hi)
-        rows = self.store.query(sql, params)
-        found = [self._story(row) for row in rows if row["id"] not in self.dirty]
+        found, missing, dirty, cache = [], [], self.dirty, self.cache
+        for sid, seq, n in self.store.conn.execute(sql, params):
+            if sid in dirty:
+                continue
+            hit = cache.get(sid)
+            if hit is not None and hit.version == (seq, n):
+                cache.move_to_end(sid)
+                found.append(hit.story)
+            else:
+                missing.append((sid, (seq, n)))
+        if missing:
+            found += self._stories(missing)
         lo_s, hi_s = lo.isoformat(), hi.isoformat()
         found += [self.dirty[sid] for sid, match in self.unwritten.get(keys, {}).items()
                   if match is None or (match[0] <= hi_s and match[1] >= lo_s)]  # the query's condition
         return sorted(found, key=lambda s: s.seq)
 
-    def _story(self, row: dict) -> Story:
-        """The story of a candidate row (id, seq, mentions): from the cache while no mention has joined it,
-        else its profile read (or, in a store written before profiles, its members)."""
-        hit = self.cache.get(row["id"])
-        if hit is not None and hit.version == (row["seq"], row["mentions"]):
-            self.cache.move_to_end(row["id"])
-            return hit.story
-        profile = self.store.query("SELECT profile FROM story_events WHERE id = ?", (row["id"],))[0]["profile"]
-        story = Story.from_profile(row["id"], row["seq"], profile) if profile else self._read(row["id"], row["seq"])
-        self.cache.put(story, (row["seq"], row["mentions"]))
-        return story
+    def _stories(self, rows: list[tuple]) -> list[Story]:
+        """The stories of candidate rows ((id, (seq, mentions))) not cached as they are now: their profiles,
+        read in one query (or, in a store written before profiles, their members)."""
+        marks = ", ".join("?" * len(rows))
+        profiles = dict(tuple(r) for r in self.store.conn.execute(
+            f"SELECT id, profile FROM story_events WHERE id IN ({marks})", [sid for sid, _ in rows]))
+        out = []
+        for sid, version in rows:
+            profile = profiles[sid]
+            story = Story.from_profile(sid, version[0], profile) if profile else self._read(sid, version[0])
+            self.cache.put(story, version)
+            out.append(story)
+        return out
 
     def _read(self, story_id: str, seq: int) -> Story:
         story = Story(story_id, seq)
@@ -755,6 +794,7 @@ class Linker:
         """A story read from its profile, ready for `m` to join: the sources of its fields in conflict loaded
         from its record. Its members are read instead when its profile predates aggregates, or when `m` puts
         a field in conflict for the first time (its earlier sources are not kept)."""
+        story.thaw()
         if story.aggregated and not story.opens_conflict(m):
             unknown = story.unknown()
             if not unknown:

@@ -388,7 +388,7 @@ def test_a_large_story_joined_across_batches_equals_one_linked_at_once(tmp_path,
     at_once.close()
 
 
-@pytest.mark.parametrize("profile", ["json_remove(profile, '$.agg')", "NULL"])
+@pytest.mark.parametrize("profile", ["substr(profile, 1, instr(profile, char(10)) - 1)", "NULL"])
 def test_stories_stored_before_aggregates_link_the_same(tmp_path, profile):
     """Profiles written before they carried aggregates (or no profile at all): a join reads the members."""
     spec = big_story()
