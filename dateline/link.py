@@ -575,11 +575,13 @@ def _candidate_query(m: Mention, lo: date, hi: date) -> tuple[str, tuple]:
     undated or overlapping match range. One short index search per span class (see migration 0005)."""
     sides, side_params = _sides_clause(m)
     key_params = (m.type, m.modality, m.polarity) + side_params
-    params, lo_s, hi_s = list(key_params), lo.isoformat(), hi.isoformat()
+    # a mention with a range that is not historical never joins an undated story (see `_date_points`)
+    undated = m.range is None or m.historical
+    params, lo_s, hi_s = list(key_params) if undated else [], lo.isoformat(), hi.isoformat()
     for cls, earliest in enumerate(_earliest_starts(lo)):
         params += key_params
         params += (cls, earliest, hi_s, lo_s) if earliest is not None else (cls, hi_s, lo_s)
-    return _candidate_sql(sides), tuple(params)
+    return _candidate_sql(sides, undated), tuple(params)
 
 
 @lru_cache(maxsize=1024)  # a document's mentions share their windows
@@ -589,10 +591,10 @@ def _earliest_starts(lo: date) -> tuple:
 
 
 @lru_cache(maxsize=64)
-def _candidate_sql(sides: str) -> str:
+def _candidate_sql(sides: str, undated: bool) -> str:
     """The text of `_candidate_query` for one shape of the sides clause (there are a handful)."""
     key = "SELECT id, seq, mentions FROM story_events WHERE type = ? AND modality = ? AND polarity = ? " + sides
-    parts = [key + "AND span_class IS NULL AND match_start IS NULL"]
+    parts = [key + "AND span_class IS NULL AND match_start IS NULL"] if undated else []
     for most in SPAN_CLASSES:
         earliest = "" if most is None else "AND match_start >= ? "
         parts.append(key + f"AND span_class = ? {earliest}AND match_start <= ? AND match_end >= ?")
