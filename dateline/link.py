@@ -96,9 +96,10 @@ class Mention:
     cameo: Optional[str] = None
 
     @classmethod
-    def from_row(cls, row: dict) -> "Mention":
+    def from_row(cls, row) -> "Mention":
+        """From a row of `_EVENT_SQL` (a dict, or a row read by column name)."""
         rec = json.loads(row["record"])
-        outlet = row.get("outlet") or (urlparse(row["url"]).netloc if row.get("url") else None)
+        outlet = row["outlet"] or (urlparse(row["url"]).netloc if row["url"] else None)
         return cls(event_id=rec["id"], doc_id=row["doc_id"], type=rec["type"], mode=rec.get("mode"),
                    modality=rec.get("modality") or "actual", polarity=rec.get("polarity") or "affirmed",
                    certainty=rec.get("certainty") or "asserted", historical=bool(rec.get("historical")),
@@ -106,8 +107,8 @@ class Mention:
                    places={r: rec.get(r) for r in PLACE_ROLES if rec.get(r)}, date=rec.get("date"),
                    quantities=[q for q in rec.get("quantities") or [] if q.get("value") is not None],
                    sentence=(rec.get("sentence") or {}).get("text", ""),
-                   trigger=(rec.get("trigger") or {}).get("text", ""), published=row.get("published"),
-                   outlet=outlet, url=row.get("url"), cameo=rec.get("cameo"))
+                   trigger=(rec.get("trigger") or {}).get("text", ""), published=row["published"],
+                   outlet=outlet, url=row["url"], cameo=rec.get("cameo"))
 
     def __post_init__(self):
         # kept: a mention is scored against many stories, and never changes
@@ -305,12 +306,12 @@ class Story:
             self.seen = [min(self.seen[0], seen), max(self.seen[1], seen)] if self.seen else [seen, seen]
         if m.before and (self.before is None or m.before < self.before):
             self.before = m.before
-        for role in ("actor", "target"):
-            if p := getattr(m, role):
-                self._count_party(role, p)
-        for role in PLACE_ROLES:
-            p = m.places.get(role)
-            if p and (self.places[role] is None or _place_rank(p) < _place_rank(self.places[role])):
+        if m.actor:
+            self._count_party("actor", m.actor)
+        if m.target:
+            self._count_party("target", m.target)
+        for role, p in m.places.items():  # only the roles it has
+            if self.places[role] is None or _place_rank(p) < _place_rank(self.places[role]):
                 self.places[role] = p
         if m.dated:
             self.dated = True
@@ -361,9 +362,8 @@ class Story:
                                                          for v in self.date_values)
                 self._add_value("date", self.date_values, value)
             self._add_source("date", self.date_values.index(value), source)
-        for role in PLACE_ROLES:
-            p = m.places.get(role)
-            if p and p.get("feature") not in FINE_EXCLUDED:
+        for role, p in m.places.items():
+            if p.get("feature") not in FINE_EXCLUDED:
                 key = p.get("place_id") or _norm(p.get("name") or p.get("text"))
                 values = self.place_values[role]
                 at = next((i for i, v in enumerate(values) if v[0] == key), None)
@@ -740,6 +740,9 @@ class Linker:
         self.links: list[tuple] = []
         self.seq: Optional[int] = None
         self.dirty_members = 0  # members of the stories in `dirty`
+        # candidate searches already run, until rows are written (mentions often repeat one: the stories
+        # changed since are set apart from the rows, as for any search)
+        self.searched: dict[tuple, list] = {}
 
     def next_seq(self) -> int:
         if self.seq is None:  # once per transaction: nobody else writes story-events meanwhile
@@ -755,8 +758,11 @@ class Linker:
             lo, hi = date.min, m.before or date.max
         keys = (m.type, m.modality, m.polarity)
         sql, params = _candidate_query(m, lo, hi)
+        rows = self.searched.get((sql, params))
+        if rows is None:
+            rows = self.searched[sql, params] = self.store.conn.execute(sql, params).fetchall()
         found, missing, dirty, cache = [], [], self.dirty, self.cache
-        for sid, seq, n in self.store.conn.execute(sql, params):
+        for sid, seq, n in rows:
             if sid in dirty:
                 continue
             hit = cache.get(sid)
@@ -842,6 +848,7 @@ class Linker:
         self.dirty.clear()
         self.unwritten.clear()
         self.links.clear()
+        self.searched.clear()
         self.dirty_members = 0
 
 
@@ -889,8 +896,9 @@ def link_pending(store) -> int:
     """Link every stored event not yet in a story-event, in the order the events were stored. Returns the
     number of mentions linked."""
     with store.transaction():  # read inside it: a concurrent ingest may be linking the same events
-        rows = store.query(_EVENT_SQL + "LEFT JOIN story_mentions s ON s.event_id = e.id WHERE s.event_id IS NULL "
-                           "AND e.rowid > ? ORDER BY e.rowid", (_LINKED_UPTO.get(store, 0),))
+        rows = store.conn.execute(_EVENT_SQL + "LEFT JOIN story_mentions s ON s.event_id = e.id "
+                                  "WHERE s.event_id IS NULL AND e.rowid > ? ORDER BY e.rowid",
+                                  (_LINKED_UPTO.get(store, 0),)).fetchall()  # rows by name, not made dicts
         linker = Linker(store)
         try:
             for row in rows:
