@@ -66,6 +66,7 @@ def _instant(s: Optional[str]) -> Optional[datetime]:
     return (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
+@lru_cache(maxsize=4096)  # the same names come back in mention after mention
 def _norm(text: Optional[str]) -> str:
     return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).strip()
 
@@ -232,8 +233,8 @@ class Story:
     @classmethod
     def from_profile(cls, id: str, seq: int, profile: str) -> "Story":
         """A stored story-event from its profile (see `pack`), without its members: a story-event of thousands
-        of mentions is matched, and joined, without reading them. Its aggregates, a JSON text inside the
-        profile, are unpacked only if a mention joins (`thaw`): most stories read are only matched."""
+        of mentions is matched, and joined, without reading them. Its aggregates (the profile's second line)
+        are unpacked only if a mention joins (`thaw`): most stories read are only matched."""
         head, _, agg = profile.partition("\n")
         p = json.loads(head)
         story = cls.__new__(cls)
