@@ -31,6 +31,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+from operator import attrgetter
 from typing import Iterable, Optional
 from urllib.parse import urlparse
 
@@ -606,10 +607,10 @@ def _days_before(day: date, days: int) -> date:
     return day - timedelta(days=days) if day > date.min + timedelta(days=days) else date.min
 
 
-def _party_clause(party: Optional[dict], id_col: str, country_col: str) -> tuple[str, tuple]:
+def _party_clause(party: tuple, id_col: str, country_col: str) -> tuple[str, tuple]:
     """SQL keeping the stories whose best party in these columns `_party` does not call a clash with
-    `party`, so that stories which could never match are neither read nor scored."""
-    aid, country = (party or {}).get("actor_id"), (party or {}).get("country")
+    `party` ((actor id, country)), so that stories which could never match are neither read nor scored."""
+    aid, country = party
     no_country = f"({country_col} IS NULL OR {country_col} = '' OR {country_col} = ?)"
     if aid:
         other = no_country if country else "1 = 1"
@@ -622,14 +623,22 @@ def _party_clause(party: Optional[dict], id_col: str, country_col: str) -> tuple
 
 def _sides_clause(m: Mention) -> tuple[str, tuple]:
     """`_sides` as SQL: the actor and target must not clash, either way round for a symmetric type."""
+    def ident(party):
+        return (party.get("actor_id"), party.get("country")) if party else (None, None)
+
+    return _sides_sql(ident(m.actor), ident(m.target), len(m.readings) > 1)
+
+
+@lru_cache(maxsize=4096)  # the same actors come back
+def _sides_sql(actor: tuple, target: tuple, symmetric: bool) -> tuple[str, tuple]:
     def reading(actor, target):
         a, a_params = _party_clause(actor, "actor_id", "actor_country")
         t, t_params = _party_clause(target, "target_id", "target_country")
         return f"({a} AND {t})", a_params + t_params
 
-    sql, params = reading(m.actor, m.target)
-    if m.type in symmetric_types():
-        swapped, swapped_params = reading(m.target, m.actor)
+    sql, params = reading(actor, target)
+    if symmetric:
+        swapped, swapped_params = reading(target, actor)
         sql, params = f"({sql} OR {swapped})", params + swapped_params
     return f"AND {sql} ", params
 
@@ -728,6 +737,9 @@ DIRTY_MEMBERS = 5_000
 WHOLE_MEMBERS = 32
 
 
+_SEQ = attrgetter("seq")
+
+
 class Linker:
     """Links mentions within one transaction. Story rows are written once, by `flush`, rather than after
     every mention (a story's record holds all its members, so rewriting it each time is quadratic); the
@@ -777,7 +789,7 @@ class Linker:
         lo_s, hi_s = lo.isoformat(), hi.isoformat()
         found += [self.dirty[sid] for sid, match in self.unwritten.get(keys, {}).items()
                   if match is None or (match[0] <= hi_s and match[1] >= lo_s)]  # the query's condition
-        return sorted(found, key=lambda s: s.seq)
+        return sorted(found, key=_SEQ)
 
     def _stories(self, rows: list[tuple]) -> list[Story]:
         """The stories of candidate rows ((id, (seq, mentions))) not cached as they are now: their profiles,
