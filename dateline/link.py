@@ -195,6 +195,11 @@ class Story:
     all (`complete`); one read from its profile loads those of the fields already in conflict from its record
     when a member joins (`Linker._thaw`), and a field's first disagreement needs the members read."""
 
+    __slots__ = ("id", "seq", "key", "mode", "docs", "dated", "before", "parties", "places", "match", "complete",
+                 "aggregated", "frozen", "n", "cameo", "outlets", "historical", "certainty", "seen", "modes",
+                 "party_counts", "party_kinds", "date_counts", "date_kinds", "best_date", "spans", "date_values",
+                 "date_clash", "place_values", "numbers", "sources")  # thousands are cached
+
     def __init__(self, id: str, seq: int):
         self.id, self.seq = id, seq
         # what matching reads (the profile's plain fields)
@@ -607,40 +612,44 @@ def _days_before(day: date, days: int) -> date:
     return day - timedelta(days=days) if day > date.min + timedelta(days=days) else date.min
 
 
-def _party_clause(party: tuple, id_col: str, country_col: str) -> tuple[str, tuple]:
-    """SQL keeping the stories whose best party in these columns `_party` does not call a clash with
-    `party` ((actor id, country)), so that stories which could never match are neither read nor scored."""
-    aid, country = party
+def _party_clause(aid: bool, country: bool, id_col: str, country_col: str) -> str:
+    """SQL keeping the stories whose best party in these columns `_party` does not call a clash with a party
+    that has (or has not) an actor id and a country (its parameters: `_party_params`), so that stories which
+    could never match are neither read nor scored."""
     no_country = f"({country_col} IS NULL OR {country_col} = '' OR {country_col} = ?)"
     if aid:
         other = no_country if country else "1 = 1"
-        return (f"(CASE WHEN {id_col} IS NOT NULL AND {id_col} != '' THEN ({id_col} = ? OR {country_col} = ?) "
-                f"ELSE {other} END)"), (aid, country) + ((country,) if country else ())
-    if country:
-        return no_country, (country,)
-    return "1 = 1", ()
+        return f"(CASE WHEN {id_col} IS NOT NULL AND {id_col} != '' THEN ({id_col} = ? OR {country_col} = ?) ELSE {other} END)"
+    return no_country if country else "1 = 1"
+
+
+def _party_params(party: Optional[dict]) -> tuple:
+    aid, country = (party.get("actor_id"), party.get("country")) if party else (None, None)
+    if aid:
+        return (aid, country) + ((country,) if country else ())
+    return (country,) if country else ()
 
 
 def _sides_clause(m: Mention) -> tuple[str, tuple]:
     """`_sides` as SQL: the actor and target must not clash, either way round for a symmetric type."""
-    def ident(party):
-        return (party.get("actor_id"), party.get("country")) if party else (None, None)
+    actor, target = m.actor or {}, m.target or {}
+    shape = (bool(actor.get("actor_id")), bool(actor.get("country")), bool(target.get("actor_id")),
+             bool(target.get("country")), len(m.readings) > 1)
+    params = _party_params(actor) + _party_params(target)
+    return _sides_sql(*shape), params + (_party_params(target) + _party_params(actor) if shape[-1] else ())
 
-    return _sides_sql(ident(m.actor), ident(m.target), len(m.readings) > 1)
 
-
-@lru_cache(maxsize=4096)  # the same actors come back
-def _sides_sql(actor: tuple, target: tuple, symmetric: bool) -> tuple[str, tuple]:
+@lru_cache(maxsize=64)
+def _sides_sql(actor_id: bool, actor_country: bool, target_id: bool, target_country: bool, symmetric: bool) -> str:
+    """The text of `_sides_clause` for one shape of the parties (which of them have an actor id, a country)."""
     def reading(actor, target):
-        a, a_params = _party_clause(actor, "actor_id", "actor_country")
-        t, t_params = _party_clause(target, "target_id", "target_country")
-        return f"({a} AND {t})", a_params + t_params
+        return (f"({_party_clause(*actor, 'actor_id', 'actor_country')} AND "
+                f"{_party_clause(*target, 'target_id', 'target_country')})")
 
-    sql, params = reading(actor, target)
+    sql = reading((actor_id, actor_country), (target_id, target_country))
     if symmetric:
-        swapped, swapped_params = reading(target, actor)
-        sql, params = f"({sql} OR {swapped})", params + swapped_params
-    return f"AND {sql} ", params
+        sql = f"({sql} OR {reading((target_id, target_country), (actor_id, actor_country))})"
+    return f"AND {sql} "
 
 
 def choose(m: Mention, candidates: Iterable[Story]) -> Optional[Story]:
@@ -742,8 +751,8 @@ _SEQ = attrgetter("seq")
 
 class Linker:
     """Links mentions within one transaction. Story rows are written once, by `flush`, rather than after
-    every mention (a story's record holds all its members, so rewriting it each time is quadratic); the
-    stories changed since are matched from memory, exactly as their rows would have matched."""
+    every mention; the stories changed since are matched from memory, exactly as their rows would have
+    matched."""
 
     def __init__(self, store):
         self.store = store
@@ -867,9 +876,9 @@ class Linker:
 
 # Stories read from their rows, per store, across transactions: a batch's mentions meet the same recent
 # stories again. An entry is used only while the row's mention count is unchanged (a member joining always
-# raises it). Entries are profiles (see `Story.pack`), whose size grows only with the story's documents;
-# stories read whole from stores written before profiles count by their members. Bounded in stories and in
-# members, so memory stays flat however many articles pass.
+# raises it). A story that keeps the sources of its values (see `Story`) counts by its members, one read from
+# its profile by its documents (its size grows only with them). Bounded in stories and in members, so memory
+# stays flat however many articles pass.
 STORY_CACHE_SIZE = 5_000
 STORY_CACHE_MEMBERS = 10_000
 _CACHES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
