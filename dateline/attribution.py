@@ -31,8 +31,8 @@ from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
-from .event_args import (_entities_in, _passive_at, copied, entities, memo, memoised, span_record, text_of, tree,
-                         words as doc_words)
+from .event_args import (_entities_in, _passive_at, copied, entities, memo, memoised, span_record, text_of,
+                         token_span, tree, words as doc_words)
 from .nlp import sentence_at, sentence_of, sentences
 from .knowledge import merge, yaml_loader
 
@@ -415,7 +415,13 @@ def _condition_marker(t, nodes: list) -> Optional[int]:
 
 def _parsed(doc) -> bool:
     """Whether the Doc has a dependency parse (spaCy checks every token: asked once per document read)."""
-    return memoised(doc, "attribution.parsed", lambda: doc.has_annotation("DEP"))
+    kept = memo(doc)
+    if kept is None:
+        return doc.has_annotation("DEP")
+    found = kept.get("attribution.parsed")
+    if found is None:
+        found = kept["attribution.parsed"] = doc.has_annotation("DEP")
+    return found
 
 
 def frames(doc, sent=None) -> list[Frame]:
@@ -817,11 +823,21 @@ def _nearby_frames(doc, trigger) -> list[Frame]:
     """Frames of the trigger's sentence and of the next one ('"..." KCNA said.' reports the sentence before)."""
     if not _parsed(doc):
         return []
-    sent = sentence_of(trigger)
-    found = frames(doc, sent)
-    if sent.end < len(doc):
-        found += [f for f in frames(doc, sentence_of(doc[sent.end])) if trigger.i in f.scope]
-    return found
+    own, after = _sentence_pair(doc, trigger.i)
+    i = trigger.i
+    return own + [f for f in after if i in f.scope]
+
+
+def _sentence_pair(doc, i: int) -> tuple:
+    """(frames of the sentence holding token `i`, frames of the sentence after it): looked up once per sentence
+    while the events stage reads the document, for all its triggers."""
+    sent = sentence_at(doc, i)
+    return memoised(doc, ("attribution.pair", sent.start), lambda: _pair(doc, sent))
+
+
+def _pair(doc, sent) -> tuple:
+    after = frames(doc, sentence_at(doc, sent.end)) if sent.end < len(doc) else []
+    return frames(doc, sent), after
 
 
 def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[model.Span]]:
@@ -910,9 +926,9 @@ def _announced(doc, trigger) -> Optional[Frame]:
 
 
 def _in_cue(doc, trigger) -> bool:
-    return any(f.cue_start <= trigger.i < f.cue_end or
-               (f.source_start is not None and f.source_start <= trigger.i < f.source_end)
-               for f in frames(doc, sentence_of(trigger)))
+    i = trigger.i
+    return any(f.cue_start <= i < f.cue_end or (f.source_start is not None and f.source_start <= i < f.source_end)
+               for f in _sentence_pair(doc, i)[0])
 
 
 def _source_hedge(doc, frame: Frame) -> Optional[model.Span]:
@@ -927,7 +943,7 @@ def to_attribution(doc, frame: Frame) -> model.Attribution:
     cue = span_record(doc, frame.cue_start, frame.cue_end)
     source = None
     if frame.source_start is not None:
-        span = doc[frame.source_start:frame.source_end]
+        span = token_span(doc, frame.source_start, frame.source_end)
         source = participant(doc, span)
         if span.root.lower_ in _set("reporting", "pronouns"):
             _fill_from_antecedent(doc, frame, source)
@@ -966,7 +982,7 @@ def _fill_from_antecedent(doc, frame: Frame, source: model.Participant) -> None:
     before = [f for f in frames(doc) if f.source_start is not None and f.source_end <= frame.cue_start
               and f.cue_start < frame.cue_start]
     for f in reversed(before[-5:]):
-        span = doc[f.source_start:f.source_end]
+        span = token_span(doc, f.source_start, f.source_end)
         if span.root.lower_ in _set("reporting", "pronouns"):
             continue
         earlier = participant(doc, span)
