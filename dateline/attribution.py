@@ -24,8 +24,11 @@ spokesman ... issued the following press statement:") makes everything after it 
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
+from operator import or_
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -298,7 +301,7 @@ def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
     def out(value, toks, how):
         return value, (_span_at(doc, toks) if toks else None), how
 
-    conditional = _condition_marker(t, nodes)
+    conditional = _condition_marker(doc, t, nodes)
     modals = [c for n in nodes for c in t.kids[n] if dep[c] == "aux"]
     found = pick(_set("modality", "threatened", "governors"))
     if found is None and conditional is not None:
@@ -380,7 +383,7 @@ def _plans(t, lemma: str, i: int) -> bool:
     return True
 
 
-def _condition_marker(t, nodes: list) -> Optional[int]:
+def _condition_marker(doc, t, nodes: list) -> Optional[int]:
     """The "if" (or "unless", "whether") of a condition or an indirect question the trigger is in, at any
     depth, or of a condition on the trigger's own clause; else None."""
     markers = _set("modality", "hypothetical", "markers")
@@ -393,14 +396,9 @@ def _condition_marker(t, nodes: list) -> Optional[int]:
         # "if"/"whether" on a complement clause is an indirect question ("asked whether he fled").
         return found if dep[clause] == "advcl" or (found is not None and t.lower[found] in ("if", "whether")) else None
 
-    clause = nodes[0]
-    while True:  # the trigger, then each word above it up to the root
-        found = marker(clause)
-        if found is not None:
-            return found
-        if t.head[clause] == clause:
-            break
-        clause = t.head[clause]
+    found = _marker_above(t, nodes[0], marker, memoised(doc, "attribution.markers", dict))
+    if found is not None:
+        return found
     for node in nodes:
         for child in t.kids[node]:
             if dep[child] == "advcl":
@@ -408,6 +406,25 @@ def _condition_marker(t, nodes: list) -> Optional[int]:
                 if found is not None:
                     return found
     return None
+
+
+def _marker_above(t, clause: int, marker, known: dict) -> Optional[int]:
+    """The first marker of the word at `clause`, then of each word above it up to the root. The triggers of a
+    sentence share the words above them: each word's answer is kept in `known`."""
+    path = []
+    found = None
+    while True:
+        if clause in known:
+            found = known[clause]
+            break
+        path.append(clause)
+        found = marker(clause)
+        if found is not None or t.head[clause] == clause:
+            break
+        clause = t.head[clause]
+    for node in path:
+        known[node] = found
+    return found
 
 
 # ---------------------------------------------------------------- attribution
@@ -455,13 +472,15 @@ def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
         verbs, cue = _set("reporting", "verbs"), _cue_words()
         t = tree(doc)
         found = []
-        for i in range(start, end):
+        words = by_sentence.get("cue words")  # (the words of the whole document, found in one C pass)
+        if words is None:
+            named = map(or_, map(cue.__contains__, t.lower), map(verbs.__contains__, t.lemma))
+            words = by_sentence["cue words"] = list(compress(range(len(t.lower)), named))
+        for i in words[bisect_left(words, start):bisect_left(words, end)]:
             if t.lower[i] in cue:
                 frame = _verb_frame(doc, t, i) or _prep_frame(doc[i]) or _label_frame(doc[i])
-            elif t.lemma[i] in verbs:
-                frame = _verb_frame(doc, t, i)  # (no cue word: neither a prepositional cue nor a label)
             else:
-                continue
+                frame = _verb_frame(doc, t, i)  # (no cue word: neither a prepositional cue nor a label)
             if frame is not None:
                 found.append(frame)
         by_sentence[(start, end)] = _outermost_beliefs(doc, found)
@@ -977,11 +996,24 @@ def participant(doc, span) -> model.Participant:
     return out
 
 
+def _sources_before(doc, cue: int, most: int) -> list[Frame]:
+    """The last `most` frames of `frames(doc)` with a source that ends and a cue that starts before token
+    `cue`, nearest first: the sentences are read backwards from the cue's, only as far as needed."""
+    out: list[Frame] = []
+    sents = sentences(doc)
+    last = bisect_right([s.start for s in sents], cue)  # (a frame of a later sentence starts after the cue)
+    for sent in reversed(sents[:last]):
+        for f in reversed(_sentence_frames(doc, sent.start, sent.end)):
+            if f.source_start is not None and f.source_end <= cue and f.cue_start < cue:
+                out.append(f)
+                if len(out) == most:
+                    return out
+    return out
+
+
 def _fill_from_antecedent(doc, frame: Frame, source: model.Participant) -> None:
     """ "He said ...": take the actor of the last named source before this one."""
-    before = [f for f in frames(doc) if f.source_start is not None and f.source_end <= frame.cue_start
-              and f.cue_start < frame.cue_start]
-    for f in reversed(before[-5:]):
+    for f in _sources_before(doc, frame.cue_start, 5):
         span = token_span(doc, f.source_start, f.source_end)
         if span.root.lower_ in _set("reporting", "pronouns"):
             continue

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import compress
+from operator import or_
 from pathlib import Path
 from typing import Optional
 
@@ -334,9 +336,9 @@ def triggers(doc, lex: Optional[Lexicon] = None) -> list[tuple]:
     found = []
     heads = lex.heads
     t = event_args.tree(doc)
-    for i, (lower, lemma) in enumerate(zip(t.lower, t.lemma)):
-        if lower not in heads and lemma not in heads:
-            continue
+    # the words whose form or lemma heads an entry, picked without a Python step per word
+    named = map(or_, map(heads.__contains__, t.lower), map(heads.__contains__, t.lemma))
+    for i in compress(range(len(t.lower)), named):
         entry = match_at(t, i, lex)
         if entry is not None and event_args.reports_event_at(t, i, entry, lex):
             found.append((i, entry))
