@@ -27,8 +27,6 @@ import threading
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
-from operator import or_
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -472,10 +470,10 @@ def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
         verbs, cue = _set("reporting", "verbs"), _cue_words()
         t = tree(doc)
         found = []
-        words = by_sentence.get("cue words")  # (the words of the whole document, found in one C pass)
+        words = by_sentence.get("cue words")  # (found in one pass over the whole document)
         if words is None:
-            named = map(or_, map(cue.__contains__, t.lower), map(verbs.__contains__, t.lemma))
-            words = by_sentence["cue words"] = list(compress(range(len(t.lower)), named))
+            lower, lemma = t.lower, t.lemma
+            words = by_sentence["cue words"] = [i for i in range(len(lower)) if lower[i] in cue or lemma[i] in verbs]
         for i in words[bisect_left(words, start):bisect_left(words, end)]:
             if t.lower[i] in cue:
                 frame = _verb_frame(doc, t, i) or _prep_frame(doc[i]) or _label_frame(doc[i])
@@ -855,8 +853,20 @@ def _sentence_pair(doc, i: int) -> tuple:
 
 
 def _pair(doc, sent) -> tuple:
-    after = frames(doc, sentence_at(doc, sent.end)) if sent.end < len(doc) else []
+    after = frames(doc, sentence_at(doc, sent.end)) if sent.end < len(doc) and _reached_back(doc, sent) else []
     return frames(doc, sent), after
+
+
+def _reached_back(doc, sent) -> bool:
+    """Whether a frame of the next sentence can cover words of this one: only a reporting clause right after
+    a closing quotation mark (`_quote_before`) or a dash label after a quotation (`_dash_frame`) reaches
+    back; a parse does not cross sentences. Else the next sentence's frames are not read for this one."""
+    lower = tree(doc).lower  # (space tokens' lower-case form is themselves; marks have no capitals)
+    last = next((k for k in range(sent.end - 1, sent.start - 1, -1) if not lower[k].isspace()), None)
+    if last is not None and lower[last] in _QUOTES:
+        return True
+    dashes = _set("reporting", "label_dashes")
+    return any(lower[k] in dashes for k in range(sent.end, sentence_at(doc, sent.end).end))
 
 
 def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[model.Span]]:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import compress
-from operator import or_
 from pathlib import Path
 from typing import Optional
 
@@ -336,9 +334,8 @@ def triggers(doc, lex: Optional[Lexicon] = None) -> list[tuple]:
     found = []
     heads = lex.heads
     t = event_args.tree(doc)
-    # the words whose form or lemma heads an entry, picked without a Python step per word
-    named = map(or_, map(heads.__contains__, t.lower), map(heads.__contains__, t.lemma))
-    for i in compress(range(len(t.lower)), named):
+    lower, lemma = t.lower, t.lemma
+    for i in [i for i in range(len(lower)) if lower[i] in heads or lemma[i] in heads]:
         entry = match_at(t, i, lex)
         if entry is not None and event_args.reports_event_at(t, i, entry, lex):
             found.append((i, entry))
