@@ -976,12 +976,19 @@ def _dates(doc) -> list:
     return _token_ranges(doc, times)
 
 
+def _meeting(ranges: list, keep: set) -> list:
+    """The (item, first token, end token) of `ranges` that have a token in `keep`, in order (a range outside
+    keep's first and last token is ruled out without a look at its tokens)."""
+    if not ranges or not keep:
+        return []
+    first, last = min(keep), max(keep)
+    return [r for r in ranges if r[1] <= last and r[2] > first and not keep.isdisjoint(range(r[1], r[2]))]
+
+
 def event_date(doc, tok, keep: set) -> Optional[model.EventDate]:
     best = None
     at = tok.i
-    for t, start, end in memoised(doc, "dates", lambda: _dates(doc)):
-        if keep.isdisjoint(range(start, end)):
-            continue
+    for t, start, end in _meeting(memoised(doc, "dates", lambda: _dates(doc)), keep):
         dist = start - at if at < start else at - (end - 1) if at >= end else 0  # the nearest word's distance
         if best is None or dist < best[0]:
             best = (dist, t)
@@ -1006,9 +1013,8 @@ def historical(doc, date: Optional[model.EventDate]) -> bool:
 
 def quantities(doc, tok, entry, keep: set, lex) -> list:
     out = []
-    for q, start, end in memoised(doc, "amounts", lambda: _token_ranges(doc, doc._.quantities or [])):
-        if not keep.isdisjoint(range(start, end)):
-            out.append(_with_role(q, entry))
+    for q, start, end in _meeting(memoised(doc, "amounts", lambda: _token_ranges(doc, doc._.quantities or [])), keep):
+        out.append(_with_role(q, entry))
     out += _taken(doc, keep, out, lex)
     return out
 

@@ -275,9 +275,9 @@ def _fits(entry: Entry, t, i: int, near: Optional[set]) -> bool:
             return False
         if any(t.lower[start + 2 * k + 1] != "-" for k in range(n)):  # (only "-" has "-" as lower-case form)
             return False
-    if any(not (alts & near) for alts in entry.extras):
+    if any(alts.isdisjoint(near) for alts in entry.extras):  # (no intersection made)
         return False
-    if entry.not_with and entry.not_with & near:
+    if entry.not_with and not entry.not_with.isdisjoint(near):
         return False
     if entry.transitive and not _is_transitive(t, i):
         return False
