@@ -34,7 +34,7 @@ from . import model
 from .errors import ConfigError
 from .event_args import (_entities_in, _passive_at, copied, entities, memo, memoised, span_record, text_of,
                          token_span, tree, words as doc_words)
-from .nlp import sentence_at, sentence_of, sentences
+from .nlp import arrays, sentence_at, sentence_of, sentences, text as doc_text
 from .knowledge import merge, yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution"
@@ -677,7 +677,7 @@ def _first_words() -> frozenset:
 
 
 def _make_frame(doc, t, cue: int, cue_ids: list, source: Optional[int], kind: str) -> Frame:
-    src = _source_tokens(doc[source], doc[cue]) if source is not None else []
+    src = _source_ids(doc, t, source, cue) if source is not None else []
     cue_set = set(cue_ids)
     if kind == "preposition":  # the account is what the cue's head governs ("..., according to X")
         covered = _subtree(t, t.head[cue]) - _subtree(t, cue)
@@ -686,9 +686,9 @@ def _make_frame(doc, t, cue: int, cue_ids: list, source: Optional[int], kind: st
         if _follows_content(doc, t, cue) or (kind == "object" and t.dep[cue] == "advcl"):
             covered |= _subtree(t, t.head[cue]) - _subtree(t, cue)
     covered |= _quote_before(doc, t, cue)
-    covered -= {tok.i for tok in src} | cue_set
+    covered -= set(src) | cue_set
     return Frame(cue_start=min(cue_set), cue_end=max(cue_set) + 1,
-                 source_start=src[0].i if src else None, source_end=src[-1].i + 1 if src else None,
+                 source_start=src[0] if src else None, source_end=src[-1] + 1 if src else None,
                  scope=frozenset(covered), kind=kind)
 
 
@@ -720,28 +720,68 @@ def _source_tokens(head, cue=None) -> list:
     """The source phrase: the head's noun phrase on the head's line, without a clause set off by a comma
     ("Mr. Kamin, who emphasized ...", "Trump, speaking to veterans") or holding the cue ("officials who said")."""
     doc = head.doc
+    return [doc[k] for k in _source_ids(doc, tree(doc), head.i, cue.i if cue is not None else None)]
+
+
+def _source_ids(doc, t, head: int, cue: Optional[int]) -> list:
+    """`_source_tokens` by token index, read from the parse lists and the text (a Token is made only for a
+    word whose punctuation flag is asked)."""
+    lower = t.lower  # (a space token's lower-case form is itself, as a comma's is)
     cut = set()
-    for child in head.children:
-        if child.dep_ not in ("relcl", "acl") or child.i < head.i:
+    for child in t.kids[head]:
+        if t.dep[child] not in ("relcl", "acl") or child < head:
             continue
-        edge = child.left_edge.i
-        if (edge > 0 and doc[edge - 1].text == ",") or (cue is not None and cue.i in _subtree_ids(child)):
-            cut |= _subtree_ids(child)
+        edge = doc[child].left_edge.i
+        if (edge > 0 and lower[edge - 1] == ",") or (cue is not None and cue in _subtree(t, child)):
+            cut |= _subtree(t, child)
     run: list = []
-    for t in head.subtree:
-        if t.i in cut and t.i > head.i:
+    for k in _in_order(t, head, []):
+        if k in cut and k > head:
             break
-        if t.is_space and "\n" in t.text:
-            if t.i > head.i:
+        if lower[k].isspace() and "\n" in lower[k]:
+            if k > head:
                 break
             run = []
             continue
-        run.append(t)
-        if "\n" in t.whitespace_:
-            if t.i >= head.i:
+        run.append(k)
+        if "\n" in _space_after(doc, k):
+            if k >= head:
                 break
             run = []
-    return _trim_punct(run) or [head]
+    return _trimmed_ids(doc, lower, run) or [head]
+
+
+def _in_order(t, i: int, out: list) -> list:
+    """The token at `i` and its descendants in `Token.subtree`'s order: each left child's subtree, the word,
+    each right child's subtree."""
+    kids = t.kids[i]
+    for c in kids:
+        if c < i:
+            _in_order(t, c, out)
+    out.append(i)
+    for c in kids:
+        if c > i:
+            _in_order(t, c, out)
+    return out
+
+
+def _space_after(doc, k: int) -> str:
+    """The token's `whitespace_`: the text between it and the next token."""
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    end = idx[k + 1] if k + 1 < len(idx) else None
+    return doc_text(doc)[idx[k] + length[k]:end]
+
+
+def _trimmed_ids(doc, lower: list, ids: list) -> list:
+    """`_trim_punct` by token index."""
+    ids = list(ids)
+    while ids and (doc[ids[0]].is_punct or lower[ids[0]].isspace()):
+        ids.pop(0)
+    while ids and (doc[ids[-1]].is_punct or lower[ids[-1]].isspace()):
+        if lower[ids[-1]] == ")" and any(lower[k] == "(" for k in ids):
+            break
+        ids.pop()
+    return ids
 
 
 def _trim_punct(toks: list) -> list:
@@ -754,10 +794,6 @@ def _trim_punct(toks: list) -> list:
             break
         toks.pop()
     return toks
-
-
-def _subtree_ids(tok) -> set:
-    return {t.i for t in tok.subtree}
 
 
 def _subtree(t, i: int) -> set:
@@ -809,27 +845,45 @@ def _carried(doc, trigger) -> Optional[Frame]:
     return None
 
 
+# The sentence tests below read the parse lists and the text: a space token's lower-case form is itself, and
+# quotation marks have no capitals, so a mark's lower-case form is its text.
+
+
 def _continues(sent) -> bool:
     """A sentence that goes on with the account before it: a quotation, or a pronoun subject."""
     if _opens_quote(sent):
         return True
-    subjects = [c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")]
-    return any(c.lower_ in _set("reporting", "continuing_subjects") for c in subjects)
+    t = tree(sent.doc)
+    # the sentence's root: its first word that is its own head, as `Span.root` finds it
+    root = next((i for i in range(sent.start, sent.end) if t.head[i] == i), None)
+    if root is None:
+        root = sent.root.i
+    subjects = [c for c in t.kids[root] if t.dep[c] in ("nsubj", "nsubjpass")]
+    return any(t.lower[c] in _set("reporting", "continuing_subjects") for c in subjects)
 
 
 def _opens_quote(sent) -> bool:
-    first = next((t for t in sent if not t.is_space), None)
-    return first is not None and (_is_quote(first) or first.text in ("“", "‘", "``"))
+    lower = tree(sent.doc).lower
+    first = _first_word(lower, sent.start, sent.end)
+    return first is not None and (lower[first] in _QUOTES or lower[first] in ("“", "‘", "``"))
+
+
+def _first_word(lower: list, start: int, end: int) -> Optional[int]:
+    """Index of the first token of [start, end) that is not a space, or None."""
+    return next((k for k in range(start, end) if not lower[k].isspace()), None)
 
 
 def _new_paragraph(doc, prev, sent) -> bool:
     """A line break between the last word of `prev` and the first word of `sent`."""
-    last = next((t for t in (doc[i] for i in range(prev.end - 1, prev.start - 1, -1)) if not t.is_space), None)
-    first = next((t for t in sent if not t.is_space), None)
+    lower = tree(doc).lower
+    last = next((k for k in range(prev.end - 1, prev.start - 1, -1) if not lower[k].isspace()), None)
+    first = _first_word(lower, sent.start, sent.end)
     if last is None or first is None:
         return True
-    between = doc[last.i + 1:first.i]
-    return "\n" in last.whitespace_ or any("\n" in t.text_with_ws for t in between)
+    # the text from the end of the last word to the first: the last word's trailing space and the tokens
+    # between with theirs
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    return "\n" in doc_text(doc)[idx[last] + length[last]:idx[first]]
 
 
 def _in_account(doc, trigger) -> bool:
