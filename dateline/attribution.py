@@ -24,6 +24,7 @@ spokesman ... issued the following press statement:") makes everything after it 
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,9 +32,9 @@ from typing import Iterable, Optional
 
 from . import model
 from .errors import ConfigError
-from .event_args import (_entities_in, _passive_at, copied, entities, memo, memoised, span_record, text_of, tree,
-                         words as doc_words)
-from .nlp import sentence_at, sentence_of, sentences
+from .event_args import (_entities_in, _passive_at, copied, entities, memo, memoised, span_record, text_of,
+                         token_span, tree, words as doc_words)
+from .nlp import arrays, sentence_at, sentence_of, sentences, text as doc_text
 from .knowledge import merge, yaml_loader
 
 DATA = Path(__file__).resolve().parent / "data" / "attribution"
@@ -298,7 +299,7 @@ def modality_cue(doc, trigger) -> tuple[str, Optional[model.Span], str]:
     def out(value, toks, how):
         return value, (_span_at(doc, toks) if toks else None), how
 
-    conditional = _condition_marker(t, nodes)
+    conditional = _condition_marker(doc, t, nodes)
     modals = [c for n in nodes for c in t.kids[n] if dep[c] == "aux"]
     found = pick(_set("modality", "threatened", "governors"))
     if found is None and conditional is not None:
@@ -380,7 +381,7 @@ def _plans(t, lemma: str, i: int) -> bool:
     return True
 
 
-def _condition_marker(t, nodes: list) -> Optional[int]:
+def _condition_marker(doc, t, nodes: list) -> Optional[int]:
     """The "if" (or "unless", "whether") of a condition or an indirect question the trigger is in, at any
     depth, or of a condition on the trigger's own clause; else None."""
     markers = _set("modality", "hypothetical", "markers")
@@ -393,14 +394,9 @@ def _condition_marker(t, nodes: list) -> Optional[int]:
         # "if"/"whether" on a complement clause is an indirect question ("asked whether he fled").
         return found if dep[clause] == "advcl" or (found is not None and t.lower[found] in ("if", "whether")) else None
 
-    clause = nodes[0]
-    while True:  # the trigger, then each word above it up to the root
-        found = marker(clause)
-        if found is not None:
-            return found
-        if t.head[clause] == clause:
-            break
-        clause = t.head[clause]
+    found = _marker_above(t, nodes[0], marker, memoised(doc, "attribution.markers", dict))
+    if found is not None:
+        return found
     for node in nodes:
         for child in t.kids[node]:
             if dep[child] == "advcl":
@@ -410,12 +406,37 @@ def _condition_marker(t, nodes: list) -> Optional[int]:
     return None
 
 
+def _marker_above(t, clause: int, marker, known: dict) -> Optional[int]:
+    """The first marker of the word at `clause`, then of each word above it up to the root. The triggers of a
+    sentence share the words above them: each word's answer is kept in `known`."""
+    path = []
+    found = None
+    while True:
+        if clause in known:
+            found = known[clause]
+            break
+        path.append(clause)
+        found = marker(clause)
+        if found is not None or t.head[clause] == clause:
+            break
+        clause = t.head[clause]
+    for node in path:
+        known[node] = found
+    return found
+
+
 # ---------------------------------------------------------------- attribution
 
 
 def _parsed(doc) -> bool:
     """Whether the Doc has a dependency parse (spaCy checks every token: asked once per document read)."""
-    return memoised(doc, "attribution.parsed", lambda: doc.has_annotation("DEP"))
+    kept = memo(doc)
+    if kept is None:
+        return doc.has_annotation("DEP")
+    found = kept.get("attribution.parsed")
+    if found is None:
+        found = kept["attribution.parsed"] = doc.has_annotation("DEP")
+    return found
 
 
 def frames(doc, sent=None) -> list[Frame]:
@@ -449,13 +470,15 @@ def _sentence_frames(doc, start: int, end: int) -> list[Frame]:
         verbs, cue = _set("reporting", "verbs"), _cue_words()
         t = tree(doc)
         found = []
-        for i in range(start, end):
+        words = by_sentence.get("cue words")  # (found in one pass over the whole document)
+        if words is None:
+            lower, lemma = t.lower, t.lemma
+            words = by_sentence["cue words"] = [i for i in range(len(lower)) if lower[i] in cue or lemma[i] in verbs]
+        for i in words[bisect_left(words, start):bisect_left(words, end)]:
             if t.lower[i] in cue:
                 frame = _verb_frame(doc, t, i) or _prep_frame(doc[i]) or _label_frame(doc[i])
-            elif t.lemma[i] in verbs:
-                frame = _verb_frame(doc, t, i)  # (no cue word: neither a prepositional cue nor a label)
             else:
-                continue
+                frame = _verb_frame(doc, t, i)  # (no cue word: neither a prepositional cue nor a label)
             if frame is not None:
                 found.append(frame)
         by_sentence[(start, end)] = _outermost_beliefs(doc, found)
@@ -654,7 +677,7 @@ def _first_words() -> frozenset:
 
 
 def _make_frame(doc, t, cue: int, cue_ids: list, source: Optional[int], kind: str) -> Frame:
-    src = _source_tokens(doc[source], doc[cue]) if source is not None else []
+    src = _source_ids(doc, t, source, cue) if source is not None else []
     cue_set = set(cue_ids)
     if kind == "preposition":  # the account is what the cue's head governs ("..., according to X")
         covered = _subtree(t, t.head[cue]) - _subtree(t, cue)
@@ -663,9 +686,9 @@ def _make_frame(doc, t, cue: int, cue_ids: list, source: Optional[int], kind: st
         if _follows_content(doc, t, cue) or (kind == "object" and t.dep[cue] == "advcl"):
             covered |= _subtree(t, t.head[cue]) - _subtree(t, cue)
     covered |= _quote_before(doc, t, cue)
-    covered -= {tok.i for tok in src} | cue_set
+    covered -= set(src) | cue_set
     return Frame(cue_start=min(cue_set), cue_end=max(cue_set) + 1,
-                 source_start=src[0].i if src else None, source_end=src[-1].i + 1 if src else None,
+                 source_start=src[0] if src else None, source_end=src[-1] + 1 if src else None,
                  scope=frozenset(covered), kind=kind)
 
 
@@ -697,28 +720,68 @@ def _source_tokens(head, cue=None) -> list:
     """The source phrase: the head's noun phrase on the head's line, without a clause set off by a comma
     ("Mr. Kamin, who emphasized ...", "Trump, speaking to veterans") or holding the cue ("officials who said")."""
     doc = head.doc
+    return [doc[k] for k in _source_ids(doc, tree(doc), head.i, cue.i if cue is not None else None)]
+
+
+def _source_ids(doc, t, head: int, cue: Optional[int]) -> list:
+    """`_source_tokens` by token index, read from the parse lists and the text (a Token is made only for a
+    word whose punctuation flag is asked)."""
+    lower = t.lower  # (a space token's lower-case form is itself, as a comma's is)
     cut = set()
-    for child in head.children:
-        if child.dep_ not in ("relcl", "acl") or child.i < head.i:
+    for child in t.kids[head]:
+        if t.dep[child] not in ("relcl", "acl") or child < head:
             continue
-        edge = child.left_edge.i
-        if (edge > 0 and doc[edge - 1].text == ",") or (cue is not None and cue.i in _subtree_ids(child)):
-            cut |= _subtree_ids(child)
+        edge = doc[child].left_edge.i
+        if (edge > 0 and lower[edge - 1] == ",") or (cue is not None and cue in _subtree(t, child)):
+            cut |= _subtree(t, child)
     run: list = []
-    for t in head.subtree:
-        if t.i in cut and t.i > head.i:
+    for k in _in_order(t, head, []):
+        if k in cut and k > head:
             break
-        if t.is_space and "\n" in t.text:
-            if t.i > head.i:
+        if lower[k].isspace() and "\n" in lower[k]:
+            if k > head:
                 break
             run = []
             continue
-        run.append(t)
-        if "\n" in t.whitespace_:
-            if t.i >= head.i:
+        run.append(k)
+        if "\n" in _space_after(doc, k):
+            if k >= head:
                 break
             run = []
-    return _trim_punct(run) or [head]
+    return _trimmed_ids(doc, lower, run) or [head]
+
+
+def _in_order(t, i: int, out: list) -> list:
+    """The token at `i` and its descendants in `Token.subtree`'s order: each left child's subtree, the word,
+    each right child's subtree."""
+    kids = t.kids[i]
+    for c in kids:
+        if c < i:
+            _in_order(t, c, out)
+    out.append(i)
+    for c in kids:
+        if c > i:
+            _in_order(t, c, out)
+    return out
+
+
+def _space_after(doc, k: int) -> str:
+    """The token's `whitespace_`: the text between it and the next token."""
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    end = idx[k + 1] if k + 1 < len(idx) else None
+    return doc_text(doc)[idx[k] + length[k]:end]
+
+
+def _trimmed_ids(doc, lower: list, ids: list) -> list:
+    """`_trim_punct` by token index."""
+    ids = list(ids)
+    while ids and (doc[ids[0]].is_punct or lower[ids[0]].isspace()):
+        ids.pop(0)
+    while ids and (doc[ids[-1]].is_punct or lower[ids[-1]].isspace()):
+        if lower[ids[-1]] == ")" and any(lower[k] == "(" for k in ids):
+            break
+        ids.pop()
+    return ids
 
 
 def _trim_punct(toks: list) -> list:
@@ -731,10 +794,6 @@ def _trim_punct(toks: list) -> list:
             break
         toks.pop()
     return toks
-
-
-def _subtree_ids(tok) -> set:
-    return {t.i for t in tok.subtree}
 
 
 def _subtree(t, i: int) -> set:
@@ -786,27 +845,45 @@ def _carried(doc, trigger) -> Optional[Frame]:
     return None
 
 
+# The sentence tests below read the parse lists and the text: a space token's lower-case form is itself, and
+# quotation marks have no capitals, so a mark's lower-case form is its text.
+
+
 def _continues(sent) -> bool:
     """A sentence that goes on with the account before it: a quotation, or a pronoun subject."""
     if _opens_quote(sent):
         return True
-    subjects = [c for c in sent.root.children if c.dep_ in ("nsubj", "nsubjpass")]
-    return any(c.lower_ in _set("reporting", "continuing_subjects") for c in subjects)
+    t = tree(sent.doc)
+    # the sentence's root: its first word that is its own head, as `Span.root` finds it
+    root = next((i for i in range(sent.start, sent.end) if t.head[i] == i), None)
+    if root is None:
+        root = sent.root.i
+    subjects = [c for c in t.kids[root] if t.dep[c] in ("nsubj", "nsubjpass")]
+    return any(t.lower[c] in _set("reporting", "continuing_subjects") for c in subjects)
 
 
 def _opens_quote(sent) -> bool:
-    first = next((t for t in sent if not t.is_space), None)
-    return first is not None and (_is_quote(first) or first.text in ("“", "‘", "``"))
+    lower = tree(sent.doc).lower
+    first = _first_word(lower, sent.start, sent.end)
+    return first is not None and (lower[first] in _QUOTES or lower[first] in ("“", "‘", "``"))
+
+
+def _first_word(lower: list, start: int, end: int) -> Optional[int]:
+    """Index of the first token of [start, end) that is not a space, or None."""
+    return next((k for k in range(start, end) if not lower[k].isspace()), None)
 
 
 def _new_paragraph(doc, prev, sent) -> bool:
     """A line break between the last word of `prev` and the first word of `sent`."""
-    last = next((t for t in (doc[i] for i in range(prev.end - 1, prev.start - 1, -1)) if not t.is_space), None)
-    first = next((t for t in sent if not t.is_space), None)
+    lower = tree(doc).lower
+    last = next((k for k in range(prev.end - 1, prev.start - 1, -1) if not lower[k].isspace()), None)
+    first = _first_word(lower, sent.start, sent.end)
     if last is None or first is None:
         return True
-    between = doc[last.i + 1:first.i]
-    return "\n" in last.whitespace_ or any("\n" in t.text_with_ws for t in between)
+    # the text from the end of the last word to the first: the last word's trailing space and the tokens
+    # between with theirs
+    idx, length = arrays(doc, ("IDX", "LENGTH"))
+    return "\n" in doc_text(doc)[idx[last] + length[last]:idx[first]]
 
 
 def _in_account(doc, trigger) -> bool:
@@ -817,11 +894,33 @@ def _nearby_frames(doc, trigger) -> list[Frame]:
     """Frames of the trigger's sentence and of the next one ('"..." KCNA said.' reports the sentence before)."""
     if not _parsed(doc):
         return []
-    sent = sentence_of(trigger)
-    found = frames(doc, sent)
-    if sent.end < len(doc):
-        found += [f for f in frames(doc, sentence_of(doc[sent.end])) if trigger.i in f.scope]
-    return found
+    own, after = _sentence_pair(doc, trigger.i)
+    i = trigger.i
+    return own + [f for f in after if i in f.scope]
+
+
+def _sentence_pair(doc, i: int) -> tuple:
+    """(frames of the sentence holding token `i`, frames of the sentence after it): looked up once per sentence
+    while the events stage reads the document, for all its triggers."""
+    sent = sentence_at(doc, i)
+    return memoised(doc, ("attribution.pair", sent.start), lambda: _pair(doc, sent))
+
+
+def _pair(doc, sent) -> tuple:
+    after = frames(doc, sentence_at(doc, sent.end)) if sent.end < len(doc) and _reached_back(doc, sent) else []
+    return frames(doc, sent), after
+
+
+def _reached_back(doc, sent) -> bool:
+    """Whether a frame of the next sentence can cover words of this one: only a reporting clause right after
+    a closing quotation mark (`_quote_before`) or a dash label after a quotation (`_dash_frame`) reaches
+    back; a parse does not cross sentences. Else the next sentence's frames are not read for this one."""
+    lower = tree(doc).lower  # (space tokens' lower-case form is themselves; marks have no capitals)
+    last = next((k for k in range(sent.end - 1, sent.start - 1, -1) if not lower[k].isspace()), None)
+    if last is not None and lower[last] in _QUOTES:
+        return True
+    dashes = _set("reporting", "label_dashes")
+    return any(lower[k] in dashes for k in range(sent.end, sentence_at(doc, sent.end).end))
 
 
 def attribute(doc, trigger) -> tuple[Optional[model.Attribution], str, Optional[model.Span]]:
@@ -910,9 +1009,9 @@ def _announced(doc, trigger) -> Optional[Frame]:
 
 
 def _in_cue(doc, trigger) -> bool:
-    return any(f.cue_start <= trigger.i < f.cue_end or
-               (f.source_start is not None and f.source_start <= trigger.i < f.source_end)
-               for f in frames(doc, sentence_of(trigger)))
+    i = trigger.i
+    return any(f.cue_start <= i < f.cue_end or (f.source_start is not None and f.source_start <= i < f.source_end)
+               for f in _sentence_pair(doc, i)[0])
 
 
 def _source_hedge(doc, frame: Frame) -> Optional[model.Span]:
@@ -927,7 +1026,7 @@ def to_attribution(doc, frame: Frame) -> model.Attribution:
     cue = span_record(doc, frame.cue_start, frame.cue_end)
     source = None
     if frame.source_start is not None:
-        span = doc[frame.source_start:frame.source_end]
+        span = token_span(doc, frame.source_start, frame.source_end)
         source = participant(doc, span)
         if span.root.lower_ in _set("reporting", "pronouns"):
             _fill_from_antecedent(doc, frame, source)
@@ -961,12 +1060,25 @@ def participant(doc, span) -> model.Participant:
     return out
 
 
+def _sources_before(doc, cue: int, most: int) -> list[Frame]:
+    """The last `most` frames of `frames(doc)` with a source that ends and a cue that starts before token
+    `cue`, nearest first: the sentences are read backwards from the cue's, only as far as needed."""
+    out: list[Frame] = []
+    sents = sentences(doc)
+    last = bisect_right([s.start for s in sents], cue)  # (a frame of a later sentence starts after the cue)
+    for sent in reversed(sents[:last]):
+        for f in reversed(_sentence_frames(doc, sent.start, sent.end)):
+            if f.source_start is not None and f.source_end <= cue and f.cue_start < cue:
+                out.append(f)
+                if len(out) == most:
+                    return out
+    return out
+
+
 def _fill_from_antecedent(doc, frame: Frame, source: model.Participant) -> None:
     """ "He said ...": take the actor of the last named source before this one."""
-    before = [f for f in frames(doc) if f.source_start is not None and f.source_end <= frame.cue_start
-              and f.cue_start < frame.cue_start]
-    for f in reversed(before[-5:]):
-        span = doc[f.source_start:f.source_end]
+    for f in _sources_before(doc, frame.cue_start, 5):
+        span = token_span(doc, f.source_start, f.source_end)
         if span.root.lower_ in _set("reporting", "pronouns"):
             continue
         earlier = participant(doc, span)

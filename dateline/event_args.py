@@ -11,6 +11,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from contextlib import contextmanager
 from functools import lru_cache
+from operator import itemgetter
 from typing import Optional
 
 from . import model
@@ -130,15 +131,20 @@ def span_record(doc, start: int, end: int) -> model.Span:
 # Strings by hash, shared by every Doc (a hash always names the same string): the StringStore decodes a
 # string anew on each lookup, which costs more per word than everything else the stage does with it.
 # Replaced by an empty table when it grows too large (a reader holding the old one is not disturbed).
-_NAMES: dict = {"orth": {}, "lemma": {}}
+# Labels (dependency labels, tags, entity types) are a closed set: their table stays small.
+_NAMES: dict = {"orth": {}, "lemma": {}, "label": {}}
 MAX_NAMES = 200_000
+
+# The token columns the rules read, under the key coreference reads them with (`nlp.arrays` keeps them for
+# the Doc): read from the Doc once for both stages.
+COLUMNS = ("LOWER", "LEMMA", "POS", "TAG", "DEP", "ENT_TYPE")
 
 
 def _decoded(doc, hashes: list, kind: str) -> list:
     """The strings of `hashes` (lower-cased for lemmas), in order."""
     table = _NAMES[kind]
     try:
-        return list(map(table.__getitem__, hashes))  # mostly every string is known
+        return _looked_up(table, hashes)  # mostly every string is known
     except KeyError:
         pass
     missing = set(hashes).difference(table)
@@ -151,7 +157,15 @@ def _decoded(doc, hashes: list, kind: str) -> list:
             table.update((h, strings[h].lower()) for h in missing)
         else:
             table.update((h, strings[h]) for h in missing)
-    return list(map(table.__getitem__, hashes))
+    return _looked_up(table, hashes)
+
+
+def _looked_up(table: dict, keys: list) -> list:
+    """[table[k] for k in keys]: an itemgetter looks them up in C, three times as fast as a map over the
+    table's bound __getitem__ (it returns a bare value for one key)."""
+    if len(keys) > 1:
+        return list(itemgetter(*keys)(table))
+    return [table[k] for k in keys]
 
 
 class Words:
@@ -161,12 +175,10 @@ class Words:
     tree = None  # the parse as lists (a `Tree`), read on the first `tree(doc)`
 
     def __init__(self, doc):
-        from spacy.attrs import LEMMA, LOWER
-
         if not len(doc):
             self.lower, self.lemma = [], []
             return
-        lowers, lemmas = doc.to_array([LOWER, LEMMA]).T.tolist()
+        lowers, lemmas = arrays(doc, COLUMNS)[:2]
         self.lower = _decoded(doc, lowers, "orth")  # a lower-case form is an orth string of its own
         self.lemma = _decoded(doc, lemmas, "lemma")
 
@@ -180,8 +192,6 @@ class Tree:
     __slots__ = ("head", "dep", "pos", "tag", "ent", "kids", "lower", "lemma")
 
     def __init__(self, doc, found: Words):
-        from spacy.attrs import DEP, ENT_TYPE, POS, TAG
-
         from .nlp import heads
 
         self.lower, self.lemma = found.lower, found.lemma
@@ -190,7 +200,8 @@ class Tree:
             self.head, self.dep, self.pos, self.tag, self.ent, self.kids = [], [], [], [], [], []
             return
         self.head = heads(doc)
-        self.dep, self.pos, self.tag, self.ent = _labels(doc, doc.to_array([DEP, POS, TAG, ENT_TYPE]))
+        _, _, pos, tag, dep, ent = arrays(doc, COLUMNS)
+        self.dep, self.pos, self.tag, self.ent = (_decoded(doc, col, "label") for col in (dep, pos, tag, ent))
         self.kids = kids = [()] * n  # a leaf shares the empty tuple: most words have no children
         for i, h in enumerate(self.head):
             if h != i:
@@ -198,30 +209,6 @@ class Tree:
                     kids[h].append(i)
                 else:
                     kids[h] = [i]
-
-
-# Labels (dependency labels, tags, entity types) by hash: a closed set, decoded with numpy from a sorted table
-# of the ones seen so far (grown when a new one turns up), with no Python int made for each token's hash.
-_LABELS: list = [(None, None)]  # [(sorted label hashes (uint64 array), their strings (object array))], swapped whole
-MAX_LABELS = 10_000
-
-
-def _labels(doc, columns) -> list:
-    """The strings of a (tokens x columns) array of label hashes: one list per column."""
-    import numpy
-
-    columns = numpy.ascontiguousarray(columns)
-    keys, names = _LABELS[0]
-    if keys is not None:
-        at = numpy.searchsorted(keys, columns)
-        if (at < len(keys)).all() and (keys[numpy.minimum(at, len(keys) - 1)] == columns).all():
-            return names[at].T.tolist()
-    seen = numpy.unique(columns) if keys is None or len(keys) > MAX_LABELS else numpy.union1d(keys, columns)
-    strings = doc.vocab.strings
-    found = numpy.empty(len(seen), dtype=object)
-    found[:] = [strings[h] for h in seen.tolist()]
-    _LABELS[0] = seen, found
-    return found[numpy.searchsorted(seen, columns)].T.tolist()
 
 
 _WORDS = threading.local()
@@ -239,6 +226,9 @@ def words(doc) -> Words:
 
 def tree(doc) -> Tree:
     """The Doc's parse as lists (see `Tree`), read once for the Doc `words` keeps."""
+    entry = getattr(_WORDS, "entry", None)  # (the rules ask for it many times per event: `words` inlined)
+    if entry is not None and entry[0] is doc and entry[2].tree is not None and entry[1] == len(doc):
+        return entry[2].tree
     found = words(doc)
     if found.tree is None:
         found.tree = Tree(doc, found)
@@ -347,7 +337,14 @@ def noun_phrase(tok):
 
 def _phrase(doc, i: int):
     """`noun_phrase` of the token at index `i` (its Token is made only when the phrase is first read)."""
-    return memoised(doc, ("noun_phrase", i), lambda: _noun_phrase(doc, i))
+    found = memo(doc)
+    if found is None:
+        return _noun_phrase(doc, i)
+    key = ("noun_phrase", i)
+    span = found.get(key)  # (the memo's lookups inlined: asked several times per event)
+    if span is None:
+        span = found[key] = _noun_phrase(doc, i)
+    return span
 
 
 def _noun_phrase(doc, i: int):
@@ -365,7 +362,19 @@ def _noun_phrase(doc, i: int):
     start = doc[i].left_edge.i
     while start < i and dep[start] in ("punct", "cc"):
         start += 1
-    return doc[start:end + 1]
+    return token_span(doc, start, end + 1)
+
+
+def token_span(doc, start: int, end: int):
+    """`doc[start:end]` for indices in range: the slice's checks (in Python) cost twice the Span."""
+    return _span_type()(doc, start, end)
+
+
+@lru_cache(maxsize=1)
+def _span_type():
+    from spacy.tokens import Span
+
+    return Span
 
 
 def _clause_free_end(doc, t, node: int) -> int:
@@ -580,15 +589,25 @@ def _noun_roles(doc, t, i: int, entry, lex) -> tuple:
 
 def _entities_in(doc, start: int, end: int) -> list:
     """The entities inside the character range (callers do not change the list they get)."""
-    return memoised(doc, ("entities_in", start, end), lambda: _inside(doc, start, end))
-
-
-def _inside(doc, start: int, end: int) -> list:
-    if memo(doc) is None:
+    kept = memo(doc)
+    if kept is None:
         return [e for e in entities(doc) if e.start >= start and e.end <= end]
+    key = ("entities_in", start, end)
+    inside = kept.get(key)
+    if inside is None:
+        inside = kept[key] = _inside(kept, doc, start, end)
+    return inside
+
+
+def _inside(kept: dict, doc, start: int, end: int) -> list:
     # While the document is read, only the entities that start in the range are looked at, in their order.
-    starts, order, found = memoised(doc, "entities.by_start", lambda: _by_start(entities(doc)))
-    at = sorted(order[bisect_left(starts, start):bisect_right(starts, end)])
+    by_start = kept.get("entities.by_start")
+    if by_start is None:
+        by_start = kept["entities.by_start"] = _by_start(entities(doc))
+    starts, order, found = by_start
+    at = order[bisect_left(starts, start):bisect_right(starts, end)]
+    if len(at) > 1:
+        at.sort()
     return [found[k] for k in at if found[k].end <= end]
 
 
@@ -696,6 +715,19 @@ def _is_anaphor(t, i: int) -> bool:
 
 
 def _describe(doc, span) -> dict:
+    """coref's description of the phrase, read once per phrase while the document is read (callers do not
+    change the dict they get)."""
+    kept = memo(doc)
+    if kept is None:
+        return _described(doc, span)
+    key = ("describe", span.start, span.end)
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = _described(doc, span)
+    return found
+
+
+def _described(doc, span) -> dict:
     coref = _module("coref")
     fn = getattr(coref, "describe", None) if coref else None
     if fn is None:
@@ -715,7 +747,10 @@ def participant(doc, tok, extra_orgs: tuple = (), extra_names: tuple = ()) -> Op
         return _participant(doc, tok, extra_orgs, extra_names)
     # Several triggers of a sentence often share an actor: read once, a copy for each event.
     key = ("participant", tok.i, tuple(id(e) for e in extra_orgs), tuple(extra_names))
-    found = memoised(doc, key, lambda: _participant(doc, tok, extra_orgs, extra_names))
+    kept = memo(doc)
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = _participant(doc, tok, extra_orgs, extra_names)
     return copied(found, orgs=list(found.orgs))
 
 
@@ -734,7 +769,7 @@ def _participant(doc, tok, extra_orgs: tuple, extra_names: tuple) -> model.Parti
     span = noun_phrase(tok)
     conjuncts = [c for c in t.kids[tok.i] if t.dep[c] == "conj" and t.pos[c] in ("NOUN", "PROPN")]
     if conjuncts and t.dep[tok.i] in ("nsubj", "nsubjpass"):  # "activists and the police clashed": both act
-        span = doc[span.start:max(_phrase(doc, c).end for c in conjuncts)]
+        span = token_span(doc, span.start, max(_phrase(doc, c).end for c in conjuncts))
     info = dict(_describe(doc, span))
     names, orgs = _orgs_of(doc, span, tok)
     orgs += list(extra_orgs)
@@ -941,12 +976,19 @@ def _dates(doc) -> list:
     return _token_ranges(doc, times)
 
 
+def _meeting(ranges: list, keep: set) -> list:
+    """The (item, first token, end token) of `ranges` that have a token in `keep`, in order (a range outside
+    keep's first and last token is ruled out without a look at its tokens)."""
+    if not ranges or not keep:
+        return []
+    first, last = min(keep), max(keep)
+    return [r for r in ranges if r[1] <= last and r[2] > first and not keep.isdisjoint(range(r[1], r[2]))]
+
+
 def event_date(doc, tok, keep: set) -> Optional[model.EventDate]:
     best = None
     at = tok.i
-    for t, start, end in memoised(doc, "dates", lambda: _dates(doc)):
-        if keep.isdisjoint(range(start, end)):
-            continue
+    for t, start, end in _meeting(memoised(doc, "dates", lambda: _dates(doc)), keep):
         dist = start - at if at < start else at - (end - 1) if at >= end else 0  # the nearest word's distance
         if best is None or dist < best[0]:
             best = (dist, t)
@@ -971,9 +1013,8 @@ def historical(doc, date: Optional[model.EventDate]) -> bool:
 
 def quantities(doc, tok, entry, keep: set, lex) -> list:
     out = []
-    for q, start, end in memoised(doc, "amounts", lambda: _token_ranges(doc, doc._.quantities or [])):
-        if not keep.isdisjoint(range(start, end)):
-            out.append(_with_role(q, entry))
+    for q, start, end in _meeting(memoised(doc, "amounts", lambda: _token_ranges(doc, doc._.quantities or [])), keep):
+        out.append(_with_role(q, entry))
     out += _taken(doc, keep, out, lex)
     return out
 
@@ -989,7 +1030,7 @@ def _with_role(q, entry):
 def _taken(doc, keep: set, have: list, lex) -> list:
     """Things taken away that no quantity covers: "with part of the payment", "taking the bank's assets"."""
     out = []
-    taken = memoised(doc, "taken", lambda: {i for i, w in enumerate(words(doc).lemma) if w in lex.taken_nouns})
+    taken = memoised(doc, "taken", lambda: _taken_at(words(doc).lemma, lex.taken_nouns))
     for i in sorted(keep & taken):
         tok = _partitive(doc[i])
         if tok.dep_ not in ("dobj", "pobj"):
@@ -1004,6 +1045,13 @@ def _taken(doc, keep: set, have: list, lex) -> list:
             continue
         out.append(model.Quantity(text=phrase.text, start=phrase.start_char, end=phrase.end_char, role="taken"))
     return out
+
+
+def _taken_at(lemmas: list, nouns: frozenset) -> set:
+    """Indices of the words whose lemma is a noun of things taken (mostly none: ruled out in one C pass)."""
+    if nouns.isdisjoint(lemmas):
+        return set()
+    return {i for i, w in enumerate(lemmas) if w in nouns}
 
 
 def _partitive(tok):

@@ -275,9 +275,9 @@ def _fits(entry: Entry, t, i: int, near: Optional[set]) -> bool:
             return False
         if any(t.lower[start + 2 * k + 1] != "-" for k in range(n)):  # (only "-" has "-" as lower-case form)
             return False
-    if any(not (alts & near) for alts in entry.extras):
+    if any(alts.isdisjoint(near) for alts in entry.extras):  # (no intersection made)
         return False
-    if entry.not_with and entry.not_with & near:
+    if entry.not_with and not entry.not_with.isdisjoint(near):
         return False
     if entry.transitive and not _is_transitive(t, i):
         return False
@@ -334,9 +334,8 @@ def triggers(doc, lex: Optional[Lexicon] = None) -> list[tuple]:
     found = []
     heads = lex.heads
     t = event_args.tree(doc)
-    for i, (lower, lemma) in enumerate(zip(t.lower, t.lemma)):
-        if lower not in heads and lemma not in heads:
-            continue
+    lower, lemma = t.lower, t.lemma
+    for i in [i for i in range(len(lower)) if lower[i] in heads or lemma[i] in heads]:
         entry = match_at(t, i, lex)
         if entry is not None and event_args.reports_event_at(t, i, entry, lex):
             found.append((i, entry))

@@ -504,3 +504,47 @@ def test_an_announcement_covers_only_what_follows_it(read):
     text = "Troops crossed the border.\n\nThe ministry issued the following statement:\n\nWe condemn it."
     _, attr, certainty, _ = judge(read, text, "crossed")
     assert (attr, certainty) == (None, "asserted")
+
+
+# ------------------------------------------------------------------ index-based readings equal the Token ones
+
+
+ACCOUNTS = ('"We will strike back," said Mr. Kamin, who emphasized the point, on Monday. Trump, speaking to '
+           'veterans, said the talks failed.\nOfficials who said (in private) that troops withdrew were wrong.\n\n'
+           '"The army fired." KCNA said. He said the drills went on. Yonhap: North fires missile.')
+
+
+def test_source_phrases_by_index_are_the_token_readings(read):
+    doc = read(ACCOUNTS)
+    tree = attribution.tree(doc)
+    for tok in doc:
+        assert attribution._in_order(tree, tok.i, []) == [t.i for t in tok.subtree]
+        assert attribution._space_after(doc, tok.i) == tok.whitespace_
+        run = [t.i for t in tok.subtree]
+        assert attribution._trimmed_ids(doc, tree.lower, run) == [t.i for t in attribution._trim_punct(tok.subtree)]
+    sents = dateline.nlp.sentences(doc)
+    for prev, sent in zip(sents, sents[1:]):
+        last = next(t for t in reversed(prev) if not t.is_space)
+        first = next((t for t in sent if not t.is_space), None)
+        between = doc[last.i + 1:first.i] if first is not None else []
+        expected = first is None or "\n" in last.whitespace_ or any("\n" in t.text_with_ws for t in between)
+        assert attribution._new_paragraph(doc, prev, sent) == expected
+
+
+def test_a_pronoun_source_looks_back_through_the_frames_before_it(read):
+    doc = read(ACCOUNTS)
+    found = attribution.frames(doc)
+    assert found
+    for frame in found:
+        cue = frame.cue_start
+        before = [f for f in found if f.source_start is not None and f.source_end <= cue and f.cue_start < cue]
+        assert attribution._sources_before(doc, cue, 5) == list(reversed(before[-5:]))
+
+
+def test_the_next_sentence_is_read_only_when_its_frames_can_reach_back(read):
+    doc = read(ACCOUNTS)
+    sents = dateline.nlp.sentences(doc)
+    for sent, after in zip(sents, sents[1:]):
+        reaching = [f for f in attribution.frames(doc, after) if any(sent.start <= i < sent.end for i in f.scope)]
+        assert not reaching or attribution._reached_back(doc, sent)
+    assert any(attribution._reached_back(doc, sent) for sent in sents)  # '"The army fired." KCNA said.'

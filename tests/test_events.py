@@ -470,3 +470,11 @@ def test_the_parse_lists_are_the_tokens_heads_labels_and_children(nlp):
     assert tree.tag == [t.tag_ for t in doc] and tree.ent == [t.ent_type_ for t in doc]
     assert [list(k) for k in tree.kids] == [[c.i for c in t.children] for t in doc]
     assert tree.lower == [t.lower_ for t in doc] and tree.lemma == [t.lemma_.lower() for t in doc]
+
+
+def test_lookups_and_clause_ranges_by_index():
+    assert event_args._looked_up({1: "a", 2: "b"}, [2, 1, 2]) == ["b", "a", "b"]
+    assert event_args._looked_up({1: "a"}, [1]) == ["a"] and event_args._looked_up({}, []) == []
+    ranges = [("a", 0, 2), ("b", 3, 5), ("c", 5, 6), ("d", 9, 12)]
+    for keep in ({4}, {1, 10}, {2, 8}, set(), {5}, {11, 0}):
+        assert event_args._meeting(ranges, keep) == [r for r in ranges if not keep.isdisjoint(range(r[1], r[2]))]
