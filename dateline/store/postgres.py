@@ -16,7 +16,7 @@ from typing import Iterable, Iterator, Optional, Sequence
 from ..errors import ConfigError, StoreError
 from . import dialect as dl
 from .dialect import redact
-from .sqlite import COLUMNS, SOURCE, Store as SQLiteStore, _now
+from .sqlite import COLUMNS, INSERT_EVENT_KEYS, SOURCE, Store as SQLiteStore, _now, event_keys
 
 try:
     import psycopg
@@ -234,6 +234,8 @@ def insert_rows(conn: Connection, rows: dict[str, list[tuple]]) -> bool:
     for table in COLUMNS:
         if table != "documents" and rows.get(table):
             conn.executemany(_insert_sql(table), rows[table])
+    if rows.get("events"):
+        conn.executemany(INSERT_EVENT_KEYS, event_keys(rows["events"]))
     return True
 
 

@@ -200,12 +200,28 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "times": ("doc_id", "idx", "text", "start", "end", "value", "range_start", "range_end", "precision"),
     "events": ("id", "doc_id", "type", "mode", "cameo", "trigger", "sentence_start", "sentence_end", "actor_country",
                "target_country", "place_country", "date_start", "date_end", "precision", "certainty", "polarity",
-               "modality", "historical", "record"),
+               "modality", "historical", "record", "actor_id", "target_id"),
     "statistics": ("doc_id", "idx", "measure", "record"),
 }
 
 
 SOURCE = COLUMNS["documents"].index("source_path")
+_EVENT = {c: i for i, c in enumerate(COLUMNS["events"])}
+_KEYED = tuple((prefix, _EVENT[column]) for prefix, column in (
+    ("c:", "actor_country"), ("c:", "target_country"), ("c:", "place_country"), ("a:", "actor_id"), ("a:", "target_id")))
+INSERT_EVENT_KEYS = "INSERT OR IGNORE INTO event_keys(key, event_id, date_start) VALUES (?, ?, ?)"
+
+
+def event_keys(events: list[tuple]) -> list[tuple]:
+    """The `event_keys` rows of event rows: one per distinct key of an event, 'c:' + the country of its
+    actor, target or place, 'a:' + the actor id of its actor or target (what the "any side" filters look
+    up). The writer inserts them with the events: a trigger doing it cost more than the event's own row."""
+    ident, date = _EVENT["id"], _EVENT["date_start"]
+    out = []
+    for ev in events:
+        keys = dict.fromkeys(f"{prefix}{ev[i]}" for prefix, i in _KEYED if ev[i] is not None)
+        out += [(key, ev[ident], ev[date]) for key in keys]
+    return out
 
 
 def document_rows(doc: Document) -> dict[str, list[tuple]]:
@@ -258,6 +274,8 @@ def insert_rows(conn: sqlite3.Connection, rows: dict[str, list[tuple]]) -> None:
         if rows.get(table):
             marks = ", ".join("?" * len(columns))
             conn.executemany(f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({marks})', rows[table])
+    if rows.get("events"):
+        conn.executemany(INSERT_EVENT_KEYS, event_keys(rows["events"]))
 
 
 def _insert_document(conn: sqlite3.Connection, doc: Document) -> None:
@@ -271,7 +289,8 @@ def _event_row(doc_id: str, ev, record: str) -> tuple:
             place.country if place else None,
             ev.date.start if ev.date else None, ev.date.end if ev.date else None,
             ev.date.precision if ev.date else None, ev.certainty, ev.polarity, ev.modality,
-            int(bool(ev.historical)), record)
+            int(bool(ev.historical)), record, ev.actor.actor_id if ev.actor else None,
+            ev.target.actor_id if ev.target else None)
 
 
 def open_store(path: Optional[str] = None) -> Store:
