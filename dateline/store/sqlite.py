@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from .. import settings
 from ..errors import DatelineError, StoreError
@@ -120,9 +120,10 @@ class Store:
         document already present is left unchanged)."""
         return self.write_rows(document_rows(doc) for doc in docs)
 
-    def write_rows(self, batches: Iterable[dict[str, list[tuple]]]) -> list[str]:
+    def write_rows(self, batches: Iterable[dict[str, list[tuple]]], then: Optional[Callable] = None) -> list[str]:
         """Like `write_documents`, for documents already laid out as rows (by the worker processes, or in
-        Parquet shards): each item holds one document's rows."""
+        Parquet shards): each item holds one document's rows. `then(conn)`, when given, writes more in the
+        same transaction (the ingest's near-duplicate index)."""
         stored = []
         with self.transaction() as conn:
             for rows in batches:
@@ -132,6 +133,8 @@ class Store:
                 insert_rows(conn, rows)
                 conn.execute("DELETE FROM rejected WHERE source = ?", (doc[SOURCE],))  # read at last
                 stored.append(doc[0])
+            if then is not None:
+                then(conn)
         return stored
 
     def record_rejected(self, source: str, error: DatelineError, kind: str = "input") -> None:
