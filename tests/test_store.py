@@ -50,6 +50,12 @@ def test_write_is_idempotent(store):
     assert before["events"] == 1 and before["entities"] == 1 and before["times"] == 1
 
 
+def test_a_document_twice_in_one_batch_is_stored_once(store):
+    assert store.write_documents([make_doc("a"), make_doc("b"), make_doc("a")]) == ["a", "b"]
+    assert store.counts()["documents"] == 2 and store.counts()["events"] == 2
+    assert [r["doc_id"] for r in store.query("SELECT doc_id FROM events ORDER BY rowid")] == ["a", "b"]
+
+
 def test_reading_round_trips_the_contract(store):
     doc = make_doc()
     store.write_documents([doc])
