@@ -213,15 +213,15 @@ def _bands(threshold: float) -> list[tuple[int, int]]:
 class _MemoryIndex:
     """datasketch's in-memory LSH, for checks without a store."""
 
-    deferred, held = False, {}  # nothing is written
-
-    def clear_held(self) -> None:
-        pass
+    deferred, held = False, {}  # it writes nothing, so holds nothing
 
     def __init__(self, threshold: float):
         self.lsh = _lsh(threshold)
         self.sigs: dict[str, object] = {}
         self.order: dict[str, int] = {}  # insertion rank, kept rather than rebuilt on every check
+
+    def clear_held(self) -> None:
+        pass
 
     def add_all(self, pairs: list[tuple[str, object]]) -> None:
         for doc_id, sig in pairs:
