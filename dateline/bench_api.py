@@ -44,6 +44,7 @@ def generate(path: str, events: int) -> float:
     conn.execute("BEGIN")
     conn.execute(_DOCUMENTS, (n_docs,))
     conn.execute(_EVENTS, (events,))
+    conn.execute(_EVENT_KEYS)
     conn.execute(_STORIES, (n_stories,))
     conn.execute("INSERT INTO story_mentions (event_id, story_id, doc_id) SELECT e.id, "
                  "printf('s-%d', (e.rowid - 1) % ?), e.doc_id FROM events e", (n_stories,))
@@ -77,7 +78,7 @@ FROM n
 _EVENTS = """
 INSERT INTO events (id, doc_id, type, mode, cameo, trigger, sentence_start, sentence_end, actor_country,
                     target_country, place_country, date_start, date_end, precision, certainty, polarity, modality,
-                    historical, record)
+                    historical, record, actor_id, target_id)
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?),
 rows AS (SELECT i, printf('%016x', i / 10) AS doc, (SELECT v FROM g_types WHERE k = (i * 2654435761) % 17) AS type,
                 (SELECT v FROM g_countries WHERE k = (i * 40503) % 20) AS actor,
@@ -92,8 +93,20 @@ SELECT printf('%s-e%d', doc, i % 10 + 1), doc, type, NULL, '00', 'trigger', 0, 1
                    'actor', json_object('text', actor, 'actor_id', actor || '-GOV', 'name', actor || ' government', 'country', actor),
                    'target', json_object('text', target, 'actor_id', target, 'name', target, 'country', target),
                    'location', json_object('text', place, 'name', place, 'country', place),
-                   'sentence', json_object('text', 'Generated sentence.', 'start', 0, 'end', 19))
+                   'sentence', json_object('text', 'Generated sentence.', 'start', 0, 'end', 19)),
+       actor || '-GOV', target
 FROM rows
+"""
+
+# The store's writer writes an event's keys with it (dateline.store.sqlite.event_keys); these are the same.
+_EVENT_KEYS = """
+INSERT OR IGNORE INTO event_keys(key, event_id, date_start)
+SELECT k, id, date_start FROM (SELECT 'c:' || actor_country AS k, id, date_start FROM events
+                               UNION SELECT 'c:' || target_country, id, date_start FROM events
+                               UNION SELECT 'c:' || place_country, id, date_start FROM events
+                               UNION SELECT 'a:' || actor_id, id, date_start FROM events
+                               UNION SELECT 'a:' || target_id, id, date_start FROM events)
+WHERE k IS NOT NULL
 """
 
 _STORIES = """

@@ -35,6 +35,9 @@ LOOKBACK = 200_000  # stored documents a run's index reaches back to (the most r
 # The (bands, rows) datasketch picks for THRESHOLD and PERMS: it searches every pair, integrating their error
 # curves, about 10 ms each time an index opens (a test checks that its choice is still this one).
 LSH_PARAMS = {THRESHOLD: (9, 13)}
+# Signatures and links a deferred index holds until the next batch is stored (a batch and the articles in
+# the workers hold far fewer); past it they are written at once, so a run of copies holds little.
+MAX_PENDING = 1000
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ASCII_WORD = re.compile(r"[a-z0-9_]+")  # the same words in lower-cased ASCII text, found faster
@@ -126,14 +129,23 @@ def _blob(m) -> bytes:
 class NearDuplicates:
     """The LSH index over the stored documents plus those checked earlier in this run. With a store, the index
     lives in it (`signatures` and their `signature_bands`) and nothing is kept in memory per document, so an
-    ingest's memory stays flat however many articles it reads; without one, it is held in memory."""
+    ingest's memory stays flat however many articles it reads; without one, it is held in memory.
 
-    def __init__(self, store=None, threshold: float = THRESHOLD):
+    `deferred` (the ingest's way): what a check writes (the signature of a new text, the link of a copy) is
+    held until `write_pending` writes it inside the transaction that stores the next batch, instead of one
+    transaction per article; checks find the held signatures as they find stored ones. At most MAX_PENDING
+    are held: past that they are written at once. A crash loses only held rows, which a re-run writes again
+    (they belong to articles not yet stored, or to copies that are found again)."""
+
+    def __init__(self, store=None, threshold: float = THRESHOLD, deferred: bool = False):
         self.threshold = threshold
+        self.store = store
         self.index = _StoreIndex(store, threshold) if store is not None else _MemoryIndex(threshold)
+        self.links: list[tuple] = []  # `duplicates` rows held (deferred)
         if store is not None:
             for page in self.index.unsigned():
                 self.save(page)
+            self.index.deferred = deferred  # the stored documents are signed at once
 
     def save(self, docs: Iterable[tuple[str, str]]) -> None:
         """Index (id, text) pairs and keep their signatures in the store."""
@@ -153,7 +165,38 @@ class NearDuplicates:
                 best = Match(other, round(sim, 4))
         if best is None:
             self.index.add_all([(doc_id, sig)])
+            self._bound()
         return best
+
+    def record_prepared(self, prepared, match: Match) -> None:
+        """Link a near copy (a `pipeline.Prepared` input) to its first copy: at once, or held (deferred)."""
+        row = _prepared_link(prepared, match)
+        if not self.index.deferred:
+            _write_links(self.store, [row])
+            return
+        self.links.append(row)
+        self._bound()
+
+    def pending(self) -> bool:
+        return bool(self.links or self.index.held)
+
+    def write_pending(self, conn) -> None:
+        """Write the held signatures and links on `conn`, inside the caller's transaction."""
+        if self.index.held:
+            self.index.write_held(conn)
+        if self.links:
+            conn.executemany(_INSERT_LINK, self.links)
+
+    def written(self) -> None:
+        """The transaction that wrote the held rows committed: let them go."""
+        self.links = []
+        self.index.clear_held()
+
+    def _bound(self) -> None:
+        if len(self.links) + len(self.index.held) > MAX_PENDING:
+            with self.store.transaction() as conn:
+                self.write_pending(conn)
+            self.written()
 
 
 def _lsh(threshold: float):
@@ -170,10 +213,15 @@ def _bands(threshold: float) -> list[tuple[int, int]]:
 class _MemoryIndex:
     """datasketch's in-memory LSH, for checks without a store."""
 
+    deferred, held = False, {}  # it writes nothing, so holds nothing
+
     def __init__(self, threshold: float):
         self.lsh = _lsh(threshold)
         self.sigs: dict[str, object] = {}
         self.order: dict[str, int] = {}  # insertion rank, kept rather than rebuilt on every check
+
+    def clear_held(self) -> None:
+        pass
 
     def add_all(self, pairs: list[tuple[str, object]]) -> None:
         for doc_id, sig in pairs:
@@ -195,6 +243,9 @@ class _StoreIndex:
     def __init__(self, store, threshold: float):
         self.store = store
         self.bands = _bands(threshold)
+        self.deferred = False
+        self.held: dict[str, bytes] = {}  # signatures not written yet (deferred), in the order checked
+        self.held_buckets: dict[tuple[int, bytes], list[str]] = {}
         self._forget_unstored()
         rows = store.query("SELECT MIN(r) AS lo FROM (SELECT rowid AS r FROM signatures WHERE perms = ? AND seed = ? "
                            "ORDER BY rowid DESC LIMIT ?)", (PERMS, SEED, LOOKBACK))
@@ -247,37 +298,75 @@ class _StoreIndex:
     def add_all(self, pairs: list[tuple[str, object]]) -> None:
         if not pairs:
             return
-        with self.store.transaction() as conn:
+        if self.deferred:
             for doc_id, sig in pairs:
-                blob = _blob(sig)
-                conn.execute("INSERT OR IGNORE INTO signatures VALUES (?, ?, ?, ?)", (doc_id, PERMS, SEED, blob))
-                conn.executemany("INSERT OR IGNORE INTO signature_bands VALUES (?, ?, ?)", self._band_rows(doc_id, blob))
+                if doc_id not in self.held:
+                    self.held[doc_id] = blob = _blob(sig)
+                    for band, bucket, _ in self._band_rows(doc_id, blob):
+                        self.held_buckets.setdefault((band, bucket), []).append(doc_id)
+            return
+        with self.store.transaction() as conn:
+            self._write(conn, [(doc_id, _blob(sig)) for doc_id, sig in pairs])
+
+    def _write(self, conn, blobs: list[tuple[str, bytes]]) -> None:
+        conn.executemany("INSERT OR IGNORE INTO signatures VALUES (?, ?, ?, ?)",
+                         [(doc_id, PERMS, SEED, blob) for doc_id, blob in blobs])
+        conn.executemany("INSERT OR IGNORE INTO signature_bands VALUES (?, ?, ?)",
+                         [b for doc_id, blob in blobs for b in self._band_rows(doc_id, blob)])
+
+    def write_held(self, conn) -> None:
+        self._write(conn, list(self.held.items()))
+
+    def clear_held(self) -> None:
+        self.held, self.held_buckets = {}, {}
 
     def candidates(self, doc_id: str, sig) -> list[tuple[str, object]]:
+        """Stored signatures sharing a bucket, in storage order, then held ones, in the order checked (they
+        are stored after every stored one)."""
         blob = _blob(sig)
+        band_rows = self._band_rows(doc_id, blob)
         buckets = " OR ".join("(band = ? AND bucket = ?)" for _ in self.bands)
-        params = [v for band, bucket, _ in self._band_rows(doc_id, blob) for v in (band, bucket)]
+        params = [v for band, bucket, _ in band_rows for v in (band, bucket)]
         rows = self.store.query(
             f"SELECT s.doc_id, s.hashes FROM signatures s WHERE s.doc_id IN (SELECT doc_id FROM signature_bands "
             f"WHERE {buckets}) AND s.perms = ? AND s.seed = ? AND s.rowid >= ? AND s.doc_id <> ? ORDER BY s.rowid",
             tuple(params) + (PERMS, SEED, self.first, doc_id))
-        return [(r["doc_id"], _from_blob(bytes(r["hashes"]))) for r in rows]
+        found = [(r["doc_id"], _from_blob(bytes(r["hashes"]))) for r in rows]
+        if self.held_buckets:
+            seen = {other for other, _ in found}
+            seen.add(doc_id)
+            near = {other for band, bucket, _ in band_rows for other in self.held_buckets.get((band, bucket), ())}
+            found += [(other, _from_blob(self.held[other])) for other in self.held if other in near and other not in seen]
+        return found
+
+
+_INSERT_LINK = "INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def record(store, doc_id: str, match: Match, *, source=None, url=None, outlet=None, title=None,
            published=None) -> None:
     """Store the link from a near copy to its first copy."""
-    with store.transaction() as conn:
-        conn.execute("INSERT OR REPLACE INTO duplicates VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (doc_id, match.original_id, match.similarity, source, url, outlet, title, published,
-                      datetime.now(timezone.utc).isoformat(timespec="seconds")))
+    _write_links(store, [_link(doc_id, match, source, url, outlet, title, published)])
 
 
 def record_prepared(store, prepared, match: Match) -> None:
-    """`record` for a `pipeline.Prepared` input (the ingest hook)."""
+    """`record` for a `pipeline.Prepared` input."""
+    _write_links(store, [_prepared_link(prepared, match)])
+
+
+def _link(doc_id: str, match: Match, source=None, url=None, outlet=None, title=None, published=None) -> tuple:
+    return (doc_id, match.original_id, match.similarity, source, url, outlet, title, published,
+            datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def _prepared_link(prepared, match: Match) -> tuple:
     art = prepared.article
-    record(store, prepared.id, match, source=prepared.raw.source, url=art.url, outlet=art.outlet,
-           title=art.title, published=art.published)
+    return _link(prepared.id, match, prepared.raw.source, art.url, art.outlet, art.title, art.published)
+
+
+def _write_links(store, rows: list[tuple]) -> None:
+    with store.transaction() as conn:
+        conn.executemany(_INSERT_LINK, rows)
 
 
 def duplicates(store, original: Optional[str] = None, limit: int = 100) -> list[dict]:

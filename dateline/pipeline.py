@@ -9,6 +9,7 @@ reason while the batch goes on.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import signal
 import threading
@@ -167,23 +168,52 @@ def ingest(paths: Iterable[str], *, db: Optional[str] = None, model: Optional[st
 
 def ingest_raw(raws: Iterable[RawInput], store, *, model: Optional[str] = None, batch_size: Optional[int] = None,
                processes: Optional[int] = None, on_progress=None) -> IngestSummary:
-    """Raw inputs from any reader (files, feeds) into an open store, one transaction per batch."""
+    """Raw inputs from any reader (files, feeds) into an open store, one transaction per batch. The near-duplicate
+    index's own rows (signatures, links of copies) are written in the same transactions."""
+    from . import dedupe
+
     summary = IngestSummary()
     size = settings.get("batch_size", batch_size)
+    near = dedupe.NearDuplicates(store, deferred=True)
     batch: list[dict] = []
-    for item in process(raws, store, summary, model=model, batch_size=size, processes=processes,
-                        on_progress=on_progress, as_rows=True):
-        batch.append(item)
-        if len(batch) >= size:
-            _flush(store, batch, summary)
-    _flush(store, batch, summary)
+    with _fewer_collections():
+        for item in process(raws, store, summary, model=model, batch_size=size, processes=processes,
+                            on_progress=on_progress, as_rows=True, near=near):
+            batch.append(item)
+            if len(batch) >= size:
+                _flush(store, batch, summary, near)
+        _flush(store, batch, summary, near)
     return summary
 
 
-def _flush(store, batch: list[dict], summary: IngestSummary) -> None:
-    if not batch:
+# An ingest's main process makes many short-lived containers (the rows the workers send, linking's records):
+# at Python's default threshold of 700 it ran a young collection every few articles, and the older
+# generations' collections (a full one every few hundred articles) that those set off came to about 0.15 ms
+# per article. While an ingest runs, a young collection waits for this many new containers (a few batches'
+# rows), and the older ones come ten times as seldom.
+GC_YOUNG = 10_000
+
+
+@contextmanager
+def _fewer_collections():
+    old = gc.get_threshold()
+    if not 0 < old[0] < GC_YOUNG:  # already as high, or collection turned off
+        yield
         return
-    new = store.write_rows(batch)
+    gc.set_threshold(GC_YOUNG, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+def _flush(store, batch: list[dict], summary: IngestSummary, near=None) -> None:
+    held = near is not None and near.pending()
+    if not batch and not held:
+        return
+    new = store.write_rows(batch, then=near.write_pending if held else None)
+    if held:
+        near.written()
     from . import link
 
     link.on_stored(store, new)
@@ -194,10 +224,11 @@ def _flush(store, batch: list[dict], summary: IngestSummary) -> None:
 
 
 def process(raws: Iterable[RawInput], store, summary: IngestSummary, *, model=None, batch_size: int = 32,
-            processes: Optional[int] = None, on_progress=None, as_rows: bool = False) -> Iterator[Document | dict]:
+            processes: Optional[int] = None, on_progress=None, as_rows: bool = False,
+            near=True) -> Iterator[Document | dict]:
     """Stream raw inputs to Documents (or, `as_rows`, to their store rows), skipping stored duplicates and
-    recording failures."""
-    items = _new_articles(raws, store, summary, on_progress)
+    recording failures. `near`: see `_new_articles`."""
+    items = _new_articles(raws, store, summary, on_progress, near)
     for outcome in analyse(items, model=model, batch_size=batch_size, processes=processes, as_rows=as_rows):
         if not isinstance(outcome, tuple):
             yield outcome
@@ -214,13 +245,18 @@ SEEN_WINDOW = 10_000
 
 
 def _new_articles(raws: Iterable[RawInput], store, summary: IngestSummary, on_progress=None,
-                  near: bool = True) -> Iterator[Prepared]:
-    """Articles read and not yet stored: bad inputs rejected, exact and near duplicates linked and skipped."""
+                  near=True) -> Iterator[Prepared]:
+    """Articles read and not yet stored: bad inputs rejected, exact and near duplicates linked and skipped.
+    `near`: the near-duplicate index to check with (a deferred one leaves its writes to the caller), True
+    for one of the store's that writes at once, False for no near-duplicate check."""
     from collections import OrderedDict
 
     from . import dedupe
 
-    near = dedupe.NearDuplicates(store) if store is not None and near else None
+    if near is True:
+        near = dedupe.NearDuplicates(store) if store is not None else None
+    elif near is False:
+        near = None
     seen: OrderedDict[str, None] = OrderedDict()
     for raw in raws:
         if raw.kind == "skipped":
@@ -239,7 +275,7 @@ def _new_articles(raws: Iterable[RawInput], store, summary: IngestSummary, on_pr
             continue
         match = near.check(prep.id, prep.article.text) if near else None
         if match:
-            dedupe.record_prepared(store, prep, match)
+            near.record_prepared(prep, match)
             summary.duplicates += 1
             summary.near_duplicates += 1
             continue

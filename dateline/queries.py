@@ -336,8 +336,6 @@ def _stories_of(store, event_ids: list[str]) -> dict:
 # -- events ---------------------------------------------------------------------------------------------
 EVENT_SORTS = {"date": Sort("e.date_start"), "type": Sort("e.type", nullable=False),
                "certainty": Sort("e.certainty", nullable=False)}
-_ACTOR_ID = "json_extract(e.record, '$.actor.actor_id')"
-_TARGET_ID = "json_extract(e.record, '$.target.actor_id')"
 
 
 def event_filters(*, type=None, country=None, actor_country=None, target_country=None, place_country=None,
@@ -425,9 +423,9 @@ EVENT_COLUMNS = (
     "e.id, e.doc_id, e.type, e.mode, e.trigger, e.date_start, e.date_end, e.precision, e.certainty, e.polarity, "
     "e.modality, e.historical, e.actor_country, e.target_country, e.place_country, "
     "coalesce(json_extract(e.record, '$.actor.name'), json_extract(e.record, '$.actor.text')) AS actor, "
-    f"{_ACTOR_ID} AS actor_id, "
+    "e.actor_id, "
     "coalesce(json_extract(e.record, '$.target.name'), json_extract(e.record, '$.target.text')) AS target, "
-    f"{_TARGET_ID} AS target_id, "
+    "e.target_id, "
     "coalesce(json_extract(e.record, '$.location.name'), json_extract(e.record, '$.location.text'), "
     "json_extract(e.record, '$.destination.name'), json_extract(e.record, '$.destination.text'), "
     "json_extract(e.record, '$.origin.name'), json_extract(e.record, '$.origin.text')) AS place, "

@@ -125,7 +125,11 @@ def load(shards_dir: str, db: Optional[str] = None, store=None) -> dict:
                 path = root / table / shard.name
                 if not path.is_file():
                     continue
-                for row in pq.read_table(path).to_pylist():
+                data = pq.read_table(path)
+                missing = [c for c in columns if c not in data.column_names]
+                for row in data.to_pylist():
+                    if missing:
+                        _fill_missing(table, row, missing)
                     key = row["id"] if table == "documents" else row["doc_id"]
                     by_doc.setdefault(key, {}).setdefault(table, []).append(tuple(row[c] for c in columns))
             stored += len(store.write_rows(v for v in by_doc.values() if "documents" in v))
@@ -137,6 +141,18 @@ def load(shards_dir: str, db: Optional[str] = None, store=None) -> dict:
         if own:
             store.close()
     return {"stored": stored}
+
+
+_PARTIES = {"actor_id": "actor", "target_id": "target"}  # events columns (migration 0007) and their record keys
+
+
+def _fill_missing(table: str, row: dict, missing: list[str]) -> None:
+    """Columns a shard written before they existed lacks: the events' actor ids are read from the record, as
+    the store's migration fills them; any other is left empty."""
+    record = json.loads(row["record"]) if table == "events" else {}
+    for column in missing:
+        party = record.get(_PARTIES.get(column))
+        row[column] = party.get("actor_id") if party else None
 
 
 def shard_schema() -> dict[str, list[str]]:

@@ -99,6 +99,61 @@ def test_the_index_in_the_store_finds_what_the_index_in_memory_finds(store):
     assert sum(1 for _, a, _ in found if a) >= 10
 
 
+def _prepared(doc_id: str, text: str):
+    from dateline.model import Article
+    from dateline.pipeline import Prepared
+    from dateline.sources import RawInput
+
+    return Prepared(doc_id, RawInput(f"{doc_id}.txt", "text"), Article(text=text, outlet="Wire"))
+
+
+INDEX_ROWS = ("SELECT doc_id, hashes FROM signatures ORDER BY rowid",
+              "SELECT * FROM signature_bands ORDER BY band, bucket, doc_id",
+              "SELECT doc_id, original_id, similarity, source, outlet FROM duplicates ORDER BY rowid")
+
+
+def _check_all(index, pairs, write_every=0):
+    found = []
+    for n, (doc_id, text) in enumerate(pairs, start=1):
+        match = index.check(doc_id, text)
+        if match:
+            index.record_prepared(_prepared(doc_id, text), match)
+        found.append((doc_id, match))
+        if write_every and n % write_every == 0:
+            with index.store.transaction() as conn:
+                index.write_pending(conn)
+            index.written()
+    return found
+
+
+def test_a_deferred_index_finds_and_writes_what_one_writing_at_once_does(tmp_path):
+    """The ingest's index holds its rows until the next batch is stored: checks find the held signatures
+    (copies within one batch), and the rows written are the same, in the same order."""
+    pairs = near_copies()
+    at_once, deferred = open_store(str(tmp_path / "a.db")), open_store(str(tmp_path / "b.db"))
+    expected = _check_all(dedupe.NearDuplicates(at_once), pairs)
+    index = dedupe.NearDuplicates(deferred, deferred=True)
+    found = _check_all(index, pairs[:7])
+    assert deferred.query("SELECT COUNT(*) AS n FROM signatures")[0]["n"] == 0  # nothing written yet
+    assert index.pending()
+    found += _check_all(index, pairs[7:], write_every=5)
+    deferred.write_rows([], then=index.write_pending)
+    index.written()
+    assert found == expected and sum(1 for _, m in found if m) >= 10
+    for sql in INDEX_ROWS:
+        assert deferred.query(sql) == at_once.query(sql), sql
+    assert not index.pending()
+
+
+def test_a_deferred_index_writes_at_once_past_its_bound(store, monkeypatch):
+    monkeypatch.setattr(dedupe, "MAX_PENDING", 3)
+    index = dedupe.NearDuplicates(store, deferred=True)
+    _check_all(index, near_copies()[:6])  # d0, four copies of it, d1
+    assert [r["doc_id"] for r in store.query("SELECT doc_id FROM signatures")] == ["d0"]  # written with 3 links
+    assert sorted(r["copy_id"] for r in dedupe.duplicates(store)) == ["d0-cut", "d0-line", "d0-word"]
+    assert list(index.index.held) == ["d1"] and [row[0] for row in index.links] == ["d0-line2"]
+
+
 def test_a_restart_finds_copies_of_what_the_last_run_stored(store):
     """Documents checked by one run and stored are found by the next; one it checked and never stored
     (interrupted, or failed in the NLP stages) is no original for the next run, nor a copy of itself."""

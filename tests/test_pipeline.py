@@ -64,6 +64,26 @@ def test_ingest_stores_good_articles_and_records_bad_ones(corpus, tmp_path, nlp)
     assert all(r["reason"] and r["fix"] for r in store.rejected())
 
 
+def test_an_ingest_collects_garbage_less_often_and_leaves_the_setting_as_it_was(corpus, tmp_path, nlp, monkeypatch):
+    import gc
+
+    from dateline import pipeline
+
+    seen = []
+    monkeypatch.setattr(pipeline, "_flush", lambda *a: seen.append(gc.get_threshold()[0]))
+    before = gc.get_threshold()
+    dateline.ingest([str(corpus)], db=str(tmp_path / "t.db"))
+    assert seen and set(seen) == {pipeline.GC_YOUNG}
+    assert gc.get_threshold() == before
+    gc.set_threshold(0)  # turned off by the caller: left off
+    try:
+        seen.clear()
+        dateline.ingest([str(corpus)], db=str(tmp_path / "u.db"))
+        assert set(seen) == {0}
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_reingesting_changes_nothing(corpus, tmp_path, nlp):
     db = str(tmp_path / "t.db")
     dateline.ingest([str(corpus)], db=db)

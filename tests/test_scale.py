@@ -51,3 +51,22 @@ def test_dask_equals_single_process(tmp_path, nlp):
                 "SELECT * FROM statistics ORDER BY doc_id, idx",
                 "SELECT source, reason FROM rejected ORDER BY source"):
         assert a.query(sql) == b.query(sql), sql
+
+
+def test_shards_written_before_the_actor_id_columns_load_with_the_ids_of_the_records(tmp_path):
+    from dateline.scale import _write_shard
+    from dateline.store.sqlite import COLUMNS, document_rows
+
+    from test_store import ALL_KEYS, parties_doc
+
+    doc = parties_doc()
+    for table, rows in document_rows(doc).items():
+        columns = COLUMNS[table][:-2] if table == "events" else COLUMNS[table]
+        _write_shard(tmp_path / "shards" / table, 0, columns, [row[:len(columns)] for row in rows])
+    assert "actor_id" not in pq.read_table(tmp_path / "shards" / "events" / "part-00000.parquet").column_names
+    loaded, written = open_store(str(tmp_path / "loaded.db")), open_store(str(tmp_path / "written.db"))
+    assert load(str(tmp_path / "shards"), store=loaded)["stored"] == 1
+    written.write_documents([doc])
+    for sql in ("SELECT * FROM events ORDER BY id", ALL_KEYS):
+        assert loaded.query(sql) == written.query(sql), sql
+    assert [r["actor_id"] for r in loaded.query("SELECT actor_id FROM events ORDER BY id")] == ["KP-GOV", "KP-GOV", None, None]

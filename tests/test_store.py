@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from dateline.errors import InputError, StoreError
-from dateline.model import Actor, DateRange, Document, Entity, Event, Participant, Span, TimeExpr
+from dateline.model import Actor, DateRange, Document, Entity, Event, EventDate, Participant, Span, TimeExpr
 from dateline.store import open_store
 from dateline.store.sqlite import migrations
 
@@ -48,6 +48,12 @@ def test_write_is_idempotent(store):
     assert store.write_documents([make_doc()]) == []
     assert store.counts() == before
     assert before["events"] == 1 and before["entities"] == 1 and before["times"] == 1
+
+
+def test_a_document_twice_in_one_batch_is_stored_once(store):
+    assert store.write_documents([make_doc("a"), make_doc("b"), make_doc("a")]) == ["a", "b"]
+    assert store.counts()["documents"] == 2 and store.counts()["events"] == 2
+    assert [r["doc_id"] for r in store.query("SELECT doc_id FROM events ORDER BY rowid")] == ["a", "b"]
 
 
 def test_reading_round_trips_the_contract(store):
@@ -107,6 +113,69 @@ def test_a_newer_schema_is_refused(tmp_path):
     conn.close()
     with pytest.raises(StoreError, match="newer dateline"):
         open_store(path)
+
+
+def parties_doc(doc_id="p1"):
+    """Events with and without actor ids, countries shared between sides (one key each) and none at all."""
+    doc = make_doc(doc_id, n_events=4)
+    kp = Participant("Officials", actor_id="KP-GOV", country="KP")
+    doc.events[0].actor, doc.events[0].target = kp, Participant("Seoul", actor_id="KR-GOV", country="KR")
+    doc.events[1].actor, doc.events[1].target = kp, Participant("envoys", actor_id="KP-GOV", country="KP")
+    doc.events[2].actor = Participant("someone")
+    doc.events[3].actor = None
+    doc.events[3].date = EventDate("in 2014", "2014-01-01", "2014-12-31", "year")
+    return doc
+
+
+# What the trigger of migration 0003 wrote for each event, from its record.
+KEYS_FROM_RECORDS = ("SELECT k AS key, id AS event_id, date_start FROM (SELECT 'c:' || actor_country AS k, id, date_start FROM events "
+                     "UNION SELECT 'c:' || target_country, id, date_start FROM events UNION SELECT 'c:' || place_country, id, date_start FROM events "
+                     "UNION SELECT 'a:' || json_extract(record, '$.actor.actor_id'), id, date_start FROM events "
+                     "UNION SELECT 'a:' || json_extract(record, '$.target.actor_id'), id, date_start FROM events) WHERE k IS NOT NULL "
+                     "ORDER BY key, event_id")
+ALL_KEYS = "SELECT key, event_id, date_start FROM event_keys ORDER BY key, event_id"
+
+
+def test_the_writer_writes_the_keys_the_trigger_wrote(store):
+    store.write_documents([parties_doc()])
+    keys = store.query(ALL_KEYS)
+    assert keys == store.query(KEYS_FROM_RECORDS)
+    assert {k["key"] for k in keys} == {"c:KP", "c:KR", "a:KP-GOV", "a:KR-GOV"}
+    assert store.query("SELECT actor_id, target_id FROM events ORDER BY id") == [
+        {"actor_id": "KP-GOV", "target_id": "KR-GOV"}, {"actor_id": "KP-GOV", "target_id": "KP-GOV"},
+        {"actor_id": None, "target_id": None}, {"actor_id": None, "target_id": None}]
+    with store.transaction() as conn:  # an update still keeps them by trigger, from the columns
+        conn.execute("UPDATE events SET target_country = 'US', target_id = 'US-GOV' WHERE id = 'p1-e2'")
+    assert store.query(ALL_KEYS) == store.query(KEYS_FROM_RECORDS.replace("json_extract(record, '$.target.actor_id')", "target_id"))
+    assert {"key": "a:US-GOV", "event_id": "p1-e2", "date_start": None} in store.query(ALL_KEYS)
+
+
+def test_a_store_of_the_old_schema_migrates_with_its_keys_unchanged(tmp_path, monkeypatch):
+    from dateline.store import sqlite as store_sqlite
+    from dateline.store.sqlite import COLUMNS, document_rows
+
+    path = str(tmp_path / "old.db")
+    old_rows = document_rows(parties_doc())
+    old_rows["events"] = [ev[:-2] for ev in old_rows["events"]]  # the actor id columns are new in 0007
+    with monkeypatch.context() as m:
+        m.setattr(store_sqlite, "migrations", lambda: [mig for mig in migrations() if mig[0] < 7])
+        old = open_store(path)
+    with old.transaction() as conn:  # as the writer of that schema did: the rows alone, keys by trigger
+        for table, rows in old_rows.items():
+            columns = COLUMNS[table][:-2] if table == "events" else COLUMNS[table]
+            conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+    keys = old.query(ALL_KEYS)
+    old.close()
+    assert len(keys) == 6
+    migrated = open_store(path)
+    assert migrated.applied_migrations() == [n for n, _, _ in migrations()]
+    assert migrated.query(ALL_KEYS) == keys
+    fresh = open_store(str(tmp_path / "new.db"))
+    fresh.write_documents([parties_doc()])
+    assert fresh.query(ALL_KEYS) == keys
+    assert migrated.query("SELECT * FROM events ORDER BY id") == fresh.query("SELECT * FROM events ORDER BY id")
+    migrated.close()
+    fresh.close()
 
 
 def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path):

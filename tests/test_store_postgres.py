@@ -22,7 +22,7 @@ from dateline.errors import InputError, StoreError
 from dateline.store import dialect, open_store
 from dateline.store.sqlite import migrations as sqlite_migrations
 
-from test_store import make_doc
+from test_store import ALL_KEYS, make_doc, parties_doc
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'psycopg[binary]')")
 
@@ -283,6 +283,40 @@ def test_event_keys_follow_the_events(store):
     assert sorted(r["key"] for r in store.query("SELECT key FROM event_keys")) == ["c:KP", "c:US"]
     store.conn.execute("DELETE FROM documents")  # cascades to events, and the trigger to their keys
     assert store.query("SELECT key FROM event_keys") == []
+
+
+def test_event_keys_are_those_of_the_sqlite_store(store, tmp_path):
+    doc = parties_doc()
+    store.write_documents([doc])
+    lite = open_store(str(tmp_path / "lite.db"))
+    lite.write_documents([doc])
+    for sql in (ALL_KEYS, "SELECT id, actor_id, target_id FROM events ORDER BY id"):
+        assert store.query(sql) == lite.query(sql), sql
+    store.conn.execute("UPDATE events SET target_id = 'US-GOV' WHERE id = 'p1-e2'")
+    assert {"key": "a:US-GOV", "event_id": "p1-e2", "date_start": None} in store.query(ALL_KEYS)
+    lite.close()
+
+
+def test_a_store_of_the_old_schema_migrates_with_its_keys_unchanged(pg_url, monkeypatch):
+    from dateline.store.sqlite import COLUMNS, document_rows
+
+    real = dialect.migrations
+    with monkeypatch.context() as m:
+        m.setattr(dialect, "migrations", lambda d=dialect.SQLITE: [mig for mig in real(d) if mig[0] < 7])
+        old = open_store(pg_url)
+    with old.transaction() as conn:  # as the writer of that schema did: the rows alone, keys by trigger
+        for table, rows in document_rows(parties_doc()).items():
+            columns = COLUMNS[table][:-2] if table == "events" else COLUMNS[table]
+            conn.executemany(f"INSERT INTO {table} ({', '.join(map(dialect.quote, columns))}) "
+                             f"VALUES ({', '.join('?' * len(columns))})", [row[:len(columns)] for row in rows])
+    keys = old.query(ALL_KEYS)
+    old.close()
+    assert len(keys) == 6
+    migrated = open_store(pg_url)
+    assert migrated.applied_migrations() == [n for n, _, _ in sqlite_migrations()]
+    assert migrated.query(ALL_KEYS) == keys
+    assert [r["actor_id"] for r in migrated.query("SELECT actor_id FROM events ORDER BY id")] == ["KP-GOV", "KP-GOV", None, None]
+    migrated.close()
 
 
 # -- the SQLite-flavoured SQL other modules send ------------------------------------------------------

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 from ..errors import ConfigError, StoreError
 from . import dialect as dl
 from .dialect import redact
-from .sqlite import COLUMNS, SOURCE, Store as SQLiteStore, _now
+from .sqlite import COLUMNS, INSERT_EVENT_KEYS, SOURCE, Store as SQLiteStore, _now, event_keys
 
 try:
     import psycopg
@@ -201,15 +201,17 @@ class Store(SQLiteStore):
     def has_document(self, doc_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is not None
 
-    def write_rows(self, batches: Iterable[dict[str, list[tuple]]]) -> list[str]:
+    def write_rows(self, batches: Iterable[dict[str, list[tuple]]], then: Optional[Callable] = None) -> list[str]:
         """Documents laid out as rows, in one transaction; return the ids newly stored. A document already
-        present, or being stored by a concurrent writer, is left to it."""
+        present, or being stored by a concurrent writer, is left to it. `then(conn)` as on SQLite."""
         stored = []
         with self.transaction() as conn:
             for rows in batches:
                 if insert_rows(conn, rows):
                     conn.execute("DELETE FROM rejected WHERE source = ?", (rows["documents"][0][SOURCE],))
                     stored.append(rows["documents"][0][0])
+            if then is not None:
+                then(conn)
         return stored
 
     # -- reads ----------------------------------------------------------------------------------------
@@ -234,6 +236,8 @@ def insert_rows(conn: Connection, rows: dict[str, list[tuple]]) -> bool:
     for table in COLUMNS:
         if table != "documents" and rows.get(table):
             conn.executemany(_insert_sql(table), rows[table])
+    if rows.get("events"):
+        conn.executemany(INSERT_EVENT_KEYS, event_keys(rows["events"]))
     return True
 
 

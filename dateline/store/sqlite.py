@@ -7,7 +7,7 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from .. import settings
 from ..errors import DatelineError, StoreError
@@ -120,19 +120,24 @@ class Store:
         document already present is left unchanged)."""
         return self.write_rows(document_rows(doc) for doc in docs)
 
-    def write_rows(self, batches: Iterable[dict[str, list[tuple]]]) -> list[str]:
+    def write_rows(self, batches: Iterable[dict[str, list[tuple]]], then: Optional[Callable] = None) -> list[str]:
         """Like `write_documents`, for documents already laid out as rows (by the worker processes, or in
-        Parquet shards): each item holds one document's rows."""
-        stored = []
+        Parquet shards): each item holds one document's rows. `then(conn)`, when given, writes more in the
+        same transaction (the ingest's near-duplicate index)."""
+        new, ids = [], set()
         with self.transaction() as conn:
             for rows in batches:
-                doc = rows["documents"][0]
-                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc[0],)).fetchone():
+                doc_id = rows["documents"][0][0]
+                if doc_id in ids or conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
                     continue
-                insert_rows(conn, rows)
-                conn.execute("DELETE FROM rejected WHERE source = ?", (doc[SOURCE],))  # read at last
-                stored.append(doc[0])
-        return stored
+                ids.add(doc_id)
+                new.append(rows)
+            insert_rows(conn, new)
+            conn.executemany("DELETE FROM rejected WHERE source = ?",  # read at last
+                             [(rows["documents"][0][SOURCE],) for rows in new])
+            if then is not None:
+                then(conn)
+        return [rows["documents"][0][0] for rows in new]
 
     def record_rejected(self, source: str, error: DatelineError, kind: str = "input") -> None:
         with self.transaction() as conn:
@@ -200,12 +205,28 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "times": ("doc_id", "idx", "text", "start", "end", "value", "range_start", "range_end", "precision"),
     "events": ("id", "doc_id", "type", "mode", "cameo", "trigger", "sentence_start", "sentence_end", "actor_country",
                "target_country", "place_country", "date_start", "date_end", "precision", "certainty", "polarity",
-               "modality", "historical", "record"),
+               "modality", "historical", "record", "actor_id", "target_id"),
     "statistics": ("doc_id", "idx", "measure", "record"),
 }
 
 
 SOURCE = COLUMNS["documents"].index("source_path")
+_EVENT = {c: i for i, c in enumerate(COLUMNS["events"])}
+_KEYED = tuple((prefix, _EVENT[column]) for prefix, column in (
+    ("c:", "actor_country"), ("c:", "target_country"), ("c:", "place_country"), ("a:", "actor_id"), ("a:", "target_id")))
+INSERT_EVENT_KEYS = "INSERT OR IGNORE INTO event_keys(key, event_id, date_start) VALUES (?, ?, ?)"
+
+
+def event_keys(events: list[tuple]) -> list[tuple]:
+    """The `event_keys` rows of event rows: one per distinct key of an event, 'c:' + the country of its
+    actor, target or place, 'a:' + the actor id of its actor or target (what the "any side" filters look
+    up). The writer inserts them with the events: a trigger doing it cost more than the event's own row."""
+    ident, date = _EVENT["id"], _EVENT["date_start"]
+    out = []
+    for ev in events:
+        keys = dict.fromkeys(f"{prefix}{ev[i]}" for prefix, i in _KEYED if ev[i] is not None)
+        out += [(key, ev[ident], ev[date]) for key in keys]
+    return out
 
 
 def document_rows(doc: Document) -> dict[str, list[tuple]]:
@@ -253,15 +274,20 @@ def _dumps_with(record: dict, encoded: dict[str, str]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
-def insert_rows(conn: sqlite3.Connection, rows: dict[str, list[tuple]]) -> None:
-    for table, columns in COLUMNS.items():
-        if rows.get(table):
-            marks = ", ".join("?" * len(columns))
-            conn.executemany(f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({marks})', rows[table])
+_INSERT = {table: f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
+           for table, columns in COLUMNS.items()}
 
 
-def _insert_document(conn: sqlite3.Connection, doc: Document) -> None:
-    insert_rows(conn, document_rows(doc))
+def insert_rows(conn: sqlite3.Connection, docs: list[dict[str, list[tuple]]]) -> None:
+    """The rows of several documents, a table at a time: each table gets its rows in the order one document
+    at a time would give them, with one statement run over them all (a table's index pages stay at hand)."""
+    for table in COLUMNS:
+        rows = [row for doc in docs for row in doc.get(table, ())]
+        if rows:
+            conn.executemany(_INSERT[table], rows)
+    keys = event_keys([row for doc in docs for row in doc.get("events", ())])
+    if keys:
+        conn.executemany(INSERT_EVENT_KEYS, keys)
 
 
 def _event_row(doc_id: str, ev, record: str) -> tuple:
@@ -271,7 +297,8 @@ def _event_row(doc_id: str, ev, record: str) -> tuple:
             place.country if place else None,
             ev.date.start if ev.date else None, ev.date.end if ev.date else None,
             ev.date.precision if ev.date else None, ev.certainty, ev.polarity, ev.modality,
-            int(bool(ev.historical)), record)
+            int(bool(ev.historical)), record, ev.actor.actor_id if ev.actor else None,
+            ev.target.actor_id if ev.target else None)
 
 
 def open_store(path: Optional[str] = None) -> Store:
