@@ -776,6 +776,11 @@ def _admin_suffixed(name: str) -> bool:
     return any(name.endswith(" " + w) for w in rules().admin_suffixes)
 
 
+@lru_cache(maxsize=1)
+def _warm_gazetteer() -> None:
+    gazetteer.get().warm()  # on the load's warm-up article, as `_single_member_regions`
+
+
 @lru_cache(maxsize=None)
 def _single_member_regions() -> dict[str, str]:
     regions = gazetteer.read_data("regions.yaml") or []
@@ -846,6 +851,7 @@ def _register() -> None:
 def places_component(doc):
     _register()
     _single_member_regions()  # read here, not on a first context: the load's warm-up article may ask for none
+    _warm_gazetteer()
     text = doc_text(doc)  # a Doc rebuilds its text on every access
     if doc._.entities is None:
         doc._.entities = []
