@@ -423,7 +423,7 @@ def _keeps_larger(doc, outer: Entity, inner_span) -> bool:
     """A model entity that strictly contains a dictionary name ("Kurdistan Democratic Party", "Central
     Committee of the X") is the longer name and stays, unless it is headline title case."""
     contains = outer.start <= inner_span.start_char and inner_span.end_char <= outer.end and \
-        (outer.end - outer.start) > len(inner_span.text)
+        (outer.end - outer.start) > inner_span.end_char - inner_span.start_char  # the length of its text
     return contains and (outer.label == "PERSON" or not _title_sentence(sentence_of(inner_span)))
 
 
@@ -438,7 +438,8 @@ def _add_dictionary_entities(doc, lex: Lexicon, resolved: dict) -> None:
         if any(_keeps_larger(doc, e, span) for e in clashes):
             continue
         label = KIND_LABEL.get(entry.kind, "ORG")
-        new.append(Entity(text=span.text, start=span.start_char, end=span.end_char, label=label))
+        new.append(Entity(text=doc_text(doc)[span.start_char:span.end_char], start=span.start_char,
+                          end=span.end_char, label=label))
         resolved[span.start_char] = actor_id
     add_entities(doc, new, replace_overlaps=True)
 
