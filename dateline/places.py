@@ -349,6 +349,8 @@ _DOTTED = re.compile(r"[A-Z]\.\s?[A-Z][a-z]?\.?$")  # "S.C.", "N.Y.", "W.Va.", "
 def _state_abbreviation(text: str, start: int, end: int) -> Optional[tuple[int, str]]:
     """An abbreviated state ("Charleston, W.Va.", "the S.C. Highway Patrol"): its end, with a final period,
     and its code. Short forms that are also words ("Pa.", "Miss.") count only after a comma."""
+    if not rules().states.get(_abbr_key(text[start:end])):
+        return None  # no state's key, with the final period either (the key drops it): most words asked about
     after_comma = _AFTER_COMMA.search(text[max(0, start - 3):start])
     if not after_comma and not _DOTTED.match(text[start:end + 1].rstrip()):
         return None
