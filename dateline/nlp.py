@@ -250,9 +250,10 @@ def arrays(doc, attrs: tuple[str, ...]) -> tuple[list, ...]:
     return cached
 
 
-# The columns the stages read (the actors' name passes, coreference, places, quantities, statistics): every
-# Doc comes to need them all, and one `to_array` call for all of them costs about what one for two does.
-_COLUMNS = ("ORTH", "LOWER", "LEMMA", "POS", "TAG", "DEP", "ENT_TYPE", "IDX", "LENGTH", "IS_ALPHA", "IS_UPPER")
+# The columns the stages read of every Doc (the actors' name passes, coreference, places, quantities,
+# statistics), read by one `to_array` call. Others (the lexical flags a headline test reads, for a quarter of
+# news articles) are read when first asked for.
+_COLUMNS = ("ORTH", "LOWER", "LEMMA", "POS", "TAG", "DEP", "ENT_TYPE", "IDX", "LENGTH")
 
 
 def _columns(doc, attrs: tuple[str, ...]) -> dict:
