@@ -480,17 +480,26 @@ def _trim(doc, ent: Entity) -> tuple:
     if span is None:
         return ent, None
     start, end = span.start, span.end
-    while start < end and doc[start].lower_ in ("the", "a", "an"):
+    lower = arrays(doc, ("LOWER",))[0]  # the words' lower-case ids: a Token only for the punctuation test
+    while start < end and lower[start] in _ARTICLE_IDS:
         start += 1
-    while end > start and (doc[end - 1].lower_ in ("'s", "\u2019s", "'", "\u2019") or doc[end - 1].is_punct
-                           and doc[end - 1].text not in (".", ")")):
+    while end > start and (lower[end - 1] in _TRAILING_IDS or _stray_punct(doc[end - 1])):
         end -= 1
     if start == end:
         return None, None
     if (start, end) == (span.start, span.end):
         return ent, span
     part = doc[start:end]  # what `_span` gives for the new entity
-    return Entity(text=part.text, start=part.start_char, end=part.end_char, label=ent.label), part
+    return Entity(text=doc_text(doc)[part.start_char:part.end_char], start=part.start_char, end=part.end_char,
+                  label=ent.label), part
+
+
+_ARTICLE_IDS = frozenset(get_string_id(w) for w in ("the", "a", "an"))
+_TRAILING_IDS = frozenset(get_string_id(w) for w in ("'s", "\u2019s", "'", "\u2019"))
+
+
+def _stray_punct(token) -> bool:
+    return token.is_punct and token.text not in (".", ")")
 
 
 def _split_possessive(doc, ent: Entity, lex: Lexicon, span=None) -> list[Entity]:
