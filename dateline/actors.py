@@ -221,8 +221,12 @@ _POSSESSIVE = re.compile(r"\s*'s$")
 @lru_cache(maxsize=65536)  # the same few thousand words are normalised over and over
 def norm(text: str) -> str:
     """Key for dictionary look-ups: lower case, plain apostrophes, hyphens as spaces, no leading "the"."""
-    if text.isalnum() and text.isascii():
-        return text.lower()  # one plain word (most keys asked for): no apostrophe, dash or space to rewrite
+    if text.isascii():  # plain words, single-spaced (most keys asked for): no apostrophe, dash or run of space
+        if text.isalnum():
+            return text.lower()
+        if text.replace(" ", "").isalnum() and "  " not in text and text[0] != " " and text[-1] != " ":
+            text = text.lower()
+            return text[4:] if text.startswith("the ") else text
     text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
     text = _SPACES.sub(" ", _DASHES.sub(" ", text)).strip()
     if text.startswith("the "):
