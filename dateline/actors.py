@@ -221,6 +221,12 @@ _POSSESSIVE = re.compile(r"\s*'s$")
 @lru_cache(maxsize=65536)  # the same few thousand words are normalised over and over
 def norm(text: str) -> str:
     """Key for dictionary look-ups: lower case, plain apostrophes, hyphens as spaces, no leading "the"."""
+    if text.isascii():  # plain words, single-spaced (most keys asked for): no apostrophe, dash or run of space
+        if text.isalnum():
+            return text.lower()
+        if text.replace(" ", "").isalnum() and "  " not in text and text[0] != " " and text[-1] != " ":
+            text = text.lower()
+            return text[4:] if text.startswith("the ") else text
     text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
     text = _SPACES.sub(" ", _DASHES.sub(" ", text)).strip()
     if text.startswith("the "):
@@ -421,7 +427,7 @@ def _keeps_larger(doc, outer: Entity, inner_span) -> bool:
     """A model entity that strictly contains a dictionary name ("Kurdistan Democratic Party", "Central
     Committee of the X") is the longer name and stays, unless it is headline title case."""
     contains = outer.start <= inner_span.start_char and inner_span.end_char <= outer.end and \
-        (outer.end - outer.start) > len(inner_span.text)
+        (outer.end - outer.start) > inner_span.end_char - inner_span.start_char  # the length of its text
     return contains and (outer.label == "PERSON" or not _title_sentence(sentence_of(inner_span)))
 
 
@@ -436,7 +442,8 @@ def _add_dictionary_entities(doc, lex: Lexicon, resolved: dict) -> None:
         if any(_keeps_larger(doc, e, span) for e in clashes):
             continue
         label = KIND_LABEL.get(entry.kind, "ORG")
-        new.append(Entity(text=span.text, start=span.start_char, end=span.end_char, label=label))
+        new.append(Entity(text=doc_text(doc)[span.start_char:span.end_char], start=span.start_char,
+                          end=span.end_char, label=label))
         resolved[span.start_char] = actor_id
     add_entities(doc, new, replace_overlaps=True)
 
@@ -477,17 +484,26 @@ def _trim(doc, ent: Entity) -> tuple:
     if span is None:
         return ent, None
     start, end = span.start, span.end
-    while start < end and doc[start].lower_ in ("the", "a", "an"):
+    lower = arrays(doc, ("LOWER",))[0]  # the words' lower-case ids: a Token only for the punctuation test
+    while start < end and lower[start] in _ARTICLE_IDS:
         start += 1
-    while end > start and (doc[end - 1].lower_ in ("'s", "\u2019s", "'", "\u2019") or doc[end - 1].is_punct
-                           and doc[end - 1].text not in (".", ")")):
+    while end > start and (lower[end - 1] in _TRAILING_IDS or _stray_punct(doc[end - 1])):
         end -= 1
     if start == end:
         return None, None
     if (start, end) == (span.start, span.end):
         return ent, span
     part = doc[start:end]  # what `_span` gives for the new entity
-    return Entity(text=part.text, start=part.start_char, end=part.end_char, label=ent.label), part
+    return Entity(text=doc_text(doc)[part.start_char:part.end_char], start=part.start_char, end=part.end_char,
+                  label=ent.label), part
+
+
+_ARTICLE_IDS = frozenset(get_string_id(w) for w in ("the", "a", "an"))
+_TRAILING_IDS = frozenset(get_string_id(w) for w in ("'s", "\u2019s", "'", "\u2019"))
+
+
+def _stray_punct(token) -> bool:
+    return token.is_punct and token.text not in (".", ")")
 
 
 def _split_possessive(doc, ent: Entity, lex: Lexicon, span=None) -> list[Entity]:

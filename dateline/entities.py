@@ -9,10 +9,13 @@ from typing import Iterable
 
 from .model import Entity
 from .nlp import component
+from .nlp import text as doc_text
 
 
 def from_doc(doc) -> list[Entity]:
-    return [Entity(text=e.text, start=e.start_char, end=e.end_char, label=e.label_) for e in doc.ents]
+    text = doc_text(doc)  # an entity's text cut from the Doc's (a Span's `text` makes a Token per word)
+    return [Entity(text=text[e.start_char:e.end_char], start=e.start_char, end=e.end_char, label=e.label_)
+            for e in doc.ents]
 
 
 def add_entities(doc, new: Iterable[Entity], replace_overlaps: bool = True) -> None:

@@ -245,9 +245,32 @@ def arrays(doc, attrs: tuple[str, ...]) -> tuple[list, ...]:
     key = ("dateline.arrays", attrs)
     cached = doc.user_data.get(key)
     if cached is None or (cached and len(cached[0]) != len(doc)):
-        cached = tuple(doc.to_array(list(attrs)).reshape(len(doc), len(attrs)).T.tolist())
-        doc.user_data[key] = cached
+        columns = _columns(doc, attrs)
+        cached = doc.user_data[key] = tuple(columns[a] for a in attrs)
     return cached
+
+
+# The columns the stages read of every Doc (the actors' name passes, coreference, places, quantities,
+# statistics), read by one `to_array` call. Others (the lexical flags a headline test reads, for a quarter of
+# news articles) are read when first asked for.
+_COLUMNS = ("ORTH", "LOWER", "LEMMA", "POS", "TAG", "DEP", "ENT_TYPE", "IDX", "LENGTH")
+
+
+def _columns(doc, attrs: tuple[str, ...]) -> dict:
+    """attribute -> its list for the Doc, kept; on the first call read with every column of `_COLUMNS`."""
+    held = doc.user_data.get("dateline.columns")
+    if held is None or held[0] != len(doc):
+        held = doc.user_data["dateline.columns"] = (len(doc), {})
+        wanted = list(dict.fromkeys([*_COLUMNS, *attrs]))
+    else:
+        wanted = [a for a in dict.fromkeys(attrs) if a not in held[1]]
+    source = doc.user_data.get(_TEXT)
+    if "IDX" in wanted and source is not None and len(source[1]) == len(doc):
+        wanted.remove("IDX")  # `make_doc` read the token offsets
+        held[1]["IDX"] = source[1]
+    if wanted:
+        held[1].update(zip(wanted, doc.to_array(wanted).reshape(len(doc), len(wanted)).T.tolist()))
+    return held[1]
 
 
 def heads(doc) -> list:

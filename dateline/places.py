@@ -349,6 +349,8 @@ _DOTTED = re.compile(r"[A-Z]\.\s?[A-Z][a-z]?\.?$")  # "S.C.", "N.Y.", "W.Va.", "
 def _state_abbreviation(text: str, start: int, end: int) -> Optional[tuple[int, str]]:
     """An abbreviated state ("Charleston, W.Va.", "the S.C. Highway Patrol"): its end, with a final period,
     and its code. Short forms that are also words ("Pa.", "Miss.") count only after a comma."""
+    if not rules().states.get(_abbr_key(text[start:end])):
+        return None  # no state's key, with the final period either (the key drops it): most words asked about
     after_comma = _AFTER_COMMA.search(text[max(0, start - 3):start])
     if not after_comma and not _DOTTED.match(text[start:end + 1].rstrip()):
         return None
@@ -776,6 +778,11 @@ def _admin_suffixed(name: str) -> bool:
     return any(name.endswith(" " + w) for w in rules().admin_suffixes)
 
 
+@lru_cache(maxsize=1)
+def _warm_gazetteer() -> None:
+    gazetteer.get().warm()  # on the load's warm-up article, as `_single_member_regions`
+
+
 @lru_cache(maxsize=None)
 def _single_member_regions() -> dict[str, str]:
     regions = gazetteer.read_data("regions.yaml") or []
@@ -846,6 +853,7 @@ def _register() -> None:
 def places_component(doc):
     _register()
     _single_member_regions()  # read here, not on a first context: the load's warm-up article may ask for none
+    _warm_gazetteer()
     text = doc_text(doc)  # a Doc rebuilds its text on every access
     if doc._.entities is None:
         doc._.entities = []

@@ -1436,16 +1436,16 @@ def _apply(c: _Candidate, ctx: Context):
 
 def _select(found: list[_Candidate], ctx: Context) -> list[_Candidate]:
     """Longest matches first; a match whose handler rejects it leaves its words to shorter ones."""
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(ctx.text) + 1)  # the characters of the matches chosen (none is empty)
     chosen = []
     probe = Context(ctx.text, ctx.anchor, ctx.lex, ctx.cues, probing=True)
     for c in found:
-        if any(c.start < e and s < c.end for s, e in taken):
-            continue
+        if taken.find(1, c.start, c.end) >= 0:
+            continue  # overlaps a longer match already chosen
         result = _apply(c, probe)
         if result is None:
             continue
-        taken.append((c.start, c.end))
+        taken[c.start:c.end] = b"\x01" * (c.end - c.start)
         chosen.append(c)
         start, end = c.extent
         if c.rule.handler not in _READS_CONTEXT and probe._tense_end.get(start, end) == end:

@@ -110,6 +110,30 @@ def test_two_racing_builds_leave_one_whole_index(tmp_path, monkeypatch):
     assert [e.country for e in hit] == ["AO"]
 
 
+def test_key_set_holds_every_key_and_spares_the_query_for_other_names(tmp_path, monkeypatch):
+    monkeypatch.setattr(gazetteer._Builder, "build", _small_sources)
+    path = gazetteer.build(tmp_path / "gazetteer.sqlite")
+    g = gazetteer.Gazetteer(path)
+    keys = g._key_set()
+    every = [k for (k,) in sqlite3.connect(path).execute("SELECT key FROM names")]
+    assert every and all(gazetteer._may_hold(keys, k) for k in every)
+    assert (tmp_path / "gazetteer.sqlite.keys").is_file()  # kept for the next process
+    assert gazetteer.Gazetteer(path)._key_set() == keys
+    absent = next(f"no such place {n}" for n in range(1000) if not gazetteer._may_hold(keys, f"no such place {n}"))
+    g._con().close()  # a query now would fail: a name outside the set must not need one
+    assert g.lookup(absent) == ()
+
+
+def test_key_set_of_another_build_of_the_index_is_not_used(tmp_path, monkeypatch):
+    monkeypatch.setattr(gazetteer._Builder, "build", _small_sources)
+    path = gazetteer.build(tmp_path / "gazetteer.sqlite")
+    keys = gazetteer.Gazetteer(path)._key_set()
+    stale = gazetteer._keys_path(path)
+    stale.write_bytes(b"0:0\n" + bytes(len(keys)))  # made for another file: every bit clear
+    assert gazetteer.Gazetteer(path)._key_set() == keys
+    assert [e.country for e in gazetteer.Gazetteer(path).lookup("Angola")] == ["AO"]
+
+
 def test_user_data_extends_the_bundled_files(tmp_path, monkeypatch):
     before = gazetteer._fingerprint()
     (tmp_path / "places").mkdir()
