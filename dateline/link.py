@@ -36,6 +36,7 @@ from typing import Iterable, Optional
 from urllib.parse import urlparse
 
 from .knowledge import yaml_loader
+from .store.sqlite import dumps
 
 UNDATED_WINDOW_DAYS = 3
 DATE_SLACK_DAYS = 1
@@ -276,7 +277,7 @@ class Story:
         """The `profile` column: what matching reads of this story; past WHOLE_MEMBERS members, then the
         aggregates a join updates (a smaller story has its members read when one more joins it uncached)."""
         match, before = self.match, self.before
-        head = _compact({"key": list(self.key), "mode": self.mode, "dated": self.dated, "docs": sorted(self.docs),
+        head = dumps({"key": list(self.key), "mode": self.mode, "dated": self.dated, "docs": sorted(self.docs),
                          "parties": self.parties, "places": self.places,
                          "match": [match[0].isoformat(), match[1].isoformat()] if match else None,
                          "before": before.isoformat() if before else None})
@@ -293,7 +294,7 @@ class Story:
                "spans": spans, "date_values": self.date_values, "date_clash": self.date_clash,
                "place_values": self.place_values, "numbers": self.numbers}
         # two JSON texts on two lines (compact JSON has no line break): matching parses only the first
-        return head + "\n" + _compact(agg)
+        return head + "\n" + dumps(agg)
 
     def join(self, m: "Mention") -> None:
         if not self.n:
@@ -442,18 +443,6 @@ class Story:
 
 
 FINE_EXCLUDED = COARSE_FEATURES | {"admin"}
-
-
-# `json.dumps(value, ensure_ascii=False, separators=(",", ":"))` builds an encoder on every call, and each
-# encode a C encoder: two of these a written story, so the C encoder is built once (as dateline.store.sqlite
-# does, without the check for circular values, which the summaries never are).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_C_ENCODE = (json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",",
-                                         False, False, True) if json.encoder.c_make_encoder else None)
-
-
-def _compact(value) -> str:
-    return "".join(_C_ENCODE(value, 0)) if _C_ENCODE is not None else _ENCODER.encode(value)
 
 
 def _source(m: "Mention") -> dict:
@@ -716,7 +705,7 @@ def _row(story: Story) -> tuple:
             d.get("start"), d.get("end"), d.get("precision"),
             s["match"][0] if s["match"] else None, s["match"][1] if s["match"] else None,
             s["first_seen"], s["last_seen"], s["mentions"], s["articles"], s["outlets"], s["certainty"],
-            int(s["historical"]), len(s["conflicts"]), _compact(s),
+            int(s["historical"]), len(s["conflicts"]), dumps(s),
             span_class(story.match), story.pack())
 
 

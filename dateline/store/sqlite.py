@@ -29,7 +29,8 @@ _C_ENCODE = (json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.en
                                          False, False, True) if json.encoder.c_make_encoder else None)
 
 
-def _dumps(obj) -> str:
+def dumps(obj) -> str:
+    """Compact JSON (no spaces, non-ASCII kept), as every row of the store and linking's records are written."""
     if _C_ENCODE is None or isinstance(obj, str):
         return _ENCODER.encode(obj)
     return "".join(_C_ENCODE(obj, 0))
@@ -235,19 +236,19 @@ def document_rows(doc: Document) -> dict[str, list[tuple]]:
     events' and statistics' JSON, written for their rows, is reused in the document's."""
     record = doc.to_dict()
     ents, evs, stats = record["entities"], record["events"], record["statistics"]
-    ev_json = [_dumps(e) for e in evs]
-    stat_json = [_dumps(s) for s in stats]
+    ev_json = [dumps(e) for e in evs]
+    stat_json = [dumps(s) for s in stats]
     reading = _dumps_with(record, {"events": "[" + ",".join(ev_json) + "]",
                                    "statistics": "[" + ",".join(stat_json) + "]"})
     return {
-        "documents": [(doc.id, doc.url, doc.source_path, doc.outlet, doc.title, _dumps(doc.authors), doc.published,
+        "documents": [(doc.id, doc.url, doc.source_path, doc.outlet, doc.title, dumps(doc.authors), doc.published,
                        doc.language, doc.dateline, doc.text, _now(), reading)],
         "sentences": [(doc.id, i, s.start, s.end) for i, s in enumerate(doc.sentences)],
         "entities": [(doc.id, i, e.text, e.start, e.end, e.label,
-                      e.actor.actor_id if e.actor else None, _dumps(ents[i]["actor"]) if e.actor else None,
+                      e.actor.actor_id if e.actor else None, dumps(ents[i]["actor"]) if e.actor else None,
                       e.place.place_id if e.place else None,
                       (e.place.country if e.place else None) or (e.actor.country if e.actor else None),
-                      _dumps(ents[i]["place"]) if e.place else None)
+                      dumps(ents[i]["place"]) if e.place else None)
                      for i, e in enumerate(doc.entities)],
         "times": [(doc.id, i, t.text, t.start, t.end, t.value, t.range.start if t.range else None,
                    t.range.end if t.range else None, t.range.precision if t.range else None)
@@ -258,19 +259,19 @@ def document_rows(doc: Document) -> dict[str, list[tuple]]:
 
 
 def _dumps_with(record: dict, encoded: dict[str, str]) -> str:
-    """`_dumps(record)`, the values of `encoded`'s keys given already in JSON. A JSON object is its members
+    """`dumps(record)`, the values of `encoded`'s keys given already in JSON. A JSON object is its members
     joined, so the runs of other members are encoded together and spliced in order."""
     parts, plain = [], {}
     for key, value in record.items():
         if key in encoded:
             if plain:
-                parts.append(_dumps(plain)[1:-1])
+                parts.append(dumps(plain)[1:-1])
                 plain = {}
-            parts.append(_dumps(key) + ":" + encoded[key])
+            parts.append(dumps(key) + ":" + encoded[key])
         else:
             plain[key] = value
     if plain:
-        parts.append(_dumps(plain)[1:-1])
+        parts.append(dumps(plain)[1:-1])
     return "{" + ",".join(parts) + "}"
 
 
